@@ -6,16 +6,16 @@ Docs: https://github.com/jang-research/jang_research/affine.html.md"""
 
 # %% auto #0
 __all__ = ['QUANTIZERS', 'QTensor', 'rtn_quantize', 'register_quantizer', 'quantize_tensor', 'float_weights', 'quantize_weights',
-           'dequantized', 'swapped_weights', 'bundle_tensors', 'quantization_config', 'apply_quantization',
-           'to_quantized_model']
+           'dequantized', 'swapped_params', 'swapped_weights', 'bundle_tensors', 'quantization_config',
+           'apply_quantization', 'to_quantized_model']
 
-# %% ../nbs/03_affine.ipynb #f03ddf5a
+# %% ../nbs/03_affine.ipynb #794ae7fa
 from contextlib import contextmanager
 from dataclasses import dataclass
 from .backend import mx, nn, JangError, COMPUTE_DTYPE
 from .inventory import QuantSpec, Plan, inventory, validate_plan
 
-# %% ../nbs/03_affine.ipynb #957c0b3f
+# %% ../nbs/03_affine.ipynb #9c15d188
 _MX_DTYPES = {'float32': mx.float32, 'float16': mx.float16, 'bfloat16': mx.bfloat16}
 
 @dataclass
@@ -43,7 +43,7 @@ def rtn_quantize(w:mx.array, # float weight (..., out, in)
     dt = _MX_DTYPES[spec.dtype]
     return QTensor(wq, s.astype(dt), b.astype(dt), spec)
 
-# %% ../nbs/03_affine.ipynb #f36064b8
+# %% ../nbs/03_affine.ipynb #bbe0f5ad
 QUANTIZERS = {'rtn': lambda w, spec, **ctx: rtn_quantize(w, spec)}
 
 def register_quantizer(name:str, fn):
@@ -56,7 +56,7 @@ def quantize_tensor(w:mx.array, spec:QuantSpec, **ctx):
     if spec.method not in QUANTIZERS: raise JangError(f"unknown quantization method {spec.method!r}; known: {sorted(QUANTIZERS)}")
     return QUANTIZERS[spec.method](w, spec, **ctx)
 
-# %% ../nbs/03_affine.ipynb #33f43704
+# %% ../nbs/03_affine.ipynb #316ea482
 def float_weights(model:nn.Module, inv:list|None=None) -> dict:
     "path -> fp32 weight of every quantizable tensor (references to the model's arrays, not copies)."
     inv = inv or inventory(model)
@@ -81,19 +81,25 @@ def dequantized(qweights:dict) -> dict:
     return {p: (q.dequantize() if isinstance(q, QTensor) else q.astype(mx.float32)) for p, q in qweights.items()}
 
 @contextmanager
-def swapped_weights(model:nn.Module, weights:dict):
-    "Temporarily replace module weights (path -> array); restores the originals on exit."
-    mods = dict(model.named_modules())
-    old = {p: mods[p].weight for p in weights}
+def swapped_params(model:nn.Module, params:dict):
+    "Temporarily replace parameters by full name (e.g. 'model.norm.weight'); restores the originals on exit."
+    from mlx.utils import tree_flatten, tree_unflatten
+    cur = dict(tree_flatten(model.parameters()))
+    for k, v in params.items():
+        if k not in cur: raise JangError(f"model has no parameter {k!r}")
+        if v.shape != cur[k].shape: raise JangError(f"{k}: new shape {v.shape} != {cur[k].shape}")
+    old = {k: cur[k] for k in params}
     try:
-        for p, w in weights.items():
-            if w.shape != old[p].shape: raise JangError(f"{p}: new weight shape {w.shape} != {old[p].shape}")
-            mods[p].weight = w
+        if params: model.update(tree_unflatten(list(params.items())))
         yield model
     finally:
-        for p, w in old.items(): mods[p].weight = w
+        if old: model.update(tree_unflatten(list(old.items())))
 
-# %% ../nbs/03_affine.ipynb #596fa3d1
+def swapped_weights(model:nn.Module, weights:dict):
+    "Temporarily replace module weights (module path -> array); restores the originals on exit."
+    return swapped_params(model, {f'{p}.weight': w for p, w in weights.items()})
+
+# %% ../nbs/03_affine.ipynb #b5bebbb2
 def bundle_tensors(model:nn.Module, qweights:dict, plan:Plan) -> dict:
     "name -> array exactly as a bundle stores it: codes/scales/biases, float weights, other params in plan.float_dtype."
     from mlx.utils import tree_flatten

@@ -6,16 +6,16 @@ Docs: https://github.com/jang-research/jang_research/bundle.html.md"""
 
 # %% auto #0
 __all__ = ['BUNDLE_FORMAT', 'BUNDLE_VERSION', 'TOKENIZER_FILES', 'manifest', 'save_bundle', 'read_manifest', 'plan_from_manifest',
-           'validate_tensors', 'load_bundle', 'format_prompt', 'generate_text']
+           'validate_tensors', 'load_bundle', 'bundle_fake_params', 'format_prompt', 'generate_text']
 
-# %% ../nbs/05_bundle.ipynb #068fa18d
+# %% ../nbs/05_bundle.ipynb #ee0191ef
 import json, shutil, tempfile, importlib.metadata
 from pathlib import Path
 from .backend import mx, nn, JangError, COMPUTE_DTYPE
 from .inventory import inventory, other_params, plan_bytes, validate_plan, tensor_bytes, Plan, QuantSpec, DTYPE_BYTES
 from .affine import QTensor, bundle_tensors, quantization_config, apply_quantization
 
-# %% ../nbs/05_bundle.ipynb #8da64c87
+# %% ../nbs/05_bundle.ipynb #498f8249
 BUNDLE_FORMAT, BUNDLE_VERSION = 'jang_research.bundle', 1
 TOKENIZER_FILES = ('tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'chat_template.jinja',
                    'tokenizer.model', 'generation_config.json')
@@ -48,7 +48,7 @@ def manifest(model:nn.Module, plan:Plan, source_dir:Path, method_notes:dict|None
                 capabilities=dict(chat_template=chat, tied_embeddings=any(t.tied for t in inv), mlx_lm_loadable=True),
                 notes=method_notes or {}, created_with=_versions())
 
-# %% ../nbs/05_bundle.ipynb #3f876b46
+# %% ../nbs/05_bundle.ipynb #614850af
 def save_bundle(out, # destination folder (must not exist unless force)
                 model:nn.Module, # the float model the weights came from
                 qweights:dict, # path -> QTensor | float array, from quantize_weights
@@ -91,7 +91,7 @@ def save_bundle(out, # destination folder (must not exist unless force)
         if tmp.exists(): shutil.rmtree(tmp)
     return out
 
-# %% ../nbs/05_bundle.ipynb #d114e4a1
+# %% ../nbs/05_bundle.ipynb #7be98ab3
 def _expected_shapes(shape:list, spec:QuantSpec, float_dtype) -> dict:
     if spec.is_float: return {'weight': (tuple(shape), spec.dtype)}
     *lead, n_in = shape
@@ -123,7 +123,8 @@ def validate_tensors(m:dict, tensors:dict):
             elif str(a.dtype).split('.')[-1] != dtype: problems.append(f'{k} has dtype {str(a.dtype).split(".")[-1]}, manifest says {dtype}')
     for k, a in tensors.items():
         if k in expected: continue
-        mod = k.rsplit('.', 1)[0]
+        mod, part = k.rsplit('.', 1)
+        if part == 'bias' and str(a.dtype).split('.')[-1] == m['float_dtype']: continue  # a linear's bias stays float
         if mod in m['tensors']: problems.append(f'{k} is not expected for {mod} ({plan.specs[mod].label()})')
     if problems: raise JangError(f"bundle does not match its manifest ({len(problems)} problem(s)): " + '; '.join(problems[:5]))
 
@@ -152,7 +153,19 @@ def load_bundle(path, # bundle folder
     apply_quantization(model, plan_from_manifest(m), tensors, compute_dtype)
     return model, (load_tokenizer(path) if tokenizer else None), m
 
-# %% ../nbs/05_bundle.ipynb #acb318de
+# %% ../nbs/05_bundle.ipynb #f550ccb9
+def bundle_fake_params(path) -> dict:
+    "Every parameter of a bundle as fp32 (quantized tensors dequantized), for fast fake-quant evaluation."
+    m = read_manifest(path); tensors = _load_tensors(Path(path)); validate_tensors(m, tensors)
+    f32, out = mx.float32, {}
+    for p, s in plan_from_manifest(m).specs.items():
+        w = tensors.pop(f'{p}.weight')
+        out[f'{p}.weight'] = w.astype(f32) if s.is_float else mx.dequantize(
+            w, tensors.pop(f'{p}.scales').astype(f32), tensors.pop(f'{p}.biases').astype(f32), group_size=s.group_size, bits=s.bits)
+    out.update({k: v.astype(f32) if mx.issubdtype(v.dtype, mx.floating) else v for k, v in tensors.items()})
+    return out
+
+# %% ../nbs/05_bundle.ipynb #a75fef17
 def format_prompt(tokenizer, prompt:str, chat:bool|None=None) -> str:
     "The prompt as the model expects it: through the chat template when the tokenizer has one (and chat isn't False)."
     has_tpl = bool(getattr(tokenizer, 'chat_template', None))
