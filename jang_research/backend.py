@@ -8,11 +8,11 @@ Docs: https://github.com/jang-research/jang_research/backend.html.md"""
 __all__ = ['OPENBLAS_GLOBS', 'COMPUTE_DTYPE', 'find_openblas', 'preload_openblas', 'blas_info', 'matmul_gflops', 'device_name',
            'has_gpu', 'cache_dir', 'JangError']
 
-# %% ../nbs/00_backend.ipynb #ddfa936f
+# %% ../nbs/00_backend.ipynb #5ed138e7
 import ctypes, glob, os, platform, sys
 from pathlib import Path
 
-# %% ../nbs/00_backend.ipynb #be332cc9
+# %% ../nbs/00_backend.ipynb #cde8d51a
 OPENBLAS_GLOBS = ('/usr/lib/*-linux-gnu/openblas-pthread/libopenblas.so.0',
                   '/usr/lib/*-linux-gnu/libopenblas.so.0',
                   '/usr/lib64/libopenblas*.so.0')
@@ -25,7 +25,7 @@ def find_openblas() -> str|None:
         if hits := sorted(glob.glob(pat)): return hits[0]
     return None
 
-# %% ../nbs/00_backend.ipynb #4def639f
+# %% ../nbs/00_backend.ipynb #c1619e4e
 _MLX_IMPORTED_BEFORE_US = 'mlx.core' in sys.modules
 
 def preload_openblas() -> str|None:
@@ -41,19 +41,21 @@ _OPENBLAS_PATH = preload_openblas()
 import mlx.core as mx  # noqa: E402  (must come after the preload)
 import mlx.nn as nn  # noqa: E402
 
-# %% ../nbs/00_backend.ipynb #6f237862
+# %% ../nbs/00_backend.ipynb #c68fe7d6
 def blas_info() -> dict:
     "Which BLAS MLX's CPU matmuls use, and why."
     system = platform.system()
     if system == 'Darwin': return dict(blas='accelerate', path=None, note='macOS: MLX links Accelerate')
-    if _OPENBLAS_PATH: return dict(blas='openblas', path=_OPENBLAS_PATH, note='preloaded before mlx.core')
+    # the package module may have done the preload even when this copy of the code (a notebook) came later
+    path = _OPENBLAS_PATH or getattr(sys.modules.get('jang_research.backend'), '_OPENBLAS_PATH', None)
+    if path: return dict(blas='openblas', path=path, note='preloaded before mlx.core')
     if _MLX_IMPORTED_BEFORE_US:
         note = 'mlx.core was imported before jang_research: import jang_research first to get OpenBLAS'
     elif os.environ.get('JANG_NO_OPENBLAS') == '1': note = 'disabled by JANG_NO_OPENBLAS=1'
     else: note = 'no system OpenBLAS found (Debian: apt-get install libopenblas0-pthread)'
     return dict(blas='reference (bundled with mlx)', path=None, note=note)
 
-# %% ../nbs/00_backend.ipynb #70d252d9
+# %% ../nbs/00_backend.ipynb #8715aa24
 import time
 
 def matmul_gflops(m:int=512, # rows of the left operand (tokens)
@@ -70,7 +72,7 @@ def matmul_gflops(m:int=512, # rows of the left operand (tokens)
     for _ in range(repeats): mx.eval(a @ b)
     return 2*m*k*n*repeats / (time.perf_counter()-t) / 1e9
 
-# %% ../nbs/00_backend.ipynb #0cd69f38
+# %% ../nbs/00_backend.ipynb #f82a2137
 COMPUTE_DTYPE = mx.float32
 
 def device_name() -> str:
@@ -82,7 +84,7 @@ def has_gpu() -> bool:
     try: return mx.default_device() == mx.gpu or mx.is_available(mx.gpu)
     except Exception: return False
 
-# %% ../nbs/00_backend.ipynb #cc430000
+# %% ../nbs/00_backend.ipynb #86e3a1b8
 def cache_dir(*parts:str) -> Path:
     "A folder under the package cache (`$JANG_CACHE`, default `~/.cache/jang_research`), created on demand."
     root = Path(os.environ.get('JANG_CACHE') or Path(os.environ.get('XDG_CACHE_HOME', Path.home()/'.cache'))/'jang_research')
@@ -90,6 +92,6 @@ def cache_dir(*parts:str) -> Path:
     p.mkdir(parents=True, exist_ok=True)
     return p
 
-# %% ../nbs/00_backend.ipynb #4466bb45
+# %% ../nbs/00_backend.ipynb #4ed396ea
 class JangError(Exception):
     "An input or state jang_research refuses, with a message that names the problem."
