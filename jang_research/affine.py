@@ -9,13 +9,13 @@ __all__ = ['QUANTIZERS', 'QTensor', 'rtn_quantize', 'pack_codes', 'qtensor_from_
            'float_weights', 'quantize_weights', 'dequantized', 'swapped_params', 'swapped_weights', 'bundle_tensors',
            'quantization_config', 'apply_quantization', 'to_quantized_model']
 
-# %% ../nbs/03_affine.ipynb #c5e97823
+# %% ../nbs/03_affine.ipynb #739ed0de
 from contextlib import contextmanager
 from dataclasses import dataclass
 from .backend import mx, nn, JangError, COMPUTE_DTYPE
 from .inventory import QuantSpec, Plan, inventory, validate_plan
 
-# %% ../nbs/03_affine.ipynb #984d0e3f
+# %% ../nbs/03_affine.ipynb #dab72024
 _MX_DTYPES = {'float32': mx.float32, 'float16': mx.float16, 'bfloat16': mx.bfloat16}
 
 @dataclass
@@ -44,7 +44,7 @@ def rtn_quantize(w:mx.array, # float weight (..., out, in)
     dt = _MX_DTYPES[spec.dtype]
     return QTensor(wq, s.astype(dt), b.astype(dt), spec)
 
-# %% ../nbs/03_affine.ipynb #f4cad38c
+# %% ../nbs/03_affine.ipynb #b352bc64
 import numpy as np
 
 def pack_codes(q:np.ndarray, # integer codes (..., n) in [0, 2**bits)
@@ -73,11 +73,11 @@ def qtensor_from_codes(q:np.ndarray, # codes (..., out, in)
     return QTensor(pack_codes(q, spec.bits), mx.array(np.asarray(scales, np.float32)).astype(dt),
                    mx.array(np.asarray(biases, np.float32)).astype(dt), spec, meta)
 
-# %% ../nbs/03_affine.ipynb #b86cf26c
-QUANTIZERS = {'rtn': lambda w, spec, **ctx: rtn_quantize(w, spec)}
+# %% ../nbs/03_affine.ipynb #db7c28f5
+QUANTIZERS = {'rtn': lambda w, spec, **ctx: rtn_quantize(w, spec)}  # ctx: path=, hessians=, ...
 
 def register_quantizer(name:str, fn):
-    "Make `fn(weight, spec, **context) -> QTensor` available as method `name` in plans."
+    "Make `fn(weight, spec, **context) -> QTensor` available as method `name` in plans (context: path=, hessians=, ...)."
     QUANTIZERS[name] = fn
 
 def quantize_tensor(w:mx.array, spec:QuantSpec, **ctx):
@@ -86,7 +86,7 @@ def quantize_tensor(w:mx.array, spec:QuantSpec, **ctx):
     if spec.method not in QUANTIZERS: raise JangError(f"unknown quantization method {spec.method!r}; known: {sorted(QUANTIZERS)}")
     return QUANTIZERS[spec.method](w, spec, **ctx)
 
-# %% ../nbs/03_affine.ipynb #8a5e65da
+# %% ../nbs/03_affine.ipynb #c749fe8f
 def float_weights(model:nn.Module, inv:list|None=None) -> dict:
     "path -> fp32 weight of every quantizable tensor (references to the model's arrays, not copies)."
     inv = inv or inventory(model)
@@ -102,7 +102,7 @@ def quantize_weights(weights:dict, # path -> float weight, from float_weights
     from tqdm.auto import tqdm
     out = {}
     for p in tqdm(list(weights), desc='quantize', disable=not progress, leave=False):
-        out[p] = quantize_tensor(weights[p], plan.specs[p], **ctx)
+        out[p] = quantize_tensor(weights[p], plan.specs[p], path=p, **ctx)
         mx.eval(out[p].weight if isinstance(out[p], QTensor) else out[p])
     return out
 
@@ -129,7 +129,7 @@ def swapped_weights(model:nn.Module, weights:dict):
     "Temporarily replace module weights (module path -> array); restores the originals on exit."
     return swapped_params(model, {f'{p}.weight': w for p, w in weights.items()})
 
-# %% ../nbs/03_affine.ipynb #b505c04c
+# %% ../nbs/03_affine.ipynb #82e204c7
 def bundle_tensors(model:nn.Module, qweights:dict, plan:Plan) -> dict:
     "name -> array exactly as a bundle stores it: codes/scales/biases, float weights, other params in plan.float_dtype."
     from mlx.utils import tree_flatten

@@ -8,14 +8,14 @@ Docs: https://github.com/jang-research/jang_research/bundle.html.md"""
 __all__ = ['BUNDLE_FORMAT', 'BUNDLE_VERSION', 'TOKENIZER_FILES', 'manifest', 'save_bundle', 'read_manifest', 'plan_from_manifest',
            'validate_tensors', 'load_bundle', 'bundle_fake_params', 'format_prompt', 'generate_text']
 
-# %% ../nbs/05_bundle.ipynb #ee0191ef
+# %% ../nbs/05_bundle.ipynb #b30735bb
 import json, shutil, tempfile, importlib.metadata
 from pathlib import Path
 from .backend import mx, nn, JangError, COMPUTE_DTYPE
 from .inventory import inventory, other_params, plan_bytes, validate_plan, tensor_bytes, Plan, QuantSpec, DTYPE_BYTES
 from .affine import QTensor, bundle_tensors, quantization_config, apply_quantization
 
-# %% ../nbs/05_bundle.ipynb #498f8249
+# %% ../nbs/05_bundle.ipynb #78f13663
 BUNDLE_FORMAT, BUNDLE_VERSION = 'jang_research.bundle', 1
 TOKENIZER_FILES = ('tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'chat_template.jinja',
                    'tokenizer.model', 'generation_config.json')
@@ -27,8 +27,8 @@ def _versions() -> dict:
         except importlib.metadata.PackageNotFoundError: out[d] = None
     return out
 
-def manifest(model:nn.Module, plan:Plan, source_dir:Path, method_notes:dict|None=None) -> dict:
-    "The jang_config.json content for `plan` applied to `model` from `source_dir`."
+def manifest(model:nn.Module, plan:Plan, source_dir:Path, method_notes:dict|None=None, qweights:dict|None=None) -> dict:
+    "The jang_config.json content for `plan` applied to `model` from `source_dir` (with what each quantizer reported)."
     from jang_research.models import model_fingerprint
     inv = inventory(model)
     fp = plan_bytes(inv, plan, other_params(model, inv))
@@ -39,6 +39,8 @@ def manifest(model:nn.Module, plan:Plan, source_dir:Path, method_notes:dict|None
                             bits=plan.specs[t.path].bits, group_size=None if plan.specs[t.path].is_float else plan.specs[t.path].group_size,
                             method=None if plan.specs[t.path].is_float else plan.specs[t.path].method,
                             dtype=plan.specs[t.path].dtype, bytes=tensor_bytes(t.shape, plan.specs[t.path])) for t in inv}
+    for p, q in (qweights or {}).items():   # e.g. which of GPTQ/MSE/RTN won the never-worse guard
+        if isinstance(q, QTensor) and q.meta: tensors[p]['method_used'] = q.meta.get('method_used')
     return dict(format=BUNDLE_FORMAT, version=BUNDLE_VERSION,
                 source=dict(name=src.get('name', source_dir.name), fingerprint=model_fingerprint(source_dir),
                             gguf_sha256=src.get('gguf_sha256'), architecture=src.get('architecture')),
@@ -48,7 +50,7 @@ def manifest(model:nn.Module, plan:Plan, source_dir:Path, method_notes:dict|None
                 capabilities=dict(chat_template=chat, tied_embeddings=any(t.tied for t in inv), mlx_lm_loadable=True),
                 notes=method_notes or {}, created_with=_versions())
 
-# %% ../nbs/05_bundle.ipynb #614850af
+# %% ../nbs/05_bundle.ipynb #19b52a8f
 def save_bundle(out, # destination folder (must not exist unless force)
                 model:nn.Module, # the float model the weights came from
                 qweights:dict, # path -> QTensor | float array, from quantize_weights
@@ -84,14 +86,14 @@ def save_bundle(out, # destination folder (must not exist unless force)
         (tmp/'config.json').write_text(json.dumps(cfg, indent=2))
         for f in TOKENIZER_FILES:
             if (source_dir/f).exists(): shutil.copy2(source_dir/f, tmp/f)
-        (tmp/'jang_config.json').write_text(json.dumps(manifest(model, plan, source_dir, notes), indent=2))
+        (tmp/'jang_config.json').write_text(json.dumps(manifest(model, plan, source_dir, notes, qweights), indent=2))
         if out.exists(): shutil.rmtree(out)
         tmp.rename(out)
     finally:
         if tmp.exists(): shutil.rmtree(tmp)
     return out
 
-# %% ../nbs/05_bundle.ipynb #7be98ab3
+# %% ../nbs/05_bundle.ipynb #bbb4ccd1
 def _expected_shapes(shape:list, spec:QuantSpec, float_dtype) -> dict:
     if spec.is_float: return {'weight': (tuple(shape), spec.dtype)}
     *lead, n_in = shape
@@ -153,7 +155,7 @@ def load_bundle(path, # bundle folder
     apply_quantization(model, plan_from_manifest(m), tensors, compute_dtype)
     return model, (load_tokenizer(path) if tokenizer else None), m
 
-# %% ../nbs/05_bundle.ipynb #f550ccb9
+# %% ../nbs/05_bundle.ipynb #12a3ee26
 def bundle_fake_params(path) -> dict:
     "Every parameter of a bundle as fp32 (quantized tensors dequantized), for fast fake-quant evaluation."
     m = read_manifest(path); tensors = _load_tensors(Path(path)); validate_tensors(m, tensors)
@@ -165,7 +167,7 @@ def bundle_fake_params(path) -> dict:
     out.update({k: v.astype(f32) if mx.issubdtype(v.dtype, mx.floating) else v for k, v in tensors.items()})
     return out
 
-# %% ../nbs/05_bundle.ipynb #a75fef17
+# %% ../nbs/05_bundle.ipynb #5c0466a0
 def format_prompt(tokenizer, prompt:str, chat:bool|None=None) -> str:
     "The prompt as the model expects it: through the chat template when the tokenizer has one (and chat isn't False)."
     has_tpl = bool(getattr(tokenizer, 'chat_template', None))

@@ -41,3 +41,10 @@ def test_bad_input_is_named(tmp_path, args, msg):
     r = run(*[str(tmp_path/a) if a == 'x' else a for a in args], check=False)
     assert r.returncode == 2 and msg in r.stderr, r.stderr
     assert not (tmp_path/'x').exists()
+
+def test_quantize_with_mse_records_method(tmp_path):
+    b = tmp_path/'smol-mse'
+    run('quantize', '--bits', '3', '--method', 'mse', '--calib-windows', '2', '--calib-len', '64', '--out', str(b))
+    m = json.loads((b/'jang_config.json').read_text())
+    t = m['tensors']['model.layers.0.mlp.down_proj']
+    assert t['method'] == 'mse' and t['method_used'] == 'mse'
