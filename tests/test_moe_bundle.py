@@ -6,20 +6,13 @@ from jang_research.backend import mx
 from jang_research.inventory import inventory, uniform_plan, QuantSpec, TINY_CONFIGS, tiny_model
 from jang_research.affine import float_weights, quantize_weights, dequantized, swapped_weights
 from jang_research.bundle import save_bundle, load_bundle, read_manifest, _load_tensors
+from conftest import tiny_source
 
 EXPERT_BITS = {'gate': 2, 'up': 2, 'down': 4}
 
-def _source(tmp_path, family):
-    model = tiny_model(family)
-    src = tmp_path/'src'; src.mkdir()
-    from mlx.utils import tree_flatten
-    mx.save_safetensors(str(src/'model.safetensors'), dict(tree_flatten(model.parameters())))
-    (src/'config.json').write_text(json.dumps(TINY_CONFIGS[family]))
-    return model, src
-
 @pytest.mark.parametrize('family', ['qwen2_moe', 'mixtral'])
 def test_moe_bundle_roundtrip(tmp_path, family):
-    model, src = _source(tmp_path, family)
+    model, src = tiny_source(tmp_path/'src', family)
     inv = inventory(model)
     plan = uniform_plan(inv, 8, 32)
     for t in inv:

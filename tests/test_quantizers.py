@@ -9,6 +9,7 @@ from jang_research.calibration import collect_hessians
 from jang_research.mse import mse_quantize
 from jang_research.gptq import gptq_quantize, hessian_error
 from jang_research.bundle import save_bundle, load_bundle, read_manifest
+from conftest import tiny_source
 
 def test_nan_weights_are_refused():
     w = mx.random.normal((8, 64)); w[0, 0] = float('nan')
@@ -39,10 +40,7 @@ def test_gptq_moe_experts_bundle(tmp_path):
         got = hessian_error(np.array(fw[p][e]), np.array(qw[p].dequantize()[e]), H)
         rtn = hessian_error(np.array(fw[p][e]), np.array(rtn_quantize(fw[p][e], QuantSpec(4, 32)).dequantize()), H)
         assert got <= rtn * (1 + 1e-6)
-    src = tmp_path/'src'; src.mkdir()
-    from mlx.utils import tree_flatten
-    mx.save_safetensors(str(src/'model.safetensors'), dict(tree_flatten(model.parameters())))
-    (src/'config.json').write_text(json.dumps(TINY_CONFIGS['qwen2_moe']))
+    _, src = tiny_source(tmp_path/'src', 'qwen2_moe', model)
     b = save_bundle(tmp_path/'b', model, qw, plan, src)
     man = read_manifest(b)
     assert man['tensors'][p]['method'] == 'gptq' and len(man['tensors'][p]['method_used']) == 4
