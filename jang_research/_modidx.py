@@ -206,6 +206,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                       'jang_research.models.unpermute_qk': ('models.html#unpermute_qk', 'jang_research/models.py')},
             'jang_research.mse': { 'jang_research.mse._fit': ('mse.html#_fit', 'jang_research/mse.py'),
                                    'jang_research.mse._mse_method': ('mse.html#_mse_method', 'jang_research/mse.py'),
+                                   'jang_research.mse._mse_rows': ('mse.html#_mse_rows', 'jang_research/mse.py'),
                                    'jang_research.mse._round_dtype': ('mse.html#_round_dtype', 'jang_research/mse.py'),
                                    'jang_research.mse.heldout_inputs': ('mse.html#heldout_inputs', 'jang_research/mse.py'),
                                    'jang_research.mse.mse_affine_params': ('mse.html#mse_affine_params', 'jang_research/mse.py'),

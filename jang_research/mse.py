@@ -5,14 +5,14 @@
 # %% auto #0
 __all__ = ['mse_affine_params', 'mse_quantize', 'heldout_inputs', 'output_error']
 
-# %% ../nbs/08_mse.ipynb #e0b1f7cd
+# %% ../nbs/08_mse.ipynb #39623f2c
 import numpy as np
 from .backend import mx, JangError
 from .inventory import QuantSpec
 from .affine import QTensor, qtensor_from_codes, register_quantizer, rtn_quantize, _MX_DTYPES
 from .evaluation import token_windows, heldout_text
 
-# %% ../nbs/08_mse.ipynb #1353c8de
+# %% ../nbs/08_mse.ipynb #54b60325
 def _round_dtype(a:np.ndarray, dtype:str) -> np.ndarray:
     "Round to the storage dtype of scales/biases, back in fp32."
     return np.array(mx.array(a).astype(_MX_DTYPES[dtype]).astype(mx.float32))
@@ -27,24 +27,8 @@ def _fit(W, D, q):
     b = np.where(ok, (sqq*sw - sq*sqw) / np.where(ok, det, 1), sw / np.maximum(sd, 1e-30))
     return s, b
 
-def mse_affine_params(w:np.ndarray, # weights (..., out, in), fp32
-                      bits:int, group_size:int,
-                      importance:np.ndarray|None=None, # E[x²] per input channel (in,), or (..., in) per expert
-                      grid:int=16, # shrink factors tried
-                      min_shrink:float=0.4, # smallest fraction of the min/max range tried
-                      refits:int=2, # round/refit alternations per candidate
-                      dtype:str='float16' # storage dtype scales/biases are rounded to
-                     ):
-    "Codes, scales and biases minimising the importance-weighted squared error per group."
-    qmax = 2**bits - 1
-    *lead, n_in = w.shape
-    G = w.reshape(*lead, n_in // group_size, group_size).astype(np.float32)
-    if importance is None: D = np.ones_like(G)
-    else:
-        imp = np.asarray(importance, np.float32)
-        imp = np.maximum(imp, imp.mean() * 1e-6 + 1e-30)        # dead channels keep a tiny weight
-        D = np.broadcast_to(imp.reshape(*imp.shape[:-1], *([1] * (len(lead) - imp.ndim + 1)), n_in // group_size, group_size), G.shape) \
-            if imp.ndim > 1 else np.broadcast_to(imp.reshape(n_in // group_size, group_size), G.shape)
+def _mse_rows(G, D, qmax, grid, min_shrink, refits, dtype):
+    "Best (scales, biases) per group for a chunk of rows: G, D are (rows, groups, group_size)."
     lo0, hi0 = G.min(-1), G.max(-1)
     best_err = np.full(lo0.shape, np.inf); best_s = np.zeros_like(lo0); best_b = np.zeros_like(lo0)
     for a in np.linspace(1.0, min_shrink, grid):
@@ -58,8 +42,36 @@ def mse_affine_params(w:np.ndarray, # weights (..., out, in), fp32
         err = (D * (s[..., None]*q + b[..., None] - G)**2).sum(-1, dtype=np.float64)
         better = err < best_err
         best_err, best_s, best_b = np.where(better, err, best_err), np.where(better, s, best_s), np.where(better, b, best_b)
-    q = np.clip(np.round((G - best_b[..., None]) / np.where(best_s == 0, 1, best_s)[..., None]), 0, qmax)
-    return q.reshape(w.shape).astype(np.int64), best_s.astype(np.float32), best_b.astype(np.float32)
+    return best_s, best_b
+
+def mse_affine_params(w:np.ndarray, # weights (..., out, in), fp32
+                      bits:int, group_size:int,
+                      importance:np.ndarray|None=None, # E[x²] per input channel (in,), or (..., in) per expert
+                      grid:int=16, # shrink factors tried
+                      min_shrink:float=0.4, # smallest fraction of the min/max range tried
+                      refits:int=2, # round/refit alternations per candidate
+                      dtype:str='float16', # storage dtype scales/biases are rounded to
+                      chunk:int=2048 # rows processed at once (keeps temporaries small for huge embeddings)
+                     ):
+    "Codes, scales and biases minimising the importance-weighted squared error per group."
+    qmax = 2**bits - 1
+    *lead, n_in = w.shape
+    ng = n_in // group_size
+    W = np.asarray(w, np.float32).reshape(-1, ng, group_size)
+    if importance is None: D = None
+    else:
+        imp = np.asarray(importance, np.float32)
+        imp = np.maximum(imp, imp.mean() * 1e-6 + 1e-30)        # dead channels keep a tiny weight
+        # per-row importance: (in,) is shared by all rows; (..., in) is per expert and broadcast over its rows
+        D = imp.reshape(1, ng, group_size) if imp.ndim == 1 else \
+            np.broadcast_to(imp.reshape(*imp.shape[:-1], *([1] * (len(lead) - imp.ndim + 1)), n_in), (*lead, n_in)).reshape(-1, ng, group_size)
+    S = np.zeros(W.shape[:2], np.float32); B = np.zeros(W.shape[:2], np.float32)
+    for r in range(0, W.shape[0], chunk):
+        G = W[r:r+chunk]
+        Dc = np.ones_like(G) if D is None else np.broadcast_to(D if D.shape[0] == 1 else D[r:r+chunk], G.shape)
+        S[r:r+chunk], B[r:r+chunk] = _mse_rows(G, Dc, qmax, grid, min_shrink, refits, dtype)
+    q = np.clip(np.round((W - B[..., None]) / np.where(S == 0, 1, S)[..., None]), 0, qmax)
+    return q.reshape(w.shape).astype(np.int64), S.reshape(*lead, ng), B.reshape(*lead, ng)
 
 def mse_quantize(w:mx.array, spec:QuantSpec, importance=None, **kw) -> QTensor:
     "MSE-optimal affine quantization (importance-weighted when `importance` = E[x²] is given)."
@@ -68,7 +80,7 @@ def mse_quantize(w:mx.array, spec:QuantSpec, importance=None, **kw) -> QTensor:
     q, s, b = mse_affine_params(wn, spec.bits, spec.group_size, importance, dtype=spec.dtype, **kw)
     return qtensor_from_codes(q, s, b, spec, {'method_used': 'mse', 'weighted': importance is not None})
 
-# %% ../nbs/08_mse.ipynb #2f2bfaef
+# %% ../nbs/08_mse.ipynb #6c4671b2
 def _mse_method(w, spec, hessians=None, path=None, **ctx):
     imp = None
     if hessians is not None and path in hessians.H: imp = np.array(hessians.diag(path))
@@ -76,7 +88,7 @@ def _mse_method(w, spec, hessians=None, path=None, **ctx):
 
 register_quantizer('mse', _mse_method)
 
-# %% ../nbs/08_mse.ipynb #c0244516
+# %% ../nbs/08_mse.ipynb #a237d961
 def heldout_inputs(model, tokenizer, paths:list, n_windows:int=4, window_len:int=256) -> dict:
     "Inputs X (tokens, in) that the modules at `paths` see on held-out text (for checking output error)."
     from jang_research.calibration import _swap_in_recorders, _Calibration
