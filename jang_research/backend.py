@@ -6,11 +6,11 @@
 __all__ = ['OPENBLAS_GLOBS', 'COMPUTE_DTYPE', 'find_openblas', 'preload_openblas', 'blas_info', 'matmul_gflops', 'device_name',
            'has_gpu', 'cache_dir', 'JangError']
 
-# %% ../nbs/00_backend.ipynb #5ed138e7
+# %% ../nbs/00_backend.ipynb #6f5bece8
 import ctypes, glob, os, platform, sys
 from pathlib import Path
 
-# %% ../nbs/00_backend.ipynb #cde8d51a
+# %% ../nbs/00_backend.ipynb #5627dc79
 OPENBLAS_GLOBS = ('/usr/lib/*-linux-gnu/openblas-pthread/libopenblas.so.0',
                   '/usr/lib/*-linux-gnu/libopenblas.so.0',
                   '/usr/lib64/libopenblas*.so.0')
@@ -23,7 +23,7 @@ def find_openblas() -> str|None:
         if hits := sorted(glob.glob(pat)): return hits[0]
     return None
 
-# %% ../nbs/00_backend.ipynb #c1619e4e
+# %% ../nbs/00_backend.ipynb #f5171fb5
 _MLX_IMPORTED_BEFORE_US = 'mlx.core' in sys.modules
 
 def preload_openblas() -> str|None:
@@ -32,6 +32,7 @@ def preload_openblas() -> str|None:
     if path is None or _MLX_IMPORTED_BEFORE_US: return None
     try: ctypes.CDLL(path, mode=ctypes.RTLD_GLOBAL)
     except OSError: return None
+    sys._jang_research_openblas = path   # process-wide record, seen by every copy of this code (package or notebook)
     return path
 
 _OPENBLAS_PATH = preload_openblas()
@@ -39,13 +40,13 @@ _OPENBLAS_PATH = preload_openblas()
 import mlx.core as mx  # noqa: E402  (must come after the preload)
 import mlx.nn as nn  # noqa: E402
 
-# %% ../nbs/00_backend.ipynb #c68fe7d6
+# %% ../nbs/00_backend.ipynb #73be1ade
 def blas_info() -> dict:
     "Which BLAS MLX's CPU matmuls use, and why."
     system = platform.system()
     if system == 'Darwin': return dict(blas='accelerate', path=None, note='macOS: MLX links Accelerate')
-    # the package module may have done the preload even when this copy of the code (a notebook) came later
-    path = _OPENBLAS_PATH or getattr(sys.modules.get('jang_research.backend'), '_OPENBLAS_PATH', None)
+    # another copy of this code (the package, or a notebook cell) may have done the preload before mlx.core loaded
+    path = _OPENBLAS_PATH or getattr(sys, '_jang_research_openblas', None)
     if path: return dict(blas='openblas', path=path, note='preloaded before mlx.core')
     if _MLX_IMPORTED_BEFORE_US:
         note = 'mlx.core was imported before jang_research: import jang_research first to get OpenBLAS'
@@ -53,7 +54,7 @@ def blas_info() -> dict:
     else: note = 'no system OpenBLAS found (Debian: apt-get install libopenblas0-pthread)'
     return dict(blas='reference (bundled with mlx)', path=None, note=note)
 
-# %% ../nbs/00_backend.ipynb #8715aa24
+# %% ../nbs/00_backend.ipynb #05350196
 import time
 
 def matmul_gflops(m:int=512, # rows of the left operand (tokens)
@@ -70,7 +71,7 @@ def matmul_gflops(m:int=512, # rows of the left operand (tokens)
     for _ in range(repeats): mx.eval(a @ b)
     return 2*m*k*n*repeats / (time.perf_counter()-t) / 1e9
 
-# %% ../nbs/00_backend.ipynb #f82a2137
+# %% ../nbs/00_backend.ipynb #7c616f65
 COMPUTE_DTYPE = mx.float32
 
 def device_name() -> str:
@@ -82,7 +83,7 @@ def has_gpu() -> bool:
     try: return mx.default_device() == mx.gpu or mx.is_available(mx.gpu)
     except Exception: return False
 
-# %% ../nbs/00_backend.ipynb #86e3a1b8
+# %% ../nbs/00_backend.ipynb #54a893c0
 def cache_dir(*parts:str) -> Path:
     "A folder under the package cache (`$JANG_CACHE`, default `~/.cache/jang_research`), created on demand."
     root = Path(os.environ.get('JANG_CACHE') or Path(os.environ.get('XDG_CACHE_HOME', Path.home()/'.cache'))/'jang_research')
@@ -90,6 +91,6 @@ def cache_dir(*parts:str) -> Path:
     p.mkdir(parents=True, exist_ok=True)
     return p
 
-# %% ../nbs/00_backend.ipynb #4ed396ea
+# %% ../nbs/00_backend.ipynb #cdc9447c
 class JangError(Exception):
     "An input or state jang_research refuses, with a message that names the problem."
