@@ -5,14 +5,14 @@
 # %% auto #0
 __all__ = ['hessian_error', 'gptq_codes', 'gptq_quantize']
 
-# %% ../nbs/09_gptq.ipynb #e71df778
+# %% ../nbs/09_gptq.ipynb #b8638271
 import numpy as np
 from .backend import mx, JangError
 from .inventory import QuantSpec
 from .affine import QTensor, qtensor_from_codes, register_quantizer, rtn_quantize
 from .mse import mse_affine_params, mse_quantize, _round_dtype
 
-# %% ../nbs/09_gptq.ipynb #897d387e
+# %% ../nbs/09_gptq.ipynb #3a36c672
 def _chol_inverse_upper(H:np.ndarray, damp:float, max_tries:int=6):
     "Upper Cholesky factor of (H + damp·mean(diag H)·I)^-1, raising damp ×10 until it succeeds."
     mean_diag = float(np.mean(np.diag(H)))
@@ -51,6 +51,7 @@ def gptq_codes(w:np.ndarray, # weights (out, in) fp32
     imp = np.diag(H).copy()
     S = np.zeros((rows, ng), np.float32); B = np.zeros((rows, ng), np.float32); mse_result = None
     if act_order and not static_groups: raise JangError('act_order needs static_groups with MLX affine groups')
+    if not static_groups and block % group_size: raise JangError(f'block {block} must be a multiple of group size {group_size}')
     if static_groups:
         q_mse, S, B = mse_affine_params(W, bits, group_size, imp, dtype=dtype)
         mse_result = (q_mse, S.copy(), B.copy())
@@ -65,8 +66,7 @@ def gptq_codes(w:np.ndarray, # weights (out, in) fp32
         for i in range(i2 - i1):
             c = perm[i1 + i]; g = c // group_size
             if not static_groups and c % group_size == 0:     # dynamic grid from the error-updated weights
-                _, s, b = mse_affine_params(W1[:, i:i+group_size] if i + group_size <= i2 - i1 else W[:, i1+i:i1+i+group_size],
-                                            bits, group_size, imp[c:c+group_size], dtype=dtype)
+                _, s, b = mse_affine_params(W1[:, i:i+group_size], bits, group_size, imp[c:c+group_size], dtype=dtype)
                 S[:, g], B[:, g] = s[:, 0], b[:, 0]
             s, b = S[:, g], B[:, g]
             x = W1[:, i]
@@ -78,7 +78,7 @@ def gptq_codes(w:np.ndarray, # weights (out, in) fp32
         W[:, i2:] -= E1 @ U[i1:i2, i2:]
     return Q, S, B, used_damp, mse_result
 
-# %% ../nbs/09_gptq.ipynb #88417620
+# %% ../nbs/09_gptq.ipynb #08957b83
 def gptq_quantize(w:mx.array, spec:QuantSpec, H:mx.array|np.ndarray, # weight, spec, input Hessian
                   damp:float=0.3, act_order:bool=True, block:int=128) -> QTensor:
     "GPTQ with a never-worse guard: the codes (GPTQ, MSE or RTN) with the lowest tr(ΔW H ΔWᵀ)."
@@ -104,8 +104,7 @@ def _gptq_method(w, spec, hessians=None, path=None, **ctx):
     H = hessians.H[path]
     if w.ndim == 3:   # stacked experts: one GPTQ per expert with its own Hessian
         parts = [gptq_quantize(w[e], spec, H[e]) for e in range(w.shape[0])]
-        from jang_research.affine import QTensor as _Q
-        return _Q(mx.stack([p.weight for p in parts]), mx.stack([p.scales for p in parts]), mx.stack([p.biases for p in parts]), spec,
+        return QTensor(mx.stack([p.weight for p in parts]), mx.stack([p.scales for p in parts]), mx.stack([p.biases for p in parts]), spec,
                   {'method_used': [p.meta['method_used'] for p in parts]})
     return gptq_quantize(w, spec, H)
 
