@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['SAMPLE_PROMPT', 'summary_row', 'format_table', 'quantize_for_plan', 'report', 'main']
 
-# %% ../nbs/06_cli.ipynb #f556a62d
+# %% ../nbs/06_cli.ipynb #7e087e3c
 import argparse, json, sys, time
 from pathlib import Path
 from .backend import mx, blas_info, device_name, JangError
@@ -17,7 +17,7 @@ from .bundle import save_bundle, load_bundle, bundle_fake_params, read_manifest,
 from .calibration import model_hessians
 import jang_research.mse, jang_research.gptq  # noqa: F401  (register the 'mse' and 'gptq' methods)
 
-# %% ../nbs/06_cli.ipynb #7852e228
+# %% ../nbs/06_cli.ipynb #b8a421fa
 def summary_row(label:str, fp, res) -> dict:
     "One table row: size, effective bpw and the evaluation summary."
     s = res.summary()
@@ -33,7 +33,7 @@ def format_table(rows:list) -> str:
                      f"{r['top1']['value']:6.3f} {r['logit_mse']['value']:10.4f}  {ci(r['ppl'], '.2f'):<24}")
     return '\n'.join(lines)
 
-# %% ../nbs/06_cli.ipynb #23fdc46b
+# %% ../nbs/06_cli.ipynb #ed2826fb
 def quantize_for_plan(fmodel, tok, src, plan:Plan, # float model, tokenizer, its folder, the plan
                       calib_windows:int=16, calib_len:int=256, # calibration size for mse/gptq
                       progress:bool=True) -> dict:
@@ -42,7 +42,7 @@ def quantize_for_plan(fmodel, tok, src, plan:Plan, # float model, tokenizer, its
     hs = model_hessians(fmodel, tok, model_fingerprint(src), calib_windows, calib_len, progress=progress) if needs else None
     return quantize_weights(float_weights(fmodel), plan, progress=progress, hessians=hs)
 
-# %% ../nbs/06_cli.ipynb #ce2866c1
+# %% ../nbs/06_cli.ipynb #0506deb0
 SAMPLE_PROMPT = 'What is the capital of France? Answer in one sentence.'
 
 def report(model:str=DEFAULT_MODEL, # model name or folder
@@ -79,10 +79,11 @@ def report(model:str=DEFAULT_MODEL, # model name or folder
             path = save_bundle(Path(out)/f'{name}-{meth}-{b}bit-g{group_size}', fmodel, qw, plan, src, force=force,
                                notes={'recipe': f'uniform {label}', 'calibration': f'{calib_windows}x{calib_len}' if meth != 'rtn' else None})
             del qw
+            t_q = time.time() - t1
             bundles[label] = path
             res = ev.evaluate(params=bundle_fake_params(path), progress=progress)
             rows.append(summary_row(label, plan_bytes(inv, plan, other), res))
-            log(f"  wrote {path} ({rows[-1]['size_mb']:.1f} MB, {rows[-1]['bpw']:.3f} bpw, quantized in {time.time()-t1:.0f} s)")
+            log(f"  wrote {path} ({rows[-1]['size_mb']:.1f} MB, {rows[-1]['bpw']:.3f} bpw, quantized and saved in {t_q:.0f} s)")
     log('\n' + format_table(rows))
     log(f"\nreference PPL of the float model on these windows: {rows[0]['ppl']['value']:.2f}")
     log(f"\nGreedy samples ({'chat template' if getattr(tok, 'chat_template', None) else 'plain prompt'}): {prompt!r}")
@@ -95,7 +96,7 @@ def report(model:str=DEFAULT_MODEL, # model name or folder
     log(f"\ndone in {time.time()-t0:.0f} s")
     return rows
 
-# %% ../nbs/06_cli.ipynb #02976459
+# %% ../nbs/06_cli.ipynb #474d98c0
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='jang-research', description='Mixed-precision quantization research on MLX.')
     sub = p.add_subparsers(dest='cmd', required=True)
