@@ -8,6 +8,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                       'jang_research.affine.apply_quantization': ( 'affine.html#apply_quantization',
                                                                                    'jang_research/affine.py'),
                                       'jang_research.affine.bundle_tensors': ('affine.html#bundle_tensors', 'jang_research/affine.py'),
+                                      'jang_research.affine.check_finite': ('affine.html#check_finite', 'jang_research/affine.py'),
                                       'jang_research.affine.dequantized': ('affine.html#dequantized', 'jang_research/affine.py'),
                                       'jang_research.affine.float_weights': ('affine.html#float_weights', 'jang_research/affine.py'),
                                       'jang_research.affine.pack_codes': ('affine.html#pack_codes', 'jang_research/affine.py'),
@@ -211,4 +212,5 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                    'jang_research.mse.heldout_inputs': ('mse.html#heldout_inputs', 'jang_research/mse.py'),
                                    'jang_research.mse.mse_affine_params': ('mse.html#mse_affine_params', 'jang_research/mse.py'),
                                    'jang_research.mse.mse_quantize': ('mse.html#mse_quantize', 'jang_research/mse.py'),
+                                   'jang_research.mse.nearest_codes': ('mse.html#nearest_codes', 'jang_research/mse.py'),
                                    'jang_research.mse.output_error': ('mse.html#output_error', 'jang_research/mse.py')}}}

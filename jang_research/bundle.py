@@ -6,14 +6,14 @@
 __all__ = ['BUNDLE_FORMAT', 'BUNDLE_VERSION', 'TOKENIZER_FILES', 'manifest', 'save_bundle', 'read_manifest', 'plan_from_manifest',
            'validate_tensors', 'load_bundle', 'bundle_fake_params', 'format_prompt', 'generate_text']
 
-# %% ../nbs/05_bundle.ipynb #b30735bb
+# %% ../nbs/05_bundle.ipynb #2f17b875
 import json, shutil, tempfile, importlib.metadata
 from pathlib import Path
 from .backend import mx, nn, JangError, COMPUTE_DTYPE
 from .inventory import inventory, other_params, plan_bytes, validate_plan, tensor_bytes, Plan, QuantSpec, DTYPE_BYTES
 from .affine import QTensor, bundle_tensors, quantization_config, apply_quantization
 
-# %% ../nbs/05_bundle.ipynb #78f13663
+# %% ../nbs/05_bundle.ipynb #03a70125
 BUNDLE_FORMAT, BUNDLE_VERSION = 'jang_research.bundle', 1
 TOKENIZER_FILES = ('tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'chat_template.jinja',
                    'tokenizer.model', 'generation_config.json')
@@ -48,7 +48,7 @@ def manifest(model:nn.Module, plan:Plan, source_dir:Path, method_notes:dict|None
                 capabilities=dict(chat_template=chat, tied_embeddings=any(t.tied for t in inv), mlx_lm_loadable=True),
                 notes=method_notes or {}, created_with=_versions())
 
-# %% ../nbs/05_bundle.ipynb #19b52a8f
+# %% ../nbs/05_bundle.ipynb #d811ad23
 def save_bundle(out, # destination folder (must not exist unless force)
                 model:nn.Module, # the float model the weights came from
                 qweights:dict, # path -> QTensor | float array, from quantize_weights
@@ -91,7 +91,7 @@ def save_bundle(out, # destination folder (must not exist unless force)
         if tmp.exists(): shutil.rmtree(tmp)
     return out
 
-# %% ../nbs/05_bundle.ipynb #bbb4ccd1
+# %% ../nbs/05_bundle.ipynb #ee1c37fe
 def _expected_shapes(shape:list, spec:QuantSpec, float_dtype) -> dict:
     if spec.is_float: return {'weight': (tuple(shape), spec.dtype)}
     *lead, n_in = shape
@@ -153,19 +153,18 @@ def load_bundle(path, # bundle folder
     apply_quantization(model, plan_from_manifest(m), tensors, compute_dtype)
     return model, (load_tokenizer(path) if tokenizer else None), m
 
-# %% ../nbs/05_bundle.ipynb #12a3ee26
+# %% ../nbs/05_bundle.ipynb #b018693b
 def bundle_fake_params(path) -> dict:
     "Every parameter of a bundle as fp32 (quantized tensors dequantized), for fast fake-quant evaluation."
     m = read_manifest(path); tensors = _load_tensors(Path(path)); validate_tensors(m, tensors)
     f32, out = mx.float32, {}
     for p, s in plan_from_manifest(m).specs.items():
         w = tensors.pop(f'{p}.weight')
-        out[f'{p}.weight'] = w.astype(f32) if s.is_float else mx.dequantize(
-            w, tensors.pop(f'{p}.scales').astype(f32), tensors.pop(f'{p}.biases').astype(f32), group_size=s.group_size, bits=s.bits)
+        out[f'{p}.weight'] = w.astype(f32) if s.is_float else QTensor(w, tensors.pop(f'{p}.scales'), tensors.pop(f'{p}.biases'), s).dequantize()
     out.update({k: v.astype(f32) if mx.issubdtype(v.dtype, mx.floating) else v for k, v in tensors.items()})
     return out
 
-# %% ../nbs/05_bundle.ipynb #5c0466a0
+# %% ../nbs/05_bundle.ipynb #ea57865b
 def format_prompt(tokenizer, prompt:str, chat:bool|None=None) -> str:
     "The prompt as the model expects it: through the chat template when the tokenizer has one (and chat isn't False)."
     has_tpl = bool(getattr(tokenizer, 'chat_template', None))

@@ -5,14 +5,14 @@
 # %% auto #0
 __all__ = ['hessian_error', 'gptq_codes', 'gptq_quantize']
 
-# %% ../nbs/09_gptq.ipynb #b8638271
+# %% ../nbs/09_gptq.ipynb #c8a8aece
 import numpy as np
 from .backend import mx, JangError
 from .inventory import QuantSpec
-from .affine import QTensor, qtensor_from_codes, register_quantizer, rtn_quantize
-from .mse import mse_affine_params, mse_quantize, _round_dtype
+from .affine import QTensor, qtensor_from_codes, register_quantizer, rtn_quantize, check_finite
+from .mse import mse_affine_params, mse_quantize, nearest_codes
 
-# %% ../nbs/09_gptq.ipynb #3a36c672
+# %% ../nbs/09_gptq.ipynb #9dbe85bf
 def _chol_inverse_upper(H:np.ndarray, damp:float, max_tries:int=6):
     "Upper Cholesky factor of (H + damp·mean(diag H)·I)^-1, raising damp ×10 until it succeeds."
     mean_diag = float(np.mean(np.diag(H)))
@@ -70,7 +70,7 @@ def gptq_codes(w:np.ndarray, # weights (out, in) fp32
                 S[:, g], B[:, g] = s[:, 0], b[:, 0]
             s, b = S[:, g], B[:, g]
             x = W1[:, i]
-            q = np.clip(np.round((x - b) / np.where(s == 0, 1, s)), 0, qmax)
+            q = nearest_codes(x, s, b, qmax)
             Q[:, c] = q
             e = (x - (s * q + b)) / U1[i, i]
             W1[:, i:] -= np.outer(e, U1[i, i:])
@@ -78,12 +78,11 @@ def gptq_codes(w:np.ndarray, # weights (out, in) fp32
         W[:, i2:] -= E1 @ U[i1:i2, i2:]
     return Q, S, B, used_damp, mse_result
 
-# %% ../nbs/09_gptq.ipynb #08957b83
+# %% ../nbs/09_gptq.ipynb #7faadc16
 def gptq_quantize(w:mx.array, spec:QuantSpec, H:mx.array|np.ndarray, # weight, spec, input Hessian
                   damp:float=0.3, act_order:bool=True, block:int=128) -> QTensor:
     "GPTQ with a never-worse guard: the codes (GPTQ, MSE or RTN) with the lowest tr(ΔW H ΔWᵀ)."
-    wn = np.array(w.astype(mx.float32))
-    if not np.isfinite(wn).all(): raise JangError('weight has NaN/Inf values; refusing to quantize')
+    wn = np.array(check_finite(w).astype(mx.float32))
     Hn = np.array(H, np.float64)
     if Hn.shape != (wn.shape[-1],) * 2: raise JangError(f'Hessian shape {Hn.shape} does not match weight input dim {wn.shape[-1]}')
     q, s, b, used, mse_codes = gptq_codes(wn, Hn, spec.bits, spec.group_size, damp, block, act_order, True, spec.dtype)
