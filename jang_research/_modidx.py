@@ -73,8 +73,6 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                              'jang_research/calibration.py'),
                                            'jang_research.calibration._Recorder._acc': ( 'calibration.html#_recorder._acc',
                                                                                          'jang_research/calibration.py'),
-                                           'jang_research.calibration._Recorder.as_linear': ( 'calibration.html#_recorder.as_linear',
-                                                                                              'jang_research/calibration.py'),
                                            'jang_research.calibration._swap_in_recorders': ( 'calibration.html#_swap_in_recorders',
                                                                                              'jang_research/calibration.py'),
                                            'jang_research.calibration.collect_hessians': ( 'calibration.html#collect_hessians',

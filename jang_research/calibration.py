@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['Hessians', 'collect_hessians', 'model_hessians']
 
-# %% ../nbs/07_calibration.ipynb #dc18a375
+# %% ../nbs/07_calibration.ipynb #6c5e2aa4
 import hashlib, json
 from dataclasses import dataclass, field
 import numpy as np
@@ -13,7 +13,7 @@ from .backend import mx, nn, JangError, cache_dir
 from .inventory import inventory
 from .evaluation import token_windows, calibration_text, heldout_text, check_disjoint
 
-# %% ../nbs/07_calibration.ipynb #b01e314d
+# %% ../nbs/07_calibration.ipynb #69a66b8c
 class _Acc:
     "Running sum of x xᵀ over input rows (per expert for stacked experts)."
     def __init__(self, d:int, n_experts:int=0):
@@ -35,7 +35,7 @@ class _Acc:
         self.n = self.n + counts
 
 class _Recorder(nn.Module):
-    "Stands in for a module during calibration: records its input, then calls it."
+    "Stands in for a linear (or stacked-expert) module during calibration: records its input, then calls it."
     def __init__(self, inner, path, cal):
         super().__init__()
         self.inner = inner
@@ -43,17 +43,13 @@ class _Recorder(nn.Module):
     def _acc(self, x, experts=0):
         return self._cal._accumulator(self._path, x, experts)
     def __call__(self, x, *args, **kw):
-        if isinstance(self.inner, nn.Embedding): return self.inner(x)
         if args or 'indices' in kw:          # SwitchLinear(x, indices, sorted_indices=...)
             idx = args[0] if args else kw['indices']
             if (a := self._acc(x, self.inner.weight.shape[0])) is not None: a.add_routed(x, idx)
         elif (a := self._acc(x)) is not None: a.add(x)
         return self.inner(x, *args, **kw)
-    def as_linear(self, x):               # a tied embedding used as the output head
-        if (a := self._acc(x)) is not None: a.add(x)
-        return self.inner.as_linear(x)
 
-# %% ../nbs/07_calibration.ipynb #c54ae5e9
+# %% ../nbs/07_calibration.ipynb #7b294dc2
 @dataclass
 class Hessians:
     "Input Hessians H = 2·XᵀX/n per module path (fp32), with token counts; aliases share arrays."
@@ -127,7 +123,7 @@ def collect_hessians(model:nn.Module, # float model
     mx.eval(*H.values())
     return Hessians(H, n, notes=notes)
 
-# %% ../nbs/07_calibration.ipynb #5824a90d
+# %% ../nbs/07_calibration.ipynb #8ef012a3
 def model_hessians(model:nn.Module, tokenizer, fingerprint:str, # the float model, its tokenizer and model_fingerprint()
                    n_windows:int=32, # calibration windows
                    window_len:int=512, # tokens per window
