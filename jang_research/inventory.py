@@ -7,12 +7,12 @@ __all__ = ['ROLES', 'TINY_CONFIGS', 'DTYPE_BYTES', 'AFFINE_BITS', 'GROUP_SIZES',
            'inventory', 'tiny_model', 'QuantSpec', 'tensor_bytes', 'Plan', 'uniform_plan', 'validate_plan',
            'other_params', 'Footprint', 'plan_bytes', 'effective_bpw']
 
-# %% ../nbs/02_inventory.ipynb #5ad72abb
+# %% ../nbs/02_inventory.ipynb #a3153105
 import json, math, re
 from dataclasses import dataclass, asdict, field, replace
 from .backend import mx, nn, JangError
 
-# %% ../nbs/02_inventory.ipynb #f4c34d37
+# %% ../nbs/02_inventory.ipynb #19d37c4c
 ROLES = ('attention', 'mlp', 'expert', 'shared_expert', 'embed', 'lm_head', 'router', 'other')
 
 _KINDS = {'q_proj': 'q', 'wq': 'q', 'k_proj': 'k', 'wk': 'k', 'v_proj': 'v', 'wv': 'v', 'o_proj': 'o', 'wo': 'o',
@@ -37,7 +37,7 @@ def layer_index(path:str) -> int|None:
     m = re.search(r'layers\.(\d+)\.', path)
     return int(m.group(1)) if m else None
 
-# %% ../nbs/02_inventory.ipynb #671f9a82
+# %% ../nbs/02_inventory.ipynb #3967cf5d
 @dataclass(frozen=True)
 class TensorInfo:
     "One quantizable weight: where it is, what it does, how big it is."
@@ -67,7 +67,7 @@ def inventory(model:nn.Module) -> list[TensorInfo]:
                               tied=tied and role == 'embed'))
     return sorted(out, key=lambda t: (t.layer if t.layer is not None else (-1 if t.role == 'embed' else 10**6), t.path))
 
-# %% ../nbs/02_inventory.ipynb #6efc59ca
+# %% ../nbs/02_inventory.ipynb #3cc8c4f8
 TINY_CONFIGS = {
     'llama': dict(model_type='llama', hidden_size=64, num_hidden_layers=2, intermediate_size=128, num_attention_heads=4,
                   num_key_value_heads=2, rms_norm_eps=1e-5, vocab_size=256, tie_word_embeddings=False),
@@ -75,7 +75,8 @@ TINY_CONFIGS = {
                   num_key_value_heads=2, rms_norm_eps=1e-6, vocab_size=256, head_dim=16, max_position_embeddings=512,
                   rope_theta=1e6, tie_word_embeddings=True),
     'gemma3_text': dict(model_type='gemma3_text', hidden_size=64, num_hidden_layers=2, intermediate_size=128,
-                        num_attention_heads=2, num_key_value_heads=1, head_dim=32, vocab_size=256, sliding_window=16),
+                        num_attention_heads=2, num_key_value_heads=1, head_dim=32, vocab_size=256, sliding_window=16,
+                        sliding_window_pattern=2),
     'qwen2_moe': dict(model_type='qwen2_moe', hidden_size=64, num_hidden_layers=2, intermediate_size=128, num_attention_heads=4,
                       num_key_value_heads=2, rms_norm_eps=1e-6, vocab_size=256, num_experts=4, num_experts_per_tok=2,
                       decoder_sparse_step=1, shared_expert_intermediate_size=128, moe_intermediate_size=64,
@@ -96,7 +97,7 @@ def tiny_model(family:str, seed:int=0) -> nn.Module:
     mx.eval(model.parameters())
     return model
 
-# %% ../nbs/02_inventory.ipynb #34b57b5a
+# %% ../nbs/02_inventory.ipynb #c5e6b247
 DTYPE_BYTES = {'float32': 4, 'float16': 2, 'bfloat16': 2}
 AFFINE_BITS = (2, 3, 4, 5, 6, 8)
 GROUP_SIZES = (32, 64, 128)
@@ -128,7 +129,7 @@ def tensor_bytes(shape:tuple, spec:QuantSpec) -> int:
     words = -(-shape[-1] * spec.bits // 32)  # codes are packed into uint32 words per row
     return rows * words * 4 + 2 * (n // spec.group_size) * DTYPE_BYTES[spec.dtype]
 
-# %% ../nbs/02_inventory.ipynb #27317bb8
+# %% ../nbs/02_inventory.ipynb #59e310b9
 @dataclass
 class Plan:
     "Per-tensor storage decisions for a whole model, plus the dtype of all other (norm, bias) parameters."
@@ -175,7 +176,7 @@ def validate_plan(inv:list, plan:Plan):
         if not s.is_float and t.in_features % s.group_size:
             raise JangError(f"{t.path}: input dim {t.in_features} is not a multiple of group size {s.group_size}")
 
-# %% ../nbs/02_inventory.ipynb #11e84152
+# %% ../nbs/02_inventory.ipynb #4893796c
 def other_params(model:nn.Module, inv:list) -> dict:
     "name -> shape of every parameter that is not a quantizable weight (norms, biases)."
     from mlx.utils import tree_flatten

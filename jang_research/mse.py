@@ -5,93 +5,89 @@
 # %% auto #0
 __all__ = ['nearest_codes', 'mse_affine_params', 'mse_quantize', 'heldout_inputs', 'output_error']
 
-# %% ../nbs/08_mse.ipynb #f66a74f8
+# %% ../nbs/08_mse.ipynb #8353fa91
 import numpy as np
 from .backend import mx, JangError
 from .inventory import QuantSpec
-from .affine import QTensor, qtensor_from_codes, register_quantizer, rtn_quantize, check_finite, _MX_DTYPES
+from .affine import QTensor, qtensor_from_codes, register_quantizer, rtn_quantize, check_finite, as_mx, _MX_DTYPES
 from .evaluation import token_windows, heldout_text
 
-# %% ../nbs/08_mse.ipynb #a08c199d
-def _round_dtype(a:np.ndarray, dtype:str) -> np.ndarray:
-    "Round to the storage dtype of scales/biases, back in fp32."
-    return np.array(mx.array(a).astype(_MX_DTYPES[dtype]).astype(mx.float32))
-
-def nearest_codes(w:np.ndarray, s:np.ndarray, b:np.ndarray, qmax:int) -> np.ndarray:
+# %% ../nbs/08_mse.ipynb #66ef651d
+def nearest_codes(w:mx.array, s:mx.array, b:mx.array, qmax:int) -> mx.array:
     "Round weights to the nearest level of the grid s·q + b, q in [0, qmax] (s = 0 means a constant group)."
-    return np.clip(np.round((w - b) / np.where(s == 0, 1, s)), 0, qmax)
+    return mx.clip(mx.round((w - b) / mx.where(s == 0, 1, s)), 0, qmax)
 
 def _fit(W, D, q):
-    "Weighted least-squares scale and bias per group for fixed codes; falls back to the weighted mean when q is constant."
-    sd, sq, sqq = D.sum(-1), (D*q).sum(-1), (D*q*q).sum(-1)
-    sw, sqw = (D*W).sum(-1), (D*q*W).sum(-1)
-    det = sd*sqq - sq*sq
-    ok = det > 1e-12 * np.maximum(sd*sqq, 1e-30)
-    s = np.where(ok, (sd*sqw - sq*sw) / np.where(ok, det, 1), 0.0)
-    b = np.where(ok, (sqq*sw - sq*sqw) / np.where(ok, det, 1), sw / np.maximum(sd, 1e-30))
-    return s, b
+    "Weighted least-squares scale and bias per group for fixed codes; a constant q gives s = 0 and the weighted mean."
+    # centred form (q - mean q): the normal equations without the cancellation of sd·Σq² − (Σq)², so fp32 suffices
+    sd = D.sum(-1, keepdims=True)
+    qm, wm = (D * q).sum(-1, keepdims=True) / sd, (D * W).sum(-1, keepdims=True) / sd
+    qc = q - qm
+    den = (D * qc * qc).sum(-1, keepdims=True)
+    ok = den > 1e-12 * sd
+    s = mx.where(ok, (D * qc * W).sum(-1, keepdims=True) / mx.where(ok, den, 1), 0.0)
+    return s, wm - s * qm
 
-def _mse_rows(G, D, qmax, grid, min_shrink, refits, dtype):
+def _mse_rows(G, D, qmax, grid, min_shrink, refits, dt):
     "Best (scales, biases) per group for a chunk of rows: G, D are (rows, groups, group_size)."
-    lo0, hi0 = G.min(-1), G.max(-1)
-    best_err = np.full(lo0.shape, np.inf); best_s = np.zeros_like(lo0); best_b = np.zeros_like(lo0)
-    for a in np.linspace(1.0, min_shrink, grid):
-        lo, hi = a * lo0, a * hi0
-        s = np.maximum(hi - lo, 1e-12) / qmax; b = lo
+    lo0, hi0 = G.min(-1, keepdims=True), G.max(-1, keepdims=True)
+    best_err = mx.full(lo0.shape, float('inf')); best_s = mx.zeros_like(lo0); best_b = mx.zeros_like(lo0)
+    for a in np.linspace(1.0, min_shrink, grid).tolist():
+        s, b = mx.maximum((hi0 - lo0) * a, 1e-12) / qmax, lo0 * a
         for _ in range(refits):
-            q = nearest_codes(G, s[..., None], b[..., None], qmax)
-            s, b = _fit(G, D, q)
-        s, b = _round_dtype(s, dtype), _round_dtype(b, dtype)
-        q = nearest_codes(G, s[..., None], b[..., None], qmax)
-        err = (D * (s[..., None]*q + b[..., None] - G)**2).sum(-1, dtype=np.float64)
+            s, b = _fit(G, D, nearest_codes(G, s, b, qmax))
+        s, b = s.astype(dt).astype(mx.float32), b.astype(dt).astype(mx.float32)    # the values that will be stored
+        err = (D * mx.square(s * nearest_codes(G, s, b, qmax) + b - G)).sum(-1, keepdims=True)
         better = err < best_err
-        best_err, best_s, best_b = np.where(better, err, best_err), np.where(better, s, best_s), np.where(better, b, best_b)
-    return best_s, best_b
+        best_err, best_s, best_b = mx.where(better, err, best_err), mx.where(better, s, best_s), mx.where(better, b, best_b)
+        mx.eval(best_err, best_s, best_b)          # one candidate's graph at a time keeps memory flat
+    return best_s[..., 0], best_b[..., 0]
 
-def mse_affine_params(w:np.ndarray, # weights (..., out, in), fp32
+def mse_affine_params(w:mx.array|np.ndarray, # weights (..., out, in)
                       bits:int, group_size:int,
-                      importance:np.ndarray|None=None, # E[x²] per input channel (in,), or (..., in) per expert
+                      importance:mx.array|np.ndarray|None=None, # E[x²] per input channel (in,), or (..., in) per expert
                       grid:int=16, # shrink factors tried
                       min_shrink:float=0.4, # smallest fraction of the min/max range tried
                       refits:int=2, # round/refit alternations per candidate
                       dtype:str='float16', # storage dtype scales/biases are rounded to
-                      chunk:int=2048 # rows processed at once (keeps temporaries small for huge embeddings)
+                      chunk:int=4096 # rows processed at once (keeps temporaries small for huge embeddings)
                      ):
-    "Codes, scales and biases minimising the importance-weighted squared error per group."
+    "Codes (uint32), scales and biases (fp32) minimising the importance-weighted squared error per group."
     qmax = 2**bits - 1
+    w = as_mx(w).astype(mx.float32)
     *lead, n_in = w.shape
     ng = n_in // group_size
-    W = np.asarray(w, np.float32).reshape(-1, ng, group_size)
-    if importance is None: D = None
+    W = w.reshape(-1, ng, group_size)
+    if importance is None: D = mx.ones((1, ng, group_size))
     else:
-        imp = np.asarray(importance, np.float32)
-        imp = np.maximum(imp, imp.mean() * 1e-6 + 1e-30)        # dead channels keep a tiny weight
+        imp = as_mx(importance).astype(mx.float32)
+        imp = mx.maximum(imp, imp.mean() * 1e-6 + 1e-30)        # dead channels keep a tiny weight
         # per-row importance: (in,) is shared by all rows; (..., in) is per expert and broadcast over its rows
         D = imp.reshape(1, ng, group_size) if imp.ndim == 1 else \
-            np.broadcast_to(imp.reshape(*imp.shape[:-1], *([1] * (len(lead) - imp.ndim + 1)), n_in), (*lead, n_in)).reshape(-1, ng, group_size)
-    S = np.zeros(W.shape[:2], np.float32); B = np.zeros(W.shape[:2], np.float32)
+            mx.broadcast_to(imp.reshape(*imp.shape[:-1], *([1] * (len(lead) - imp.ndim + 1)), n_in), (*lead, n_in)).reshape(-1, ng, group_size)
+    S, B = [], []
     for r in range(0, W.shape[0], chunk):
         G = W[r:r+chunk]
-        Dc = np.ones_like(G) if D is None else np.broadcast_to(D if D.shape[0] == 1 else D[r:r+chunk], G.shape)
-        S[r:r+chunk], B[r:r+chunk] = _mse_rows(G, Dc, qmax, grid, min_shrink, refits, dtype)
+        s, b = _mse_rows(G, mx.broadcast_to(D if D.shape[0] == 1 else D[r:r+chunk], G.shape), qmax, grid, min_shrink, refits, _MX_DTYPES[dtype])
+        S.append(s); B.append(b)
+    S, B = mx.concatenate(S), mx.concatenate(B)
     q = nearest_codes(W, S[..., None], B[..., None], qmax)
-    return q.reshape(w.shape).astype(np.int64), S.reshape(*lead, ng), B.reshape(*lead, ng)
+    return q.reshape(w.shape).astype(mx.uint32), S.reshape(*lead, ng), B.reshape(*lead, ng)
 
 def mse_quantize(w:mx.array, spec:QuantSpec, importance=None, **kw) -> QTensor:
     "MSE-optimal affine quantization (importance-weighted when `importance` = E[x²] is given)."
-    wn = np.array(check_finite(w).astype(mx.float32))
-    q, s, b = mse_affine_params(wn, spec.bits, spec.group_size, importance, dtype=spec.dtype, **kw)
+    q, s, b = mse_affine_params(check_finite(w), spec.bits, spec.group_size, importance, dtype=spec.dtype, **kw)
     return qtensor_from_codes(q, s, b, spec, {'method_used': 'mse', 'weighted': importance is not None})
 
-# %% ../nbs/08_mse.ipynb #79dc79a7
+# %% ../nbs/08_mse.ipynb #2b9ca8e2
 def _mse_method(w, spec, hessians=None, path=None, **ctx):
     imp = None
-    if hessians is not None and path in hessians.H: imp = np.array(hessians.diag(path))
+    if hessians is not None and path in hessians.H: imp = hessians.diag(path)
     return mse_quantize(w, spec, imp)
 
 register_quantizer('mse', _mse_method)
 
-# %% ../nbs/08_mse.ipynb #f9d0a01d
+# %% ../nbs/08_mse.ipynb #a81cf2f0
 def heldout_inputs(model, tokenizer, paths:list, n_windows:int=4, window_len:int=256) -> dict:
     "Inputs X (tokens, in) that the modules at `paths` see on held-out text (for checking output error)."
     from jang_research.calibration import _swap_in_recorders, _Calibration

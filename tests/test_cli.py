@@ -48,3 +48,43 @@ def test_quantize_with_mse_records_method(tmp_path):
     m = json.loads((b/'jang_config.json').read_text())
     t = m['tensors']['model.layers.0.mlp.down_proj']
     assert t['method'] == 'mse' and t['method_used'] == 'mse'
+
+def _tiny_with_tokenizer(folder):
+    "A 2-layer random llama with SmolLM2's vocabulary and tokenizer, as a model folder the CLI accepts."
+    import shutil
+    from mlx.utils import tree_flatten
+    from jang_research.backend import mx
+    from jang_research.inventory import TINY_CONFIGS
+    from jang_research.models import model_path
+    from mlx_lm.utils import _get_classes
+    cfg = dict(TINY_CONFIGS['llama'], vocab_size=49152)
+    model_cls, args_cls = _get_classes(cfg); mx.random.seed(0)
+    model = model_cls(args_cls.from_dict(cfg)); model.set_dtype(mx.float32)
+    folder.mkdir(parents=True)
+    mx.save_safetensors(str(folder/'model.safetensors'), dict(tree_flatten(model.parameters())))
+    (folder/'config.json').write_text(json.dumps(cfg))
+    for f in model_path('smollm2-135m-instruct').glob('tokenizer*'): shutil.copy(f, folder/f.name)
+    return folder
+
+def test_profiles_and_target_bpw(tmp_path):
+    src = str(_tiny_with_tokenizer(tmp_path/'tiny'))
+    env_sweep = ['--calib-windows', '2', '--calib-len', '64']
+    # a tier profile: attention at 8 bits, MLP at 3, recorded per tensor in the manifest
+    run('quantize', '--model', src, '--profile', 'JANG_3M', '--group-size', '32', '--out', str(tmp_path/'p3m'))
+    t = json.loads((tmp_path/'p3m'/'jang_config.json').read_text())['tensors']
+    assert t['model.layers.0.self_attn.q_proj']['bits'] == 8 and t['model.layers.1.mlp.up_proj']['bits'] == 3
+    # a measured allocation to 3.6 bpw, with a constraint on attention
+    r = run('quantize', '--model', src, '--target-bpw', '3.6', '--group-size', '32', '--min-bits', 'attention=4', *env_sweep, '--out', str(tmp_path/'a36'))
+    m = json.loads((tmp_path/'a36'/'jang_config.json').read_text())
+    assert 'certified optimality gap' in r.stdout
+    assert m['totals']['effective_bpw'] <= 3.6 and min(v['bits'] for k, v in m['tensors'].items() if 'self_attn' in k) >= 4
+    assert len({v['bits'] for v in m['tensors'].values()}) > 1            # really mixed
+    # the sweep is cached: the same allocation again measures nothing
+    s = run('sensitivity', '--model', src, '--group-sizes', '32', *env_sweep)
+    assert ' 0 ΔKL measured now' in s.stdout and 'most fragile' in s.stdout
+    # impossible budgets and unknown profiles are named; nothing is written
+    for args, msg in [(['--target-bpw', '1.0'], 'below the smallest possible plan'), (['--target-bpw', '30'], 'above the largest possible plan'),
+                      (['--profile', 'JANG_5X'], 'unknown profile')]:
+        bad = run('quantize', '--model', src, '--group-size', '32', *args, *env_sweep, '--out', str(tmp_path/'bad'), check=False)
+        assert bad.returncode == 2 and msg in bad.stderr, bad.stderr
+        assert not (tmp_path/'bad').exists()
