@@ -6,14 +6,14 @@
 __all__ = ['JANG_PROFILES', 'K_PROFILES', 'TIER_OF_ROLE', 'tensor_tier', 'profile_plan', 'mlx_recipe_plan', 'allocate',
            'k_profile_target', 'additivity_check']
 
-# %% ../nbs/11_allocation.ipynb #3887ee1a
+# %% ../nbs/11_allocation.ipynb #ecbdd9b8
 import math
 import numpy as np
 from .backend import mx, nn, JangError
 from .inventory import QuantSpec, Plan, tensor_bytes, effective_bpw, uniform_plan, _largest_group
 from .sensitivity import SensitivityTable, fit_spec
 
-# %% ../nbs/11_allocation.ipynb #1eae15bb
+# %% ../nbs/11_allocation.ipynb #1f3e06e9
 JANG_PROFILES = {   # (critical, important, compress) bits
     'JANG_1L': (8, 8, 2), 'JANG_2S': (6, 4, 2), 'JANG_2M': (8, 4, 2), 'JANG_2L': (8, 6, 2),
     'JANG_3S': (6, 3, 3), 'JANG_3M': (8, 3, 3), 'JANG_3L': (8, 4, 3),
@@ -55,7 +55,7 @@ def mlx_recipe_plan(model:nn.Module, inv:list, recipe:str, group_size:int=64, dt
         specs[t.path] = QuantSpec(d['bits'], g, 'rtn', dtype)
     return Plan(specs, dtype)
 
-# %% ../nbs/11_allocation.ipynb #858f3bd3
+# %% ../nbs/11_allocation.ipynb #e9982285
 def _dp(costs:list, values:list, cap:int):
     "Min-sum multiple-choice knapsack on integer costs: (optimal value, choice per item) or (inf, None)."
     F = np.zeros(cap + 1)
@@ -99,16 +99,15 @@ def allocate(table:SensitivityTable, inv:list, # sensitivities, and the model's 
     bpw = lambda b: 8 * b / n_weights
     if budget < lo: raise JangError(f'budget {bpw(budget):.3f} bpw ({budget} B) is below the smallest possible plan, {bpw(lo):.3f} bpw ({lo} B)')
     if budget > hi: raise JangError(f'budget {bpw(budget):.3f} bpw ({budget} B) is above the largest possible plan, {bpw(hi):.3f} bpw ({hi} B)')
-    free = budget - fixed_bytes
-    u = max(free / grid, 1.0)
-    up = [[math.ceil(c / u) for c in cs] for _, _, cs, _ in items]
-    down = [[math.floor(c / u) for c in cs] for _, _, cs, _ in items]
+    # the grid spans only the bytes above every tensor's cheapest option: the cheapest plan costs 0 cells
+    # exactly, so rounding up can never make a feasible budget infeasible
+    excess = budget - lo
+    u = max(excess / grid, 1.0)
+    up = [[math.ceil((c - min(cs)) / u) for c in cs] for _, _, cs, _ in items]
+    down = [[math.floor((c - min(cs)) / u) for c in cs] for _, _, cs, _ in items]
     vals = [v for *_, v in items]
-    cap = int(math.floor(free / u))
+    cap = int(math.floor(excess / u))
     best, picks = _dp(up, vals, cap)
-    if picks is None:    # rounding up can make a barely-feasible budget infeasible on the grid: refine it
-        return allocate(table, inv, budget_bytes=budget, min_bits=min_bits, frozen=frozen, grid=grid * 4, dtype=dtype) if grid < 10**6 \
-               else (_ for _ in ()).throw(JangError('no plan fits on the byte grid; raise grid'))
     bound, _ = _dp(down, vals, cap)
     specs = dict(fixed)
     for (t, sp, _, _), k in zip(items, picks): specs[t.path] = sp[k]
@@ -117,14 +116,14 @@ def allocate(table:SensitivityTable, inv:list, # sensitivities, and the model's 
     assert used <= budget, (used, budget)
     return plan, dict(predicted=best, lower_bound=bound, gap=best - bound, bytes=used, bpw=bpw(used), budget_bpw=bpw(budget))
 
-# %% ../nbs/11_allocation.ipynb #48bbadcf
+# %% ../nbs/11_allocation.ipynb #3f078e78
 def k_profile_target(inv:list, name:str, group_size:int=64) -> float:
     "Effective bpw of uniform b-bit for a K profile (JANG_2K … JANG_6K): the budget it must hit."
     if name not in K_PROFILES: raise JangError(f"unknown profile {name!r}; budget profiles: {sorted(K_PROFILES)}")
     b = K_PROFILES[name]
     return effective_bpw(inv, uniform_plan(inv, b if b != 7 else 8, group_size))
 
-# %% ../nbs/11_allocation.ipynb #c633a90f
+# %% ../nbs/11_allocation.ipynb #b48bef7d
 def _ranks(a): return np.argsort(np.argsort(a)).astype(float)
 
 def additivity_check(model:nn.Module, tokenizer, table:SensitivityTable, inv:list, hessians=None,
