@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['BlockRunner', 'relative_error', 'option_specs', 'fit_spec', 'SensitivityTable', 'sensitivity_sweep']
 
-# %% ../nbs/10_sensitivity.ipynb #a7c239cc
+# %% ../nbs/10_sensitivity.ipynb #2be756d3
 import hashlib, json, math, time
 from dataclasses import dataclass, field
 import numpy as np
@@ -14,7 +14,7 @@ from .inventory import QuantSpec, inventory, tensor_bytes, AFFINE_BITS, _largest
 from .affine import float_weights, quantize_tensor, swapped_params, QTensor
 from .evaluation import token_windows, calibration_text, _head
 
-# %% ../nbs/10_sensitivity.ipynb #b2435352
+# %% ../nbs/10_sensitivity.ipynb #2be536dc
 def _recording_class(cls, store:list):
     "A subclass of a block class whose __call__ stores (input, args, kwargs) before running the block."
     class Recording(cls):
@@ -77,7 +77,7 @@ class BlockRunner:
         if role == 'lm_head': return self.n_layers - 1   # cheap enough: one block, and no extra stored state
         return None
 
-# %% ../nbs/10_sensitivity.ipynb #4b0d9f48
+# %% ../nbs/10_sensitivity.ipynb #dd4b832b
 def relative_error(w:mx.array, w_hat:mx.array, H:mx.array|None=None) -> float:
     "tr(ΔW H ΔWᵀ)/tr(W H Wᵀ) (summed over stacked experts), or ‖ΔW‖²/‖W‖² without a Hessian."
     d = (w - w_hat).astype(mx.float32); w = w.astype(mx.float32)
@@ -98,7 +98,7 @@ def fit_spec(t, spec:QuantSpec) -> QuantSpec:
     if t.in_features % spec.group_size == 0: return spec
     return QuantSpec(spec.bits, _largest_group(t.in_features, spec.group_size), spec.method, spec.dtype)
 
-# %% ../nbs/10_sensitivity.ipynb #48cb4d60
+# %% ../nbs/10_sensitivity.ipynb #79f8878c
 @dataclass
 class SensitivityTable:
     "Per (tensor, option): bytes, proxy error, measured ΔKL where measured; gains and predictions from them."
