@@ -255,6 +255,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                                      'jang_research/sensitivity.py'),
                                            'jang_research.sensitivity.SensitivityTable.value': ( 'sensitivity.html#sensitivitytable.value',
                                                                                                  'jang_research/sensitivity.py'),
+                                           'jang_research.sensitivity._mean_kl': ( 'sensitivity.html#_mean_kl',
+                                                                                   'jang_research/sensitivity.py'),
                                            'jang_research.sensitivity._recording_class': ( 'sensitivity.html#_recording_class',
                                                                                            'jang_research/sensitivity.py'),
                                            'jang_research.sensitivity._sweep_key': ( 'sensitivity.html#_sweep_key',
