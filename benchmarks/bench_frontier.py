@@ -23,6 +23,7 @@ def main():
     ap.add_argument('--plans', type=int, default=20, help='random plans for the additivity check')
     ap.add_argument('--check', type=int, default=40, help='extra (tensor, option) pairs measured to check the prediction')
     ap.add_argument('--group-sizes', type=int, nargs='+', default=[64], help='allocator options and uniform baselines')
+    ap.add_argument('--no-frontier', action='store_true', help='stop after the sweep, the prediction check and the additivity check')
     ap.add_argument('--json')
     a = ap.parse_args()
     from jang_research.backend import mx, device_name
@@ -69,6 +70,10 @@ def main():
           f"median measured/predicted {add['ratio_median']:.2f}")
     print(f"additivity, {len(add2['measured'])} random plans (2–4 bits): Pearson {add2['pearson']:.3f}, Spearman {add2['spearman']:.3f}, "
           f"median measured/predicted {add2['ratio_median']:.2f}  ({time.time() - t:.0f} s)", flush=True)
+    if a.no_frontier:
+        if a.json: json.dump(dict(model=a.model, sweep_s=t_sweep, check=rows, additivity={k: (v.tolist() if hasattr(v, 'tolist') else v) for k, v in add.items()},
+                                  additivity_low_bits={k: (v.tolist() if hasattr(v, 'tolist') else v) for k, v in add2.items()}), open(a.json, 'w'), indent=1)
+        return
     # 3. frontier on held-out text
     ev = Evaluator(model, tok, fp, n_windows=a.windows, window_len=a.window_len)
     results = []
