@@ -267,5 +267,11 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                        'jang_research/sensitivity.py'),
                                            'jang_research.sensitivity.relative_error': ( 'sensitivity.html#relative_error',
                                                                                          'jang_research/sensitivity.py'),
+                                           'jang_research.sensitivity.sensitivity_heatmap': ( 'sensitivity.html#sensitivity_heatmap',
+                                                                                              'jang_research/sensitivity.py'),
+                                           'jang_research.sensitivity.sensitivity_records': ( 'sensitivity.html#sensitivity_records',
+                                                                                              'jang_research/sensitivity.py'),
+                                           'jang_research.sensitivity.sensitivity_summary': ( 'sensitivity.html#sensitivity_summary',
+                                                                                              'jang_research/sensitivity.py'),
                                            'jang_research.sensitivity.sensitivity_sweep': ( 'sensitivity.html#sensitivity_sweep',
                                                                                             'jang_research/sensitivity.py')}}}
