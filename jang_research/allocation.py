@@ -6,14 +6,14 @@
 __all__ = ['JANG_PROFILES', 'K_PROFILES', 'TIER_OF_ROLE', 'tensor_tier', 'profile_plan', 'mlx_recipe_plan', 'allocate',
            'k_profile_target', 'additivity_check']
 
-# %% ../nbs/11_allocation.ipynb #216406a7
+# %% ../nbs/11_allocation.ipynb #afea8708
 import math
 import numpy as np
 from .backend import mx, nn, JangError
 from .inventory import QuantSpec, Plan, tensor_bytes, effective_bpw, uniform_plan, _largest_group
 from .sensitivity import SensitivityTable, fit_spec
 
-# %% ../nbs/11_allocation.ipynb #22403ebe
+# %% ../nbs/11_allocation.ipynb #88c6a298
 JANG_PROFILES = {   # (critical, important, compress) bits
     'JANG_1L': (8, 8, 2), 'JANG_2S': (6, 4, 2), 'JANG_2M': (8, 4, 2), 'JANG_2L': (8, 6, 2),
     'JANG_3S': (6, 3, 3), 'JANG_3M': (8, 3, 3), 'JANG_3L': (8, 4, 3),
@@ -55,7 +55,7 @@ def mlx_recipe_plan(model:nn.Module, inv:list, recipe:str, group_size:int=64, dt
         specs[t.path] = QuantSpec(d['bits'], g, 'rtn', dtype)
     return Plan(specs, dtype)
 
-# %% ../nbs/11_allocation.ipynb #bebaa463
+# %% ../nbs/11_allocation.ipynb #7a187134
 def _dp(costs:list, values:list, cap:int):
     "Min-sum multiple-choice knapsack on integer costs: (optimal value, choice per item) or (inf, None)."
     F = np.zeros(cap + 1)
@@ -83,10 +83,10 @@ def allocate(table:SensitivityTable, inv:list, # sensitivities, and the model's 
     n_weights = sum(t.n_params for t in inv)
     budget = int(budget_bytes if budget_bytes is not None else math.floor(target_bpw * n_weights / 8))
     min_bits, frozen = min_bits or {}, frozen or {}
-    fixed, items = {}, []
+    fixed, items, swept = {}, [], set(table.paths)
     for t in inv:
         if t.path in frozen: fixed[t.path] = frozen[t.path]; continue
-        if t.path not in {p for p in table.paths}:
+        if t.path not in swept:
             if t.role == 'router': fixed[t.path] = QuantSpec(None, dtype=dtype); continue
             raise JangError(f'{t.path} is not in the sensitivity table: sweep it, or freeze it')
         opts = [(l, table.rows[(t.path, l)]) for l in table.labels(t.path)]
@@ -116,14 +116,13 @@ def allocate(table:SensitivityTable, inv:list, # sensitivities, and the model's 
     assert used <= budget, (used, budget)
     return plan, dict(predicted=best, lower_bound=bound, gap=best - bound, bytes=used, bpw=bpw(used), budget_bpw=bpw(budget))
 
-# %% ../nbs/11_allocation.ipynb #d4a204a1
+# %% ../nbs/11_allocation.ipynb #bdd47123
 def k_profile_target(inv:list, name:str, group_size:int=64) -> float:
     "Effective bpw of uniform b-bit for a K profile (JANG_2K … JANG_6K): the budget it must hit."
     if name not in K_PROFILES: raise JangError(f"unknown profile {name!r}; budget profiles: {sorted(K_PROFILES)}")
-    b = K_PROFILES[name]
-    return effective_bpw(inv, uniform_plan(inv, b if b != 7 else 8, group_size))
+    return effective_bpw(inv, uniform_plan(inv, K_PROFILES[name], group_size))
 
-# %% ../nbs/11_allocation.ipynb #ef502d7e
+# %% ../nbs/11_allocation.ipynb #746d40c0
 def _ranks(a): return np.argsort(np.argsort(a)).astype(float)
 
 def additivity_check(model:nn.Module, tokenizer, table:SensitivityTable, inv:list, hessians=None,

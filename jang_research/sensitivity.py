@@ -6,7 +6,7 @@
 __all__ = ['KIND_ORDER', 'BlockRunner', 'relative_error', 'option_specs', 'fit_spec', 'SensitivityTable', 'sensitivity_sweep',
            'sensitivity_records', 'sensitivity_heatmap', 'sensitivity_summary']
 
-# %% ../nbs/10_sensitivity.ipynb #39e0d5ae
+# %% ../nbs/10_sensitivity.ipynb #ed713c78
 import hashlib, json, math, time
 from dataclasses import dataclass, field
 import numpy as np
@@ -15,7 +15,7 @@ from .inventory import QuantSpec, inventory, tensor_bytes, AFFINE_BITS, _largest
 from .affine import float_weights, quantize_tensor, swapped_params, QTensor
 from .evaluation import token_windows, calibration_text, _head
 
-# %% ../nbs/10_sensitivity.ipynb #c70fdfa7
+# %% ../nbs/10_sensitivity.ipynb #82339e91
 def _recording_class(cls, store:list):
     "A subclass of a block class whose __call__ stores (input, args, kwargs) before running the block."
     class Recording(cls):
@@ -83,7 +83,7 @@ class BlockRunner:
         if role == 'lm_head': return self.n_layers - 1   # cheap enough: one block, and no extra stored state
         return None
 
-# %% ../nbs/10_sensitivity.ipynb #c05f0d20
+# %% ../nbs/10_sensitivity.ipynb #10e24702
 def relative_error(w:mx.array, w_hat:mx.array, H:mx.array|None=None) -> float:
     "tr(ΔW H ΔWᵀ)/tr(W H Wᵀ) (summed over stacked experts), or ‖ΔW‖²/‖W‖² without a Hessian."
     d = (w - w_hat).astype(mx.float32); w = w.astype(mx.float32)
@@ -104,7 +104,7 @@ def fit_spec(t, spec:QuantSpec) -> QuantSpec:
     if t.in_features % spec.group_size == 0: return spec
     return QuantSpec(spec.bits, _largest_group(t.in_features, spec.group_size), spec.method, spec.dtype)
 
-# %% ../nbs/10_sensitivity.ipynb #61bb087e
+# %% ../nbs/10_sensitivity.ipynb #c1975a3f
 @dataclass
 class SensitivityTable:
     "Per (tensor, option): bytes, proxy error, measured ΔKL where measured; gains and predictions from them."
@@ -171,9 +171,10 @@ def sensitivity_sweep(model:nn.Module, tokenizer, fingerprint:str, # float model
             q = quantize_tensor(fw[t.path], spec, path=t.path, hessians=hessians)
             w_hat = q.dequantize()
             H = hessians.H.get(t.path) if hessians is not None else None
-            proxy = relative_error(fw[t.path], w_hat, H) if H is not None and fw[t.path].ndim == 2 else \
-                    relative_error(fw[t.path], w_hat) if H is None else \
-                    sum(relative_error(fw[t.path][e], w_hat[e], H[e]) for e in range(H.shape[0])) / H.shape[0]
+            w = fw[t.path]
+            if H is None: proxy = relative_error(w, w_hat)
+            elif w.ndim == 2: proxy = relative_error(w, w_hat, H)
+            else: proxy = sum(relative_error(w[e], w_hat[e], H[e]) for e in range(H.shape[0])) / H.shape[0]   # stacked experts
             dkl = None
             if want_dkl:
                 if runner is None: runner = BlockRunner(model, windows)
@@ -187,7 +188,7 @@ def sensitivity_sweep(model:nn.Module, tokenizer, fingerprint:str, # float model
     return SensitivityTable(rows, ref.label(), dict(key=key, seconds=time.time() - t0, measured_now=n_measured,
                                                   windows=[n_windows, window_len], measure=measure))
 
-# %% ../nbs/10_sensitivity.ipynb #542a9f33
+# %% ../nbs/10_sensitivity.ipynb #216302dc
 KIND_ORDER = ['q', 'k', 'v', 'o', 'gate', 'up', 'down', 'gate_up']
 
 def sensitivity_records(table:SensitivityTable, label:str|None=None) -> list:
