@@ -6,14 +6,14 @@
 __all__ = ['JANG_PROFILES', 'K_PROFILES', 'TIER_OF_ROLE', 'tensor_tier', 'profile_plan', 'mlx_recipe_plan', 'allocate',
            'k_profile_target', 'additivity_check']
 
-# %% ../nbs/11_allocation.ipynb #afea8708
+# %% ../nbs/11_allocation.ipynb #6f62bddc
 import math
 import numpy as np
 from .backend import mx, nn, JangError
-from .inventory import QuantSpec, Plan, tensor_bytes, effective_bpw, uniform_plan, _largest_group
+from .inventory import QuantSpec, Plan, tensor_bytes, effective_bpw, uniform_plan
 from .sensitivity import SensitivityTable, fit_spec
 
-# %% ../nbs/11_allocation.ipynb #88c6a298
+# %% ../nbs/11_allocation.ipynb #52b124b5
 JANG_PROFILES = {   # (critical, important, compress) bits
     'JANG_1L': (8, 8, 2), 'JANG_2S': (6, 4, 2), 'JANG_2M': (8, 4, 2), 'JANG_2L': (8, 6, 2),
     'JANG_3S': (6, 3, 3), 'JANG_3M': (8, 3, 3), 'JANG_3L': (8, 4, 3),
@@ -36,8 +36,7 @@ def profile_plan(inv:list, name:str, group_size:int=64, method:str='rtn', dtype:
     specs = {}
     for t in inv:
         tier = tensor_tier(t)
-        specs[t.path] = QuantSpec(None, dtype=dtype) if tier is None else \
-            QuantSpec(bits[tier], group_size if t.in_features % group_size == 0 else _largest_group(t.in_features, group_size), method, dtype)
+        specs[t.path] = QuantSpec(None, dtype=dtype) if tier is None else fit_spec(t, QuantSpec(bits[tier], group_size, method, dtype))
     return Plan(specs, dtype)
 
 def mlx_recipe_plan(model:nn.Module, inv:list, recipe:str, group_size:int=64, dtype:str='float16') -> Plan:
@@ -51,11 +50,10 @@ def mlx_recipe_plan(model:nn.Module, inv:list, recipe:str, group_size:int=64, dt
         if t.role == 'router': specs[t.path] = QuantSpec(None, dtype=dtype); continue
         d = pred(t.path, mods[t.path])
         if d is False: specs[t.path] = QuantSpec(None, dtype=dtype); continue
-        g = d['group_size'] if t.in_features % d['group_size'] == 0 else _largest_group(t.in_features, d['group_size'])
-        specs[t.path] = QuantSpec(d['bits'], g, 'rtn', dtype)
+        specs[t.path] = fit_spec(t, QuantSpec(d['bits'], d['group_size'], 'rtn', dtype))
     return Plan(specs, dtype)
 
-# %% ../nbs/11_allocation.ipynb #7a187134
+# %% ../nbs/11_allocation.ipynb #dc92c383
 def _dp(costs:list, values:list, cap:int):
     "Min-sum multiple-choice knapsack on integer costs: (optimal value, choice per item) or (inf, None)."
     F = np.zeros(cap + 1)
@@ -116,13 +114,13 @@ def allocate(table:SensitivityTable, inv:list, # sensitivities, and the model's 
     assert used <= budget, (used, budget)
     return plan, dict(predicted=best, lower_bound=bound, gap=best - bound, bytes=used, bpw=bpw(used), budget_bpw=bpw(budget))
 
-# %% ../nbs/11_allocation.ipynb #bdd47123
+# %% ../nbs/11_allocation.ipynb #6a389736
 def k_profile_target(inv:list, name:str, group_size:int=64) -> float:
     "Effective bpw of uniform b-bit for a K profile (JANG_2K … JANG_6K): the budget it must hit."
     if name not in K_PROFILES: raise JangError(f"unknown profile {name!r}; budget profiles: {sorted(K_PROFILES)}")
     return effective_bpw(inv, uniform_plan(inv, K_PROFILES[name], group_size))
 
-# %% ../nbs/11_allocation.ipynb #746d40c0
+# %% ../nbs/11_allocation.ipynb #df1884fb
 def _ranks(a): return np.argsort(np.argsort(a)).astype(float)
 
 def additivity_check(model:nn.Module, tokenizer, table:SensitivityTable, inv:list, hessians=None,
