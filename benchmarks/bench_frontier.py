@@ -17,6 +17,7 @@ import argparse, json, time
 import numpy as np
 
 def main():
+    "Parse arguments; sweep, then the checks and the frontier as asked."
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--model', default='smollm2-135m-instruct')
     ap.add_argument('--windows', type=int, default=16); ap.add_argument('--window-len', type=int, default=128)
@@ -24,17 +25,17 @@ def main():
     ap.add_argument('--check', type=int, default=40, help='extra (tensor, option) pairs measured to check the prediction')
     ap.add_argument('--group-sizes', type=int, nargs='+', default=[64], help='allocator options and uniform baselines')
     ap.add_argument('--no-frontier', action='store_true', help='stop after the sweep, the prediction check and the additivity check')
+    ap.add_argument('--skip-checks', action='store_true', help='skip the prediction and additivity checks (run them once per model)')
+    ap.add_argument('--targets', type=float, nargs='+', help='allocator only at these bpw (default: every baseline size and 2.5/3.0/3.5/4.0)')
+    ap.add_argument('--baselines', nargs='+', help="run only these baselines by name (e.g. 'RTN 2-bit g64' JANG_2S)")
     ap.add_argument('--json')
     a = ap.parse_args()
     from jang_research.backend import mx, device_name
     from jang_research.models import load_model, model_path, model_fingerprint
-    from jang_research.inventory import inventory, uniform_plan, QuantSpec, effective_bpw
-    from jang_research.affine import float_weights, quantize_weights, dequantized, quantize_tensor
-    from jang_research.evaluation import Evaluator, token_windows, calibration_text
+    from jang_research.inventory import inventory, QuantSpec
+    from jang_research.affine import float_weights
     from jang_research.calibration import model_hessians
-    from jang_research.sensitivity import sensitivity_sweep, option_specs, BlockRunner, fit_spec
-    from jang_research.allocation import (JANG_PROFILES, profile_plan, mlx_recipe_plan, allocate, additivity_check)
-    from mlx_lm.convert import QUANT_RECIPES
+    from jang_research.sensitivity import sensitivity_sweep, option_specs
     src = model_path(a.model); model, tok = load_model(src); fp = model_fingerprint(src); inv = inventory(model)
     fw = float_weights(model, inv)
     print(f"{a.model} on {device_name()}: {len(inv)} tensors", flush=True)
@@ -45,6 +46,23 @@ def main():
     print(f"sweep: {len(tab.paths)} tensors × {len(specs)} options; measured ΔKL now {tab.meta['measured_now']} "
           f"(0 = cached) in {t_sweep:.0f} s wall (includes proxies for all options)", flush=True)
     rng = np.random.default_rng(0)
+    rows, add, add2 = [], {}, {}
+    if not a.skip_checks: rows, add, add2 = checks(a, model, tok, tab, inv, fw, hs, rng)
+    if a.no_frontier:
+        if a.json: json.dump(dict(model=a.model, sweep_s=t_sweep, check=rows, additivity=_jsonable(add),
+                                  additivity_low_bits=_jsonable(add2)), open(a.json, 'w'), indent=1)
+        return
+    frontier(a, model, tok, fp, tab, inv, fw, hs, t_sweep, rows, add, add2)
+
+def _jsonable(d): return {k: (v.tolist() if hasattr(v, 'tolist') else v) for k, v in d.items()}
+
+def checks(a, model, tok, tab, inv, fw, hs, rng):
+    "Prediction check (measured vs predicted ΔKL on random other options) and the additivity check."
+    from jang_research.inventory import QuantSpec
+    from jang_research.affine import quantize_tensor
+    from jang_research.evaluation import token_windows, calibration_text
+    from jang_research.sensitivity import BlockRunner, fit_spec
+    from jang_research.allocation import additivity_check
     runner = BlockRunner(model, token_windows(tok, calibration_text(), *tab.meta['windows']))
     pairs = [(p, l) for p in tab.paths for l in tab.labels(p) if l != tab.ref_label]
     check = [pairs[i] for i in rng.choice(len(pairs), min(a.check, len(pairs)), replace=False)]
@@ -70,14 +88,19 @@ def main():
           f"median measured/predicted {add['ratio_median']:.2f}")
     print(f"additivity, {len(add2['measured'])} random plans (2–4 bits): Pearson {add2['pearson']:.3f}, Spearman {add2['spearman']:.3f}, "
           f"median measured/predicted {add2['ratio_median']:.2f}  ({time.time() - t:.0f} s)", flush=True)
-    if a.no_frontier:
-        if a.json: json.dump(dict(model=a.model, sweep_s=t_sweep, check=rows, additivity={k: (v.tolist() if hasattr(v, 'tolist') else v) for k, v in add.items()},
-                                  additivity_low_bits={k: (v.tolist() if hasattr(v, 'tolist') else v) for k, v in add2.items()}), open(a.json, 'w'), indent=1)
-        return
-    # 3. frontier on held-out text
+    return rows, add, add2
+
+def frontier(a, model, tok, fp, tab, inv, fw, hs, t_sweep, rows, add, add2):
+    "Measured KL/PPL on held-out text of the baselines and of the allocator at each baseline's size."
+    from jang_research.inventory import uniform_plan, effective_bpw
+    from jang_research.affine import quantize_weights, dequantized
+    from jang_research.evaluation import Evaluator
+    from jang_research.allocation import JANG_PROFILES, profile_plan, mlx_recipe_plan, allocate
+    from mlx_lm.convert import QUANT_RECIPES
     ev = Evaluator(model, tok, fp, n_windows=a.windows, window_len=a.window_len)
     results = []
     def run(name, family, plan):
+        if a.baselines and family != 'allocator' and name not in a.baselines: return
         t = time.time()
         s = ev.evaluate(dequantized(quantize_weights(fw, plan, hessians=hs))).summary(n_boot=300)
         results.append(dict(name=name, family=family, bpw=effective_bpw(inv, plan), kl=s['kl_mean'].to_json(),
@@ -89,21 +112,25 @@ def main():
         for b in ((2, 3, 4, 5, 6, 8) if g in a.group_sizes else (2, 3, 4)): run(f'RTN {b}-bit g{g}', 'uniform', uniform_plan(inv, b, g))
     for r in QUANT_RECIPES: run(r, 'mlx-lm', mlx_recipe_plan(model, inv, r))
     for n in JANG_PROFILES: run(n, 'JANG', profile_plan(inv, n))
-    targets = sorted({round(r['bpw'], 4) for r in results if 2.5 <= r['bpw'] <= 4.5} | {2.5, 3.0, 3.5, 4.0})
+    # every baseline size in 2.5–4.5 bpw, the four reported sizes, and every JANG profile's size (they sit higher)
+    targets = sorted({round(r['bpw'], 4) for r in results if 2.5 <= r['bpw'] <= 4.5 or r['family'] == 'JANG'} | {2.5, 3.0, 3.5, 4.0})
+    if a.targets: targets = sorted(set(a.targets))
     for x in targets:
         plan, info = allocate(tab, inv, target_bpw=x)
         run(f'allocator @{x:.3f}', 'allocator', plan)
         results[-1].update(target=x, predicted=info['predicted'], gap=info['gap'])
     alloc = {r['target']: r for r in results if r['family'] == 'allocator'}
-    print("allocator vs every baseline of equal size (2.5–4.5 bpw): KL ratio baseline/allocator")
+    print("allocator vs every baseline of equal size (2.5–4.5 bpw, and every JANG profile): KL ratio baseline/allocator")
     wins = 0; n = 0
     for r in results:
-        if r['family'] == 'allocator' or not 2.5 <= r['bpw'] <= 4.5: continue
+        if r['family'] == 'allocator' or not (2.5 <= r['bpw'] <= 4.5 or r['family'] == 'JANG'): continue
+        if round(r['bpw'], 4) not in alloc: continue
         al = alloc[round(r['bpw'], 4)]; n += 1; wins += al['kl']['value'] < r['kl']['value']
         print(f"  {r['name']:<22} {r['bpw']:6.3f} bpw  KL {r['kl']['value']:.4f} vs allocator {al['kl']['value']:.4f}  "
               f"ratio {r['kl']['value'] / al['kl']['value']:.2f}x")
     print(f"allocator lower KL in {wins}/{n} equal-size comparisons")
     for x in (2.5, 3.0, 3.5, 4.0):
+        if x not in alloc: continue
         base = [r for r in results if r['family'] == 'uniform' and r['bpw'] >= x - 1e-9]
         best_uniform = min(base, key=lambda r: r['kl']['value']) if base else None
         smaller = [r for r in results if r['family'] != 'allocator' and r['bpw'] <= x + 1e-9]
@@ -112,9 +139,8 @@ def main():
               (f"; best baseline at <= this size: {best_small['name']} KL {best_small['kl']['value']:.4f} "
                f"({best_small['kl']['value'] / alloc[x]['kl']['value']:.2f}x)" if best_small else ''))
     if a.json:
-        json.dump(dict(model=a.model, sweep_s=t_sweep, check=rows, additivity={k: (v.tolist() if hasattr(v, 'tolist') else v) for k, v in add.items()},
-                       additivity_low_bits={k: (v.tolist() if hasattr(v, 'tolist') else v) for k, v in add2.items()},
-                       frontier=results), open(a.json, 'w'), indent=1)
+        json.dump(dict(model=a.model, sweep_s=t_sweep, check=rows, additivity=_jsonable(add),
+                       additivity_low_bits=_jsonable(add2), frontier=results), open(a.json, 'w'), indent=1)
 
 if __name__ == '__main__':
     main()

@@ -6,7 +6,7 @@
 __all__ = ['data_dir', 'heldout_text', 'calibration_text', 'check_disjoint', 'bos_token', 'token_windows', 'reference_hidden',
            'token_metrics', 'Estimate', 'bootstrap', 'EvalResult', 'Evaluator']
 
-# %% ../nbs/04_evaluation.ipynb #56c34141
+# %% ../nbs/04_evaluation.ipynb #d8b49526
 import hashlib, json, math, os, re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +14,7 @@ import numpy as np
 from .backend import mx, nn, JangError, cache_dir, COMPUTE_DTYPE
 from .affine import swapped_params
 
-# %% ../nbs/04_evaluation.ipynb #a5399a98
+# %% ../nbs/04_evaluation.ipynb #c2ac849d
 def data_dir() -> Path:
     "The folder with the text excerpts: `$JANG_DATA`, else `data/` next to the package."
     if env := os.environ.get('JANG_DATA'): cands = [Path(env)]
@@ -43,7 +43,7 @@ def check_disjoint(a:str, b:str, n:int=12) -> int:
     if shared: raise JangError(f"calibration and held-out texts share {len(shared)} {n}-word sequences")
     return len(_ngrams(b, n))
 
-# %% ../nbs/04_evaluation.ipynb #483d5ece
+# %% ../nbs/04_evaluation.ipynb #a8da6d60
 def bos_token(tokenizer) -> int|None:
     "The BOS id the tokenizer puts in front of a text, or None (judged by behaviour, not by a config flag)."
     with_special, plain = tokenizer.encode('a'), tokenizer.encode('a', add_special_tokens=False)
@@ -66,7 +66,7 @@ def token_windows(tokenizer, # HF or mlx-lm tokenizer
     rows = [([bos] if bos is not None else []) + ids[s:s+body] for s in starts]
     return mx.array(np.array(rows, dtype=np.int32))
 
-# %% ../nbs/04_evaluation.ipynb #7ae4cc6f
+# %% ../nbs/04_evaluation.ipynb #4ad32c88
 def _head(model:nn.Module, h:mx.array) -> mx.array:
     "Output logits from final hidden states, the way mlx-lm's causal LMs compute them."
     if 'lm_head' in model: out = model.lm_head(h)
@@ -92,26 +92,32 @@ def reference_hidden(model:nn.Module, windows:mx.array, fingerprint:str, batch:i
     mx.save_safetensors(str(tmp), {'hidden': h}); tmp.rename(f)
     return h
 
-# %% ../nbs/04_evaluation.ipynb #0fd0ed57
+# %% ../nbs/04_evaluation.ipynb #2b6b46ca
+def _log_softmax(x:np.ndarray, probs:bool=False):
+    "Log-softmax over the last axis (and the softmax, from the same exp, when `probs`)."
+    s = x - x.max(-1, keepdims=True)
+    e = np.exp(s)
+    z = e.sum(-1, keepdims=True)
+    ls = s - np.log(z)
+    return (ls, e / z) if probs else ls
+
 def token_metrics(ref_logits:mx.array, # (B, L, V) float reference
                   q_logits:mx.array, # (B, L, V) quantized model
                   tokens:mx.array # (B, L) the window's tokens (targets are tokens[:, 1:])
                  ) -> dict:
     "Per-token KL(ref‖q), top-1 agreement, logit MSE (B, L) and NLL of both models (B, L-1), as numpy."
-    ref_logits, q_logits = ref_logits.astype(mx.float32), q_logits.astype(mx.float32)
-    lr = ref_logits - mx.logsumexp(ref_logits, -1, keepdims=True)
-    lq = q_logits - mx.logsumexp(q_logits, -1, keepdims=True)
-    kl = mx.sum(mx.exp(lr) * (lr - lq), -1)
-    top1 = mx.argmax(ref_logits, -1) == mx.argmax(q_logits, -1)
-    mse = mx.mean((ref_logits - q_logits)**2, -1)
-    tgt = tokens[:, 1:, None]
-    nll_q = -mx.take_along_axis(lq[:, :-1], tgt, -1)[..., 0]
-    nll_r = -mx.take_along_axis(lr[:, :-1], tgt, -1)[..., 0]
-    out = dict(kl=mx.maximum(kl, 0), top1=top1.astype(mx.float32), mse=mse, nll=nll_q, nll_ref=nll_r)
-    mx.eval(*out.values())
-    return {k: np.array(v) for k, v in out.items()}
+    r, q = np.array(ref_logits.astype(mx.float32)), np.array(q_logits.astype(mx.float32))
+    lr, pr = _log_softmax(r, probs=True)
+    lq = _log_softmax(q)
+    kl = np.einsum('...v,...v->...', pr, lr - lq)
+    d = r - q
+    mse = np.einsum('...v,...v->...', d, d) / r.shape[-1]
+    tgt = np.array(tokens)[:, 1:, None]
+    nll_q = -np.take_along_axis(lq[:, :-1], tgt, -1)[..., 0]
+    nll_r = -np.take_along_axis(lr[:, :-1], tgt, -1)[..., 0]
+    return dict(kl=np.maximum(kl, 0), top1=(r.argmax(-1) == q.argmax(-1)).astype(np.float32), mse=mse, nll=nll_q, nll_ref=nll_r)
 
-# %% ../nbs/04_evaluation.ipynb #4b740e08
+# %% ../nbs/04_evaluation.ipynb #29432a01
 @dataclass
 class Estimate:
     "A statistic with its 95% bootstrap interval."
@@ -135,7 +141,7 @@ def bootstrap(per_window:np.ndarray, # (n_windows, tokens) values
     lo, hi = np.quantile(boots, [0.025, 0.975])
     return Estimate(float(stat(per_window.ravel())), float(lo), float(hi))
 
-# %% ../nbs/04_evaluation.ipynb #b295c32c
+# %% ../nbs/04_evaluation.ipynb #7dbb26ca
 @dataclass
 class EvalResult:
     "Per-token metric arrays of one evaluation, with summaries."

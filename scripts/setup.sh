@@ -5,12 +5,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3.11}
 command -v "$PY" >/dev/null || PY=python3
-if [ "$(uname -s)" = Linux ] && command -v apt-get >/dev/null \
-   && ! ls /usr/lib/*-linux-gnu/openblas-pthread/libopenblas.so.0 >/dev/null 2>&1; then
+apt_install() {  # apt_install PACKAGE WARNING: Debian/Ubuntu only; a failure only warns
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
-  $SUDO apt-get install -y -q libopenblas0-pthread >/dev/null 2>&1 \
-    || { $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q libopenblas0-pthread >/dev/null; } \
-    || echo "warning: could not install libopenblas0-pthread; fp32 on CPU will be ~20x slower" >&2
+  $SUDO apt-get install -y -q "$1" >/dev/null 2>&1 \
+    || { $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q "$1" >/dev/null; } \
+    || echo "warning: could not install $1; $2" >&2
+}
+if [ "$(uname -s)" = Linux ] && command -v apt-get >/dev/null; then
+  ls /usr/lib/*-linux-gnu/openblas-pthread/libopenblas.so.0 >/dev/null 2>&1 \
+    || apt_install libopenblas0-pthread "fp32 on CPU will be ~20x slower"
+  # Debian's Chromium for the explorer's real-browser test (Playwright drives it; it never downloads a browser)
+  [ -x /usr/bin/chromium ] || apt_install chromium "the browser test will be skipped"
 fi
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
