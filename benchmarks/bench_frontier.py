@@ -119,25 +119,30 @@ def frontier(a, model, tok, fp, tab, inv, fw, hs, t_sweep, rows, add, add2):
         plan, info = allocate(tab, inv, target_bpw=x)
         run(f'allocator @{x:.3f}', 'allocator', plan)
         results[-1].update(target=x, predicted=info['predicted'], gap=info['gap'])
-    alloc = {r['target']: r for r in results if r['family'] == 'allocator'}
+    alloc = {round(r['target'], 4): r for r in results if r['family'] == 'allocator'}
+    def alloc_at(bpw):   # the allocator point at a baseline's size (targets given on the command line are rounded)
+        near = [t for t in alloc if abs(t - bpw) <= 5e-4]
+        return alloc[min(near, key=lambda t: abs(t - bpw))] if near else None
     print("allocator vs every baseline of equal size (2.5–4.5 bpw, and every JANG profile): KL ratio baseline/allocator")
     wins = 0; n = 0
     for r in results:
         if r['family'] == 'allocator' or not (2.5 <= r['bpw'] <= 4.5 or r['family'] == 'JANG'): continue
-        if round(r['bpw'], 4) not in alloc: continue
-        al = alloc[round(r['bpw'], 4)]; n += 1; wins += al['kl']['value'] < r['kl']['value']
+        al = alloc_at(r['bpw'])
+        if al is None: continue
+        n += 1; wins += al['kl']['value'] < r['kl']['value']
         print(f"  {r['name']:<22} {r['bpw']:6.3f} bpw  KL {r['kl']['value']:.4f} vs allocator {al['kl']['value']:.4f}  "
               f"ratio {r['kl']['value'] / al['kl']['value']:.2f}x")
     print(f"allocator lower KL in {wins}/{n} equal-size comparisons")
     for x in (2.5, 3.0, 3.5, 4.0):
-        if x not in alloc: continue
+        if alloc_at(x) is None: continue
         base = [r for r in results if r['family'] == 'uniform' and r['bpw'] >= x - 1e-9]
         best_uniform = min(base, key=lambda r: r['kl']['value']) if base else None
         smaller = [r for r in results if r['family'] != 'allocator' and r['bpw'] <= x + 1e-9]
         best_small = min(smaller, key=lambda r: r['kl']['value']) if smaller else None
-        print(f"  @{x} bpw: allocator KL {alloc[x]['kl']['value']:.4f}" +
+        ax = alloc_at(x)
+        print(f"  @{x} bpw: allocator KL {ax['kl']['value']:.4f}" +
               (f"; best baseline at <= this size: {best_small['name']} KL {best_small['kl']['value']:.4f} "
-               f"({best_small['kl']['value'] / alloc[x]['kl']['value']:.2f}x)" if best_small else ''))
+               f"({best_small['kl']['value'] / ax['kl']['value']:.2f}x)" if best_small else ''))
     if a.json:
         json.dump(dict(model=a.model, sweep_s=t_sweep, check=rows, additivity=_jsonable(add),
                        additivity_low_bits=_jsonable(add2), frontier=results), open(a.json, 'w'), indent=1)
