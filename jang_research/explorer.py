@@ -6,7 +6,7 @@
 __all__ = ['FLOAT_BITS', 'BIT_CHOICES', 'bits_label', 'control_groups', 'LiveModel', 'text_diff_html', 'chart_svg',
            'plan_records', 'bits_chart', 'frontier_chart', 'Explorer']
 
-# %% ../nbs/12_explorer.ipynb #5cb006e4
+# %% ../nbs/12_explorer.ipynb #ec11b2cf
 import asyncio, html, time
 import numpy as np
 from mlx.utils import tree_unflatten
@@ -18,7 +18,7 @@ from .sensitivity import BlockRunner, SensitivityTable, record_blocks, fit_spec
 from .allocation import JANG_PROFILES, K_PROFILES, profile_plan, allocate, k_profile_target
 from .bundle import format_prompt
 
-# %% ../nbs/12_explorer.ipynb #b6db6648
+# %% ../nbs/12_explorer.ipynb #f3afc6ae
 FLOAT_BITS = 16                        # a slider at 16 keeps the tensor in float (fp16 storage)
 BIT_CHOICES = (2, 3, 4, 5, 6, 8, FLOAT_BITS)
 
@@ -36,7 +36,7 @@ def control_groups(inv:list # inventory() of the model
         groups.setdefault(key, []).append(t.path)
     return groups
 
-# %% ../nbs/12_explorer.ipynb #596d07c7
+# %% ../nbs/12_explorer.ipynb #ecf98c7e
 class LiveModel(BlockRunner):
     "The model with its weights set to a plan (fake-quant fp32) on fixed windows; a change re-runs only the blocks after it."
     def __init__(self, model:nn.Module, # float model (fp32); its weights are replaced while the plan is not float
@@ -127,7 +127,7 @@ class LiveModel(BlockRunner):
         if reference: self._ref_text[(prompt, max_tokens)] = out
         return out
 
-# %% ../nbs/12_explorer.ipynb #e3c8e963
+# %% ../nbs/12_explorer.ipynb #63183d3a
 def text_diff_html(ref:list, # (token, text) pairs of the float model
                    got:list # (token, text) pairs of the quantized model
                   ) -> tuple:
@@ -140,7 +140,7 @@ def text_diff_html(ref:list, # (token, text) pairs of the float model
         return html.escape(same) + f'<mark class="jang-diff" style="background:#ffd6d6">{html.escape(diff)}</mark>'
     return render(ref), render(got), k
 
-# %% ../nbs/12_explorer.ipynb #35ba4d73
+# %% ../nbs/12_explorer.ipynb #60b1256b
 def chart_svg(chart) -> str:
     "SVG of an altair chart rendered locally by vl-convert (no CDN, no browser needed)."
     import vl_convert
@@ -182,7 +182,7 @@ def frontier_chart(points:list, current:dict|None=None):
         shape='diamond', size=220, filled=True, color='red').encode(x='bpw:Q', y='kl:Q', tooltip=['bpw:Q', 'kl:Q']))
     return alt.layer(*layers).properties(width=360, height=220, title='KL vs size')
 
-# %% ../nbs/12_explorer.ipynb #3462f4b5
+# %% ../nbs/12_explorer.ipynb #000cf3a6
 class Explorer:
     "ipywidgets explorer of per-layer bit widths over a LiveModel: live metrics, text, charts, profiles and the allocator."
     def __init__(self, live:LiveModel, # the model on its evaluation windows
@@ -248,9 +248,8 @@ class Explorer:
         right = W.VBox([self.busy, self.readout, self.frontier_view], layout=W.Layout(width='420px'))
         self.ui = W.VBox([W.HBox([controls, right]), self.bits_view, self.prompt, self.text_box])
         self.ui.add_class('jang-explorer')
-        self.plan = Plan(dict(live.plan.specs), live.plan.float_dtype)
-        if isinstance(start, Plan): self.plan = Plan(dict(start.specs), start.float_dtype)
-        else: self.plan = self._uniform(start)
+        self.float_dtype = live.plan.float_dtype
+        self.plan = Plan(dict(start.specs), start.float_dtype) if isinstance(start, Plan) else self._uniform(start)
         self._sync_sliders(); self.refresh()
 
     @classmethod
@@ -275,7 +274,7 @@ class Explorer:
 
     # --- plan edits -------------------------------------------------------------------------------
     def _spec(self, path:str, bits:int|None) -> QuantSpec:
-        if bits in (None, FLOAT_BITS): return QuantSpec(None, dtype=self.plan.float_dtype if hasattr(self, 'plan') else 'float16')
+        if bits in (None, FLOAT_BITS): return QuantSpec(None, dtype=self.float_dtype)
         return fit_spec(self._by_path[path], QuantSpec(bits, self.group_size, self.method))
 
     def _uniform(self, bits:int|None) -> Plan:
