@@ -6,15 +6,15 @@
 __all__ = ['BUNDLE_FORMAT', 'BUNDLE_VERSION', 'TOKENIZER_FILES', 'manifest', 'save_bundle', 'read_manifest', 'plan_from_manifest',
            'validate_tensors', 'load_bundle', 'bundle_fake_params', 'format_prompt', 'generate_text']
 
-# %% ../nbs/05_bundle.ipynb #2f17b875
+# %% ../nbs/05_bundle.ipynb #9681bd57
 import json, shutil, tempfile, importlib.metadata
 from pathlib import Path
 from .backend import mx, nn, JangError, COMPUTE_DTYPE
 from .inventory import inventory, other_params, plan_bytes, validate_plan, tensor_bytes, Plan, QuantSpec, DTYPE_BYTES
-from .affine import QTensor, bundle_tensors, quantization_config, apply_quantization
+from .affine import QTensor, bundle_tensors, quantization_config, apply_quantization, TQ_SIDECAR
 
-# %% ../nbs/05_bundle.ipynb #03a70125
-BUNDLE_FORMAT, BUNDLE_VERSION = 'jang_research.bundle', 1
+# %% ../nbs/05_bundle.ipynb #6b421c8f
+BUNDLE_FORMAT, BUNDLE_VERSION = 'jang_research.bundle', 2   # version 2: TurboQuant tensors + runtime sidecar
 TOKENIZER_FILES = ('tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'chat_template.jinja',
                    'tokenizer.model', 'generation_config.json')
 
@@ -25,7 +25,9 @@ def _versions() -> dict:
         except importlib.metadata.PackageNotFoundError: out[d] = None
     return out
 
-def manifest(model:nn.Module, plan:Plan, source_dir:Path, method_notes:dict|None=None, qweights:dict|None=None) -> dict:
+def manifest(model:nn.Module, plan:Plan, source_dir:Path, method_notes:dict|None=None, qweights:dict|None=None,
+             tq_entries:dict|None=None # path -> TurboQuant runtime entry (seed, sidecar keys), from tq_sidecar
+            ) -> dict:
     "The jang_config.json content for `plan` applied to `model` from `source_dir` (with what each quantizer reported)."
     from jang_research.models import model_fingerprint
     inv = inventory(model)
@@ -38,17 +40,21 @@ def manifest(model:nn.Module, plan:Plan, source_dir:Path, method_notes:dict|None
                             method=None if plan.specs[t.path].is_float else plan.specs[t.path].method,
                             dtype=plan.specs[t.path].dtype, bytes=tensor_bytes(t.shape, plan.specs[t.path])) for t in inv}
     for p, q in (qweights or {}).items():   # e.g. which of GPTQ/MSE/RTN won the never-worse guard
-        if isinstance(q, QTensor) and q.meta: tensors[p]['method_used'] = q.meta.get('method_used')
-    return dict(format=BUNDLE_FORMAT, version=BUNDLE_VERSION,
+        if getattr(q, 'meta', None): tensors[p]['method_used'] = q.meta.get('method_used')
+    tq = tq_entries or {}
+    for p, e in tq.items(): tensors[p]['tq'] = e
+    if tq: capabilities_note = f'TurboQuant tensors: load with jang_research.bundle.load_bundle (runtime in {TQ_SIDECAR})'
+    return dict(format=BUNDLE_FORMAT, version=2 if tq else 1,
                 source=dict(name=src.get('name', source_dir.name), fingerprint=model_fingerprint(source_dir),
                             gguf_sha256=src.get('gguf_sha256'), architecture=src.get('architecture')),
                 float_dtype=plan.float_dtype, tensors=tensors,
                 totals=dict(quantized_bytes=fp.quantized_bytes, other_bytes=fp.other_bytes, total_bytes=fp.total_bytes,
                             n_weights=fp.n_weights, effective_bpw=fp.effective_bpw),
-                capabilities=dict(chat_template=chat, tied_embeddings=any(t.tied for t in inv), mlx_lm_loadable=True),
+                capabilities=dict(chat_template=chat, tied_embeddings=any(t.tied for t in inv), mlx_lm_loadable=not tq,
+                                  **({'turboquant': capabilities_note, 'runtime_sidecar': TQ_SIDECAR} if tq else {})),
                 notes=method_notes or {}, created_with=_versions())
 
-# %% ../nbs/05_bundle.ipynb #d811ad23
+# %% ../nbs/05_bundle.ipynb #bf9e0286
 def save_bundle(out, # destination folder (must not exist unless force)
                 model:nn.Module, # the float model the weights came from
                 qweights:dict, # path -> QTensor | float array, from quantize_weights
@@ -63,7 +69,14 @@ def save_bundle(out, # destination folder (must not exist unless force)
     validate_plan(inventory(model), plan)
     if set(qweights) != set(plan.specs): raise JangError('qweights and plan name different tensors')
     for p, q in qweights.items():
-        if isinstance(q, QTensor) != (not plan.specs[p].is_float): raise JangError(f"{p}: quantized weight does not match its spec {plan.specs[p].label()}")
+        s = plan.specs[p]
+        want = 'float' if s.is_float else 'TurboQuant' if s.is_tq else 'affine'
+        got = 'affine' if isinstance(q, QTensor) else 'TurboQuant' if hasattr(q, 'codebook') else 'float'
+        if want != got: raise JangError(f"{p}: {got} weight does not match its spec {s.label()} ({want})")
+    tq_arrays, tq_entries = {}, {}
+    if any(s.is_tq for s in plan.specs.values()):
+        from jang_research.turboquant import tq_sidecar
+        tq_arrays, tq_entries = tq_sidecar(qweights)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f'.{out.name}.tmp-', dir=out.parent))
     try:
@@ -84,17 +97,19 @@ def save_bundle(out, # destination folder (must not exist unless force)
         (tmp/'config.json').write_text(json.dumps(cfg, indent=2))
         for f in TOKENIZER_FILES:
             if (source_dir/f).exists(): shutil.copy2(source_dir/f, tmp/f)
-        (tmp/'jang_config.json').write_text(json.dumps(manifest(model, plan, source_dir, notes, qweights), indent=2))
+        if tq_arrays: mx.save_safetensors(str(tmp/TQ_SIDECAR), tq_arrays, metadata={'format': 'jangtq_runtime', 'version': '1'})
+        (tmp/'jang_config.json').write_text(json.dumps(manifest(model, plan, source_dir, notes, qweights, tq_entries), indent=2))
         if out.exists(): shutil.rmtree(out)
         tmp.rename(out)
     finally:
         if tmp.exists(): shutil.rmtree(tmp)
     return out
 
-# %% ../nbs/05_bundle.ipynb #ee1c37fe
+# %% ../nbs/05_bundle.ipynb #a223c2ff
 def _expected_shapes(shape:list, spec:QuantSpec, float_dtype) -> dict:
     if spec.is_float: return {'weight': (tuple(shape), spec.dtype)}
     *lead, n_in = shape
+    if spec.is_tq: return {'codes': ((*lead, n_in * spec.bits // 32), 'uint32'), 'scales': ((*lead, n_in // (spec.group_size or n_in)), spec.dtype)}
     return {'weight': ((*lead, n_in * spec.bits // 32), 'uint32'),
             'scales': ((*lead, n_in // spec.group_size), spec.dtype), 'biases': ((*lead, n_in // spec.group_size), spec.dtype)}
 
@@ -109,7 +124,8 @@ def read_manifest(path) -> dict:
 
 def plan_from_manifest(m:dict) -> Plan:
     "The Plan a bundle was written with."
-    return Plan({p: QuantSpec(t['bits'], t['group_size'] or 64, t['method'] or 'rtn', t['dtype']) for p, t in m['tensors'].items()}, m['float_dtype'])
+    return Plan({p: QuantSpec(t['bits'], 64 if t['group_size'] is None else t['group_size'], t['method'] or 'rtn', t['dtype'])
+                 for p, t in m['tensors'].items()}, m['float_dtype'])
 
 def validate_tensors(m:dict, tensors:dict):
     "Raise a JangError listing every tensor whose presence, shape or dtype disagrees with the manifest."
@@ -150,21 +166,33 @@ def load_bundle(path, # bundle folder
     model = model_cls(args_cls.from_dict(cfg))
     if hasattr(model, 'sanitize'): tensors = model.sanitize(tensors)
     model.eval()
-    apply_quantization(model, plan_from_manifest(m), tensors, compute_dtype)
+    runtime = {}
+    if any(t.get('tq') for t in m['tensors'].values()):
+        from jang_research.turboquant import read_tq_runtime
+        runtime = read_tq_runtime(path, m)
+    apply_quantization(model, plan_from_manifest(m), tensors, compute_dtype, runtime)
     return model, (load_tokenizer(path) if tokenizer else None), m
 
-# %% ../nbs/05_bundle.ipynb #b018693b
+# %% ../nbs/05_bundle.ipynb #d26484e5
 def bundle_fake_params(path) -> dict:
     "Every parameter of a bundle as fp32 (quantized tensors dequantized), for fast fake-quant evaluation."
     m = read_manifest(path); tensors = _load_tensors(Path(path)); validate_tensors(m, tensors)
     f32, out = mx.float32, {}
+    runtime = {}
+    if any(t.get('tq') for t in m['tensors'].values()):
+        from jang_research.turboquant import read_tq_runtime, TQTensor
+        runtime = read_tq_runtime(path, m)
     for p, s in plan_from_manifest(m).specs.items():
+        if s.is_tq:
+            rt = runtime[p]
+            out[f'{p}.weight'] = TQTensor(tensors.pop(f'{p}.codes'), tensors.pop(f'{p}.scales'), s, rt['seed'], rt['codebook'], rt['signs']).dequantize()
+            continue
         w = tensors.pop(f'{p}.weight')
         out[f'{p}.weight'] = w.astype(f32) if s.is_float else QTensor(w, tensors.pop(f'{p}.scales'), tensors.pop(f'{p}.biases'), s).dequantize()
     out.update({k: v.astype(f32) if mx.issubdtype(v.dtype, mx.floating) else v for k, v in tensors.items()})
     return out
 
-# %% ../nbs/05_bundle.ipynb #ea57865b
+# %% ../nbs/05_bundle.ipynb #211fc72a
 def format_prompt(tokenizer, prompt:str, chat:bool|None=None) -> str:
     "The prompt as the model expects it: through the chat template when the tokenizer has one (and chat isn't False)."
     has_tpl = bool(getattr(tokenizer, 'chat_template', None))

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['SAMPLE_PROMPT', 'summary_row', 'format_table', 'quantize_for_plan', 'report', 'plan_for_args', 'main']
 
-# %% ../nbs/06_cli.ipynb #2115e1d7
+# %% ../nbs/06_cli.ipynb #5b818026
 import argparse, json, sys, time
 from pathlib import Path
 from .backend import mx, blas_info, device_name, JangError
@@ -17,7 +17,7 @@ from .bundle import save_bundle, load_bundle, bundle_fake_params, read_manifest,
 from .calibration import model_hessians
 import jang_research.mse, jang_research.gptq  # noqa: F401  (register the 'mse' and 'gptq' methods)
 
-# %% ../nbs/06_cli.ipynb #fc837928
+# %% ../nbs/06_cli.ipynb #25144a6d
 def summary_row(label:str, fp, res) -> dict:
     "One table row: size, effective bpw and the evaluation summary."
     s = res.summary()
@@ -33,16 +33,17 @@ def format_table(rows:list) -> str:
                      f"{r['top1']['value']:6.3f} {r['logit_mse']['value']:10.4f}  {ci(r['ppl'], '.2f'):<24}")
     return '\n'.join(lines)
 
-# %% ../nbs/06_cli.ipynb #760c5bd6
+# %% ../nbs/06_cli.ipynb #812c94f9
 def quantize_for_plan(fmodel, tok, src, plan:Plan, # float model, tokenizer, its folder, the plan
                       calib_windows:int=16, calib_len:int=256, # calibration size for mse/gptq
-                      progress:bool=True) -> dict:
+                      progress:bool=True, tq_seed:int=0 # base rotation seed of TurboQuant tensors
+                     ) -> dict:
     "Quantize every tensor of `plan`, computing calibration Hessians first if a method uses them."
-    needs = {s.method for s in plan.specs.values() if not s.is_float} & {'mse', 'gptq'}
+    needs = {s.method for s in plan.specs.values() if not s.is_float} & {'mse', 'gptq', 'tq_gptq'}
     hs = model_hessians(fmodel, tok, model_fingerprint(src), calib_windows, calib_len, progress=progress) if needs else None
-    return quantize_weights(float_weights(fmodel), plan, progress=progress, hessians=hs)
+    return quantize_weights(float_weights(fmodel), plan, progress=progress, hessians=hs, tq_seed=tq_seed)
 
-# %% ../nbs/06_cli.ipynb #5cddd1bc
+# %% ../nbs/06_cli.ipynb #566c847b
 SAMPLE_PROMPT = 'What is the capital of France? Answer in one sentence.'
 
 def report(model:str=DEFAULT_MODEL, # model name or folder
@@ -96,7 +97,7 @@ def report(model:str=DEFAULT_MODEL, # model name or folder
     log(f"\ndone in {time.time()-t0:.0f} s")
     return rows
 
-# %% ../nbs/06_cli.ipynb #65350219
+# %% ../nbs/06_cli.ipynb #4e6f2758
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='jang-research', description='Mixed-precision quantization research on MLX.')
     sub = p.add_subparsers(dest='cmd', required=True)
@@ -116,6 +117,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--profile', help='JANG tier profile (JANG_1L … JANG_6M) or budget profile (JANG_2K … JANG_6K)')
     s.add_argument('--target-bpw', type=float, help='allocate bits by measured sensitivity to this effective bpw')
     s.add_argument('--min-bits', nargs='*', default=[], metavar='ROLE=BITS', help='allocator constraints, e.g. embed=4 lm_head=6')
+    s.add_argument('--recipe', help='JANGTQ recipe for MoE models (JANGTQ_K: routed experts gate/up 2-bit, down 4-bit TurboQuant; rest 8-bit affine)')
+    s.add_argument('--tq-mlp', type=int, metavar='BITS', help='then switch every MLP/expert tensor to TurboQuant codes of BITS (1-4)')
+    s.add_argument('--tq-group', type=int, default=0, help='TurboQuant scale group: 0 = one scale per row (default), or 32/64/128')
+    s.add_argument('--tq-seed', type=int, default=0, help='base seed of the TurboQuant rotations')
     s.add_argument('--out', required=True, help='bundle folder to create'); s.add_argument('--force', action='store_true', help='replace an existing bundle')
     s = sub.add_parser('sensitivity', help='per-tensor sensitivity sweep (cached, resumable)'); model_arg(s); calib_args(s)
     s.add_argument('--bits', type=int, nargs='+', default=[2, 3, 4, 5, 6, 8]); s.add_argument('--group-sizes', type=int, nargs='+', default=[64])
@@ -155,9 +160,17 @@ def _sweep(fmodel, tok, src, a, bits=(2, 3, 4, 5, 6, 8), group_sizes=None, metho
                              measure=measure, layers=layers, n_windows=windows, window_len=window_len, progress=True)
 
 def plan_for_args(fmodel, tok, src, inv, a) -> Plan:
-    "The plan a `quantize` command asks for: --plan file, --profile, --target-bpw, or uniform --bits."
+    "The plan a `quantize` command asks for: --plan file, --recipe, --profile, --target-bpw, or uniform --bits; then --tq-mlp."
+    from jang_research.jangtq import tq_mlp_plan
+    plan = _base_plan(fmodel, tok, src, inv, a)
+    return tq_mlp_plan(inv, a.tq_mlp, a.tq_group, base=plan) if getattr(a, 'tq_mlp', None) else plan
+
+def _base_plan(fmodel, tok, src, inv, a) -> Plan:
     from jang_research.allocation import JANG_PROFILES, K_PROFILES, profile_plan, allocate, k_profile_target
-    if sum(x is not None for x in (a.plan, a.profile, a.target_bpw)) > 1: raise JangError('give only one of --plan, --profile, --target-bpw')
+    from jang_research.jangtq import jangtq_plan
+    if sum(x is not None for x in (a.plan, a.profile, a.target_bpw, getattr(a, 'recipe', None))) > 1:
+        raise JangError('give only one of --plan, --recipe, --profile, --target-bpw')
+    if getattr(a, 'recipe', None): return jangtq_plan(inv, a.recipe, group_size=a.group_size, tq_group=a.tq_group)
     if a.plan: return Plan.from_json(json.loads(Path(a.plan).read_text()))
     if a.profile in JANG_PROFILES: return profile_plan(inv, a.profile, a.group_size, a.method)
     if a.profile is not None and a.profile not in K_PROFILES:
@@ -186,7 +199,7 @@ def _cmd_quantize(a):
     src = model_path(a.model); fmodel, tok = load_model(src); inv = inventory(fmodel)
     plan = plan_for_args(fmodel, tok, src, inv, a)
     if Path(a.out).exists() and not a.force: raise JangError(f"{a.out} already exists; pass --force to replace it")
-    qw = quantize_for_plan(fmodel, tok, src, plan, a.calib_windows, a.calib_len)
+    qw = quantize_for_plan(fmodel, tok, src, plan, a.calib_windows, a.calib_len, tq_seed=a.tq_seed)
     path = save_bundle(a.out, fmodel, qw, plan, src, force=a.force)
     t = read_manifest(path)['totals']
     print(f"wrote {path}: {t['total_bytes']/1e6:.2f} MB, {t['effective_bpw']:.3f} effective bpw")

@@ -6,19 +6,19 @@
 __all__ = ['FLOAT_BITS', 'BIT_CHOICES', 'bits_label', 'control_groups', 'LiveModel', 'text_diff_html', 'chart_svg',
            'plan_records', 'bits_chart', 'frontier_chart', 'Explorer']
 
-# %% ../nbs/12_explorer.ipynb #ec11b2cf
+# %% ../nbs/12_explorer.ipynb #e9fa0677
 import asyncio, html, time
 import numpy as np
 from mlx.utils import tree_unflatten
 from .backend import mx, nn, JangError
 from .inventory import QuantSpec, Plan, inventory, other_params, plan_bytes, validate_plan, uniform_plan
-from .affine import float_weights, quantize_tensor, swapped_params, QTensor
+from .affine import float_weights, quantize_tensor, swapped_params
 from .evaluation import token_windows, heldout_text, token_metrics, data_dir, _head
 from .sensitivity import BlockRunner, SensitivityTable, record_blocks, fit_spec
 from .allocation import JANG_PROFILES, K_PROFILES, profile_plan, allocate, k_profile_target
 from .bundle import format_prompt
 
-# %% ../nbs/12_explorer.ipynb #f3afc6ae
+# %% ../nbs/12_explorer.ipynb #5f411339
 FLOAT_BITS = 16                        # a slider at 16 keeps the tensor in float (fp16 storage)
 BIT_CHOICES = (2, 3, 4, 5, 6, 8, FLOAT_BITS)
 
@@ -36,7 +36,7 @@ def control_groups(inv:list # inventory() of the model
         groups.setdefault(key, []).append(t.path)
     return groups
 
-# %% ../nbs/12_explorer.ipynb #ecf98c7e
+# %% ../nbs/12_explorer.ipynb #1065e025
 class LiveModel(BlockRunner):
     "The model with its weights set to a plan (fake-quant fp32) on fixed windows; a change re-runs only the blocks after it."
     def __init__(self, model:nn.Module, # float model (fp32); its weights are replaced while the plan is not float
@@ -61,7 +61,7 @@ class LiveModel(BlockRunner):
         key = (path, spec)
         if key not in self._cache:
             q = quantize_tensor(self.fw[path], spec, path=path, hessians=self.hessians)
-            w = q.dequantize() if isinstance(q, QTensor) else q.astype(mx.float32)
+            w = q.dequantize() if hasattr(q, 'dequantize') else q.astype(mx.float32)
             mx.eval(w); self._cache[key] = w
         return self._cache[key]
 
@@ -127,7 +127,7 @@ class LiveModel(BlockRunner):
         if reference: self._ref_text[(prompt, max_tokens)] = out
         return out
 
-# %% ../nbs/12_explorer.ipynb #63183d3a
+# %% ../nbs/12_explorer.ipynb #3999f48f
 def text_diff_html(ref:list, # (token, text) pairs of the float model
                    got:list # (token, text) pairs of the quantized model
                   ) -> tuple:
@@ -140,7 +140,7 @@ def text_diff_html(ref:list, # (token, text) pairs of the float model
         return html.escape(same) + f'<mark class="jang-diff" style="background:#ffd6d6">{html.escape(diff)}</mark>'
     return render(ref), render(got), k
 
-# %% ../nbs/12_explorer.ipynb #60b1256b
+# %% ../nbs/12_explorer.ipynb #86a98a7d
 def chart_svg(chart) -> str:
     "SVG of an altair chart rendered locally by vl-convert (no CDN, no browser needed)."
     import vl_convert
@@ -182,7 +182,7 @@ def frontier_chart(points:list, current:dict|None=None):
         shape='diamond', size=220, filled=True, color='red').encode(x='bpw:Q', y='kl:Q', tooltip=['bpw:Q', 'kl:Q']))
     return alt.layer(*layers).properties(width=360, height=220, title='KL vs size')
 
-# %% ../nbs/12_explorer.ipynb #000cf3a6
+# %% ../nbs/12_explorer.ipynb #6bfd2004
 class Explorer:
     "ipywidgets explorer of per-layer bit widths over a LiveModel: live metrics, text, charts, profiles and the allocator."
     def __init__(self, live:LiveModel, # the model on its evaluation windows

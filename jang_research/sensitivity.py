@@ -6,16 +6,16 @@
 __all__ = ['KIND_ORDER', 'record_blocks', 'BlockRunner', 'relative_error', 'option_specs', 'fit_spec', 'SensitivityTable',
            'sensitivity_sweep', 'sensitivity_records', 'sensitivity_heatmap', 'sensitivity_summary']
 
-# %% ../nbs/10_sensitivity.ipynb #11ce9433
+# %% ../nbs/10_sensitivity.ipynb #a780f4c7
 import hashlib, json, math, time
 from dataclasses import dataclass, field
 import numpy as np
 from .backend import mx, nn, JangError, cache_dir
 from .inventory import QuantSpec, inventory, tensor_bytes, AFFINE_BITS, _largest_group
-from .affine import float_weights, quantize_tensor, swapped_params, QTensor
+from .affine import float_weights, quantize_tensor, swapped_params
 from .evaluation import token_windows, calibration_text, _head
 
-# %% ../nbs/10_sensitivity.ipynb #6498dfdc
+# %% ../nbs/10_sensitivity.ipynb #3ca9cbea
 def _recording_class(cls, store:list):
     "A subclass of a block class whose __call__ stores (input, args, kwargs) before running the block."
     class Recording(cls):
@@ -88,7 +88,7 @@ class BlockRunner:
         if role == 'lm_head': return self.n_layers - 1   # cheap enough: one block, and no extra stored state
         return None
 
-# %% ../nbs/10_sensitivity.ipynb #3898d786
+# %% ../nbs/10_sensitivity.ipynb #7a154c62
 def relative_error(w:mx.array, w_hat:mx.array, H:mx.array|None=None) -> float:
     "tr(ΔW H ΔWᵀ)/tr(W H Wᵀ) (summed over stacked experts), or ‖ΔW‖²/‖W‖² without a Hessian."
     d = (w - w_hat).astype(mx.float32); w = w.astype(mx.float32)
@@ -106,10 +106,11 @@ def option_specs(bits:tuple=(2, 3, 4, 5, 6, 8), # affine bit widths
 
 def fit_spec(t, spec:QuantSpec) -> QuantSpec:
     "The spec with its group size reduced when the tensor's input dim is not a multiple of it."
-    if t.in_features % spec.group_size == 0: return spec
+    if spec.fits(t.in_features): return spec
+    if spec.is_tq and t.in_features % 32: raise JangError(f"{t.path}: TurboQuant needs an input dim that is a multiple of 32, got {t.in_features}")
     return QuantSpec(spec.bits, _largest_group(t.in_features, spec.group_size), spec.method, spec.dtype)
 
-# %% ../nbs/10_sensitivity.ipynb #3080b6c4
+# %% ../nbs/10_sensitivity.ipynb #381bb47a
 @dataclass
 class SensitivityTable:
     "Per (tensor, option): bytes, proxy error, measured ΔKL where measured; gains and predictions from them."
@@ -211,7 +212,7 @@ def sensitivity_sweep(model:nn.Module, tokenizer, fingerprint:str, # float model
     return SensitivityTable(rows, ref.label(), dict(key=key, fingerprint=fingerprint, seconds=time.time() - t0, measured_now=n_measured,
                                                   windows=[n_windows, window_len], measure=measure))
 
-# %% ../nbs/10_sensitivity.ipynb #e8466eb0
+# %% ../nbs/10_sensitivity.ipynb #a56ade25
 KIND_ORDER = ['q', 'k', 'v', 'o', 'gate', 'up', 'down', 'gate_up']
 
 def sensitivity_records(table:SensitivityTable, label:str|None=None) -> list:
