@@ -5,11 +5,11 @@
 # %% auto #0
 __all__ = ['JANGTQ_RECIPES', 'jangtq_plan', 'tq_mlp_plan', 'equal_bpw_pairs', 'mlp_equal_bpw_table', 'print_mlp_table']
 
-# %% ../nbs/14_jangtq.ipynb #9e6094a6
+# %% ../nbs/14_jangtq.ipynb #0df9f32b
 from .backend import mx, nn, JangError
 from .inventory import QuantSpec, Plan, TQ_BITS
 
-# %% ../nbs/14_jangtq.ipynb #d830a1be
+# %% ../nbs/14_jangtq.ipynb #dbb35994
 JANGTQ_RECIPES = {   # routed-expert TurboQuant bits per projection kind
     'JANGTQ_K': {'gate': 2, 'up': 2, 'gate_up': 2, 'down': 4},
 }
@@ -48,13 +48,13 @@ def tq_mlp_plan(inv:list, # inventory() of the model
         if t.role in ('mlp', 'expert', 'shared_expert'): specs[t.path] = QuantSpec(bits, tq_group, method, dtype)
     return Plan(specs, base.float_dtype if base else dtype)
 
-# %% ../nbs/14_jangtq.ipynb #35b23c31
+# %% ../nbs/14_jangtq.ipynb #1278a617
 def equal_bpw_pairs(bits:int, in_features:tuple=()) -> list:
     "[(TurboQuant spec, affine spec)] of exactly equal effective bits (tq g64 = affine g128, tq g32 = affine g64) that fit every input dim given."
     pairs = [(QuantSpec(bits, 64, 'tq'), QuantSpec(bits, 128)), (QuantSpec(bits, 32, 'tq'), QuantSpec(bits, 64))]
     return [(t, a) for t, a in pairs if all(t.fits(n) and a.fits(n) for n in in_features)]
 
-# %% ../nbs/14_jangtq.ipynb #3a241297
+# %% ../nbs/14_jangtq.ipynb #a22e886a
 def mlp_equal_bpw_table(model:nn.Module, tokenizer, fingerprint:str, # float model, tokenizer, model_fingerprint()
                         bits:tuple=(2, 3, 4), n_windows:int=8, window_len:int=128, seed:int=0) -> list:
     "KL / PPL with every MLP tensor quantized (rest float): TurboQuant vs affine at equal effective bpw, and TurboQuant per row."
