@@ -8,13 +8,13 @@ __all__ = ['QUANTIZERS', 'TQ_SIDECAR', 'TQ_MLX_MODE', 'QTensor', 'check_finite',
            'dequantized', 'swapped_params', 'swapped_weights', 'bundle_tensors', 'quantization_config',
            'apply_quantization', 'to_quantized_model']
 
-# %% ../nbs/03_affine.ipynb #d5f60c54
+# %% ../nbs/03_affine.ipynb #fcd310b4
 from contextlib import contextmanager
 from dataclasses import dataclass
 from .backend import mx, nn, JangError, COMPUTE_DTYPE
 from .inventory import QuantSpec, Plan, inventory, validate_plan
 
-# %% ../nbs/03_affine.ipynb #6bad9221
+# %% ../nbs/03_affine.ipynb #d61786a9
 _MX_DTYPES = {'float32': mx.float32, 'float16': mx.float16, 'bfloat16': mx.bfloat16}
 
 @dataclass
@@ -49,7 +49,7 @@ def rtn_quantize(w:mx.array, # float weight (..., out, in)
     dt = _MX_DTYPES[spec.dtype]
     return QTensor(wq, s.astype(dt), b.astype(dt), spec)
 
-# %% ../nbs/03_affine.ipynb #3331e7c4
+# %% ../nbs/03_affine.ipynb #95a19179
 import math
 import numpy as np
 
@@ -86,7 +86,7 @@ def qtensor_from_codes(q:mx.array|np.ndarray, # codes (..., out, in)
     return QTensor(pack_codes(q, spec.bits), as_mx(scales).astype(mx.float32).astype(dt),
                    as_mx(biases).astype(mx.float32).astype(dt), spec, meta)
 
-# %% ../nbs/03_affine.ipynb #2cfbcce0
+# %% ../nbs/03_affine.ipynb #2d0031ca
 QUANTIZERS = {'rtn': lambda w, spec, **ctx: rtn_quantize(w, spec)}  # ctx: path=, hessians=, ...
 
 def register_quantizer(name:str, fn):
@@ -104,7 +104,7 @@ def quantize_tensor(w:mx.array, spec:QuantSpec, **ctx):
     if spec.method not in QUANTIZERS: raise JangError(f"unknown quantization method {spec.method!r}; known: {sorted(QUANTIZERS)}")
     return QUANTIZERS[spec.method](w, spec, **ctx)
 
-# %% ../nbs/03_affine.ipynb #0ea776b7
+# %% ../nbs/03_affine.ipynb #e9e63d4d
 def float_weights(model:nn.Module, inv:list|None=None) -> dict:
     "path -> fp32 weight of every quantizable tensor (references to the model's arrays, not copies)."
     inv = inv or inventory(model)
@@ -121,7 +121,7 @@ def quantize_weights(weights:dict, # path -> float weight, from float_weights
     out = {}
     for p in tqdm(list(weights), desc='quantize', disable=not progress, leave=False):
         out[p] = quantize_tensor(weights[p], plan.specs[p], path=p, **ctx)
-        mx.eval(out[p].weight if isinstance(out[p], QTensor) else out[p])
+        mx.eval(*out[p].parts().values()) if hasattr(out[p], 'parts') else mx.eval(out[p])   # one tensor at a time: bounded memory
     return out
 
 def dequantized(qweights:dict) -> dict:
@@ -147,7 +147,7 @@ def swapped_weights(model:nn.Module, weights:dict):
     "Temporarily replace module weights (module path -> array); restores the originals on exit."
     return swapped_params(model, {f'{p}.weight': w for p, w in weights.items()})
 
-# %% ../nbs/03_affine.ipynb #e79517b1
+# %% ../nbs/03_affine.ipynb #74f4c11d
 def bundle_tensors(model:nn.Module, qweights:dict, plan:Plan) -> dict:
     "name -> array exactly as a bundle stores it: codes/scales/biases, float weights, other params in plan.float_dtype."
     from mlx.utils import tree_flatten
