@@ -51,6 +51,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                    'jang_research/backend.py')},
             'jang_research.bundle': { 'jang_research.bundle._expected_shapes': ('bundle.html#_expected_shapes', 'jang_research/bundle.py'),
                                       'jang_research.bundle._load_tensors': ('bundle.html#_load_tensors', 'jang_research/bundle.py'),
+                                      'jang_research.bundle._tq_runtime': ('bundle.html#_tq_runtime', 'jang_research/bundle.py'),
                                       'jang_research.bundle._versions': ('bundle.html#_versions', 'jang_research/bundle.py'),
                                       'jang_research.bundle.bundle_fake_params': ( 'bundle.html#bundle_fake_params',
                                                                                    'jang_research/bundle.py'),

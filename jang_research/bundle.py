@@ -6,14 +6,14 @@
 __all__ = ['BUNDLE_FORMAT', 'BUNDLE_VERSION', 'TOKENIZER_FILES', 'manifest', 'save_bundle', 'read_manifest', 'plan_from_manifest',
            'validate_tensors', 'load_bundle', 'bundle_fake_params', 'format_prompt', 'generate_text']
 
-# %% ../nbs/05_bundle.ipynb #9681bd57
+# %% ../nbs/05_bundle.ipynb #66606160
 import json, shutil, tempfile, importlib.metadata
 from pathlib import Path
 from .backend import mx, nn, JangError, COMPUTE_DTYPE
 from .inventory import inventory, other_params, plan_bytes, validate_plan, tensor_bytes, Plan, QuantSpec, DTYPE_BYTES
 from .affine import QTensor, bundle_tensors, quantization_config, apply_quantization, TQ_SIDECAR
 
-# %% ../nbs/05_bundle.ipynb #6b421c8f
+# %% ../nbs/05_bundle.ipynb #8c50a137
 BUNDLE_FORMAT, BUNDLE_VERSION = 'jang_research.bundle', 2   # version 2: TurboQuant tensors + runtime sidecar
 TOKENIZER_FILES = ('tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'chat_template.jinja',
                    'tokenizer.model', 'generation_config.json')
@@ -44,7 +44,7 @@ def manifest(model:nn.Module, plan:Plan, source_dir:Path, method_notes:dict|None
     tq = tq_entries or {}
     for p, e in tq.items(): tensors[p]['tq'] = e
     if tq: capabilities_note = f'TurboQuant tensors: load with jang_research.bundle.load_bundle (runtime in {TQ_SIDECAR})'
-    return dict(format=BUNDLE_FORMAT, version=2 if tq else 1,
+    return dict(format=BUNDLE_FORMAT, version=BUNDLE_VERSION if tq else 1,   # bundles without TurboQuant stay readable by version-1 readers
                 source=dict(name=src.get('name', source_dir.name), fingerprint=model_fingerprint(source_dir),
                             gguf_sha256=src.get('gguf_sha256'), architecture=src.get('architecture')),
                 float_dtype=plan.float_dtype, tensors=tensors,
@@ -54,7 +54,7 @@ def manifest(model:nn.Module, plan:Plan, source_dir:Path, method_notes:dict|None
                                   **({'turboquant': capabilities_note, 'runtime_sidecar': TQ_SIDECAR} if tq else {})),
                 notes=method_notes or {}, created_with=_versions())
 
-# %% ../nbs/05_bundle.ipynb #bf9e0286
+# %% ../nbs/05_bundle.ipynb #599d3325
 def save_bundle(out, # destination folder (must not exist unless force)
                 model:nn.Module, # the float model the weights came from
                 qweights:dict, # path -> QTensor | float array, from quantize_weights
@@ -105,7 +105,7 @@ def save_bundle(out, # destination folder (must not exist unless force)
         if tmp.exists(): shutil.rmtree(tmp)
     return out
 
-# %% ../nbs/05_bundle.ipynb #a223c2ff
+# %% ../nbs/05_bundle.ipynb #2567d655
 def _expected_shapes(shape:list, spec:QuantSpec, float_dtype) -> dict:
     if spec.is_float: return {'weight': (tuple(shape), spec.dtype)}
     *lead, n_in = shape
@@ -144,6 +144,12 @@ def validate_tensors(m:dict, tensors:dict):
         if mod in m['tensors']: problems.append(f'{k} is not expected for {mod} ({plan.specs[mod].label()})')
     if problems: raise JangError(f"bundle does not match its manifest ({len(problems)} problem(s)): " + '; '.join(problems[:5]))
 
+def _tq_runtime(path:Path, m:dict) -> dict:
+    "path -> TurboQuant seed/codebook/signs from the bundle's sidecar, checked; {} when the bundle has no TurboQuant tensors."
+    if not any(t.get('tq') for t in m['tensors'].values()): return {}
+    from jang_research.turboquant import read_tq_runtime
+    return read_tq_runtime(path, m)
+
 def _load_tensors(path:Path) -> dict:
     files = sorted(path.glob('model*.safetensors'))
     if not files: raise JangError(f"{path}: no model*.safetensors files")
@@ -166,24 +172,18 @@ def load_bundle(path, # bundle folder
     model = model_cls(args_cls.from_dict(cfg))
     if hasattr(model, 'sanitize'): tensors = model.sanitize(tensors)
     model.eval()
-    runtime = {}
-    if any(t.get('tq') for t in m['tensors'].values()):
-        from jang_research.turboquant import read_tq_runtime
-        runtime = read_tq_runtime(path, m)
-    apply_quantization(model, plan_from_manifest(m), tensors, compute_dtype, runtime)
+    apply_quantization(model, plan_from_manifest(m), tensors, compute_dtype, _tq_runtime(path, m))
     return model, (load_tokenizer(path) if tokenizer else None), m
 
-# %% ../nbs/05_bundle.ipynb #d26484e5
+# %% ../nbs/05_bundle.ipynb #69129049
 def bundle_fake_params(path) -> dict:
     "Every parameter of a bundle as fp32 (quantized tensors dequantized), for fast fake-quant evaluation."
     m = read_manifest(path); tensors = _load_tensors(Path(path)); validate_tensors(m, tensors)
     f32, out = mx.float32, {}
-    runtime = {}
-    if any(t.get('tq') for t in m['tensors'].values()):
-        from jang_research.turboquant import read_tq_runtime, TQTensor
-        runtime = read_tq_runtime(path, m)
+    runtime = _tq_runtime(Path(path), m)
     for p, s in plan_from_manifest(m).specs.items():
         if s.is_tq:
+            from jang_research.turboquant import TQTensor
             rt = runtime[p]
             out[f'{p}.weight'] = TQTensor(tensors.pop(f'{p}.codes'), tensors.pop(f'{p}.scales'), s, rt['seed'], rt['codebook'], rt['signs']).dequantize()
             continue
@@ -192,7 +192,7 @@ def bundle_fake_params(path) -> dict:
     out.update({k: v.astype(f32) if mx.issubdtype(v.dtype, mx.floating) else v for k, v in tensors.items()})
     return out
 
-# %% ../nbs/05_bundle.ipynb #211fc72a
+# %% ../nbs/05_bundle.ipynb #11e74883
 def format_prompt(tokenizer, prompt:str, chat:bool|None=None) -> str:
     "The prompt as the model expects it: through the chat template when the tokenizer has one (and chat isn't False)."
     has_tpl = bool(getattr(tokenizer, 'chat_template', None))

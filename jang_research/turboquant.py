@@ -10,7 +10,7 @@ __all__ = ['HADAMARD_MAX', 'HADAMARD_BLOCKS', 'TQ_KERNEL_HEADER', 'TQ_KERNEL_SOU
            'TurboQuantLinear', 'TurboQuantSwitchLinear', 'tq_layer_for', 'swap_in_tq_layers', 'tq_sidecar',
            'read_tq_runtime']
 
-# %% ../nbs/13_turboquant.ipynb #6504a8cb
+# %% ../nbs/13_turboquant.ipynb #7b94ffd9
 import functools, math, zlib
 import numpy as np
 from dataclasses import dataclass
@@ -18,7 +18,7 @@ from .backend import mx, nn, JangError
 from .inventory import QuantSpec, TQ_BITS, TQ_METHODS, DTYPE_BYTES
 from .affine import as_mx, check_finite, pack_codes, register_quantizer, _MX_DTYPES, TQ_SIDECAR
 
-# %% ../nbs/13_turboquant.ipynb #c4185641
+# %% ../nbs/13_turboquant.ipynb #ffd5d381
 HADAMARD_MAX = 8192
 HADAMARD_BLOCKS = tuple(sorted({2**k for k in range(14)} | {12 * 2**k for k in range(10) if 12 * 2**k <= HADAMARD_MAX}))
 
@@ -54,7 +54,7 @@ def unrotate(y:mx.array, signs:mx.array, block:int) -> mx.array:
     "Rᵀ y: the inverse of `rotate` (the Hadamard blocks are symmetric, so Hᵀ = H)."
     return hadamard_blocks(y, block) * signs.astype(y.dtype)
 
-# %% ../nbs/13_turboquant.ipynb #5565fa93
+# %% ../nbs/13_turboquant.ipynb #9e9b316f
 def coordinate_density(t:np.ndarray, # points (in units of the coordinate's RMS)
                        d:int|None # dimension of the rotated vector; None: the Gaussian limit
                       ) -> np.ndarray:
@@ -92,7 +92,7 @@ def codebook_mse(d:int|None, bits:int) -> float:
     lloyd_max_codebook(d, bits)
     return _lloyd_max(d, bits, 20000, 2000, 1e-10)[1]
 
-# %% ../nbs/13_turboquant.ipynb #826137fa
+# %% ../nbs/13_turboquant.ipynb #cde4a6d4
 def unpack_codes(words:mx.array, # uint32 (..., in*bits/32), from pack_codes
                  bits:int, # code width
                  n:int # codes per row
@@ -117,7 +117,7 @@ def tensor_seed(path:str|None, # module path of the tensor
     "A per-tensor rotation seed: the base seed mixed with the tensor's path (stable across runs and platforms)."
     return (seed * 1_000_003 + zlib.crc32((path or '').encode())) % 2**31
 
-# %% ../nbs/13_turboquant.ipynb #b8fd9f54
+# %% ../nbs/13_turboquant.ipynb #bf429c9d
 def _nearest(x:mx.array, codebook:mx.array) -> mx.array:
     "Index of the nearest level (codebook ascending): the number of midpoints below x."
     mids = [m.item() for m in (codebook[1:] + codebook[:-1]) / 2]
@@ -200,7 +200,7 @@ def tq_quantize(w:mx.array, # float weight (..., out, in)
     q, s = _gains(Y.reshape(*Y.shape[:-1], n // g, g), cb, refits)
     return TQTensor(pack_codes(q.reshape(Y.shape), spec.bits), s.astype(_MX_DTYPES[spec.dtype]), spec, seed, cb)
 
-# %% ../nbs/13_turboquant.ipynb #ffee1f9a
+# %% ../nbs/13_turboquant.ipynb #3fbc4d8e
 def tq_error(w:mx.array, spec:QuantSpec, seed:int=0, rotated:bool=True) -> float:
     "Relative squared error ‖W-Ŵ‖²/‖W‖² of the TurboQuant codec (rotated=False: same codebook on raw rows)."
     w = w.astype(mx.float32)
@@ -211,7 +211,7 @@ def tq_error(w:mx.array, spec:QuantSpec, seed:int=0, rotated:bool=True) -> float
         w_hat = (mx.array(lloyd_max_codebook(n, spec.bits))[q] * s[..., None]).reshape(w.shape)
     return (mx.sum((w - w_hat)**2) / mx.sum(w * w)).item()
 
-# %% ../nbs/13_turboquant.ipynb #a6f159e8
+# %% ../nbs/13_turboquant.ipynb #2c1b64fa
 from .gptq import _hessian_factor, hessian_error
 
 def _gptq_feedback(Y:mx.array, S:mx.array, codebook:mx.array, U:mx.array, perm:np.ndarray, g:int, block:int=128) -> mx.array:
@@ -267,7 +267,7 @@ def _tq_method(w, spec, path=None, tq_seed:int=0, hessians=None, **ctx):
 
 for _m in TQ_METHODS: register_quantizer(_m, _tq_method)
 
-# %% ../nbs/13_turboquant.ipynb #7f3b39da
+# %% ../nbs/13_turboquant.ipynb #12f970be
 TQ_KERNEL_HEADER = r"""
 constexpr int tq_gcd(int a, int b) { return b == 0 ? a : tq_gcd(b, a % b); }
 // eight consecutive activations as floats, with one or two 16-byte loads
@@ -410,7 +410,7 @@ def _dense_experts(rows:int) -> mx.array:
 
 KERNEL_MAX_ROWS = 8   # activations rows up to which the CUDA path uses the fused GEMV kernel (decode); above: dequantize + matmul
 
-# %% ../nbs/13_turboquant.ipynb #59d880b5
+# %% ../nbs/13_turboquant.ipynb #b53b45c1
 class _TQBase(nn.Module):
     "Shared state of the TurboQuant layers: codes, scales, runtime signs/codebook."
     def _setup(self, lead:tuple, input_dims:int, output_dims:int, bits:int, group_size:int, seed:int, dtype):
@@ -457,7 +457,7 @@ class TurboQuantLinear(_TQBase):
     @classmethod
     def from_tqtensor(cls, t:TQTensor, bias:mx.array|None=None) -> 'TurboQuantLinear':
         "A layer holding `t` (and an optional bias)."
-        out, words = t.codes.shape
+        out = t.codes.shape[0]
         layer = cls(t.in_features, out, t.spec.bits, t.spec.group_size, t.seed, bias is not None, _MX_DTYPES[t.spec.dtype])._load(t)
         if bias is not None: layer.bias = bias
         return layer
@@ -503,7 +503,7 @@ class TurboQuantSwitchLinear(_TQBase):
             y = mx.gather_mm(xr, self.rotated_weight(x.dtype).swapaxes(-1, -2), rhs_indices=indices, sorted_indices=sorted_indices)
         return y + mx.expand_dims(self.bias[indices], -2) if 'bias' in self else y
 
-# %% ../nbs/13_turboquant.ipynb #f9ddca48
+# %% ../nbs/13_turboquant.ipynb #0d88faf1
 def tq_layer_for(module:nn.Module, spec:QuantSpec, seed:int, path:str='') -> nn.Module:
     "An empty TurboQuant layer shaped like `module` (Linear -> TurboQuantLinear, stacked experts -> TurboQuantSwitchLinear)."
     w = getattr(module, 'weight', None)
