@@ -9,7 +9,7 @@ __all__ = ['JANG_PROFILES', 'K_PROFILES', 'TIER_OF_ROLE', 'tensor_tier', 'profil
 # %% ../nbs/11_allocation.ipynb #6f62bddc
 import math
 import numpy as np
-from .backend import mx, nn, JangError
+from .backend import nn, JangError
 from .inventory import QuantSpec, Plan, tensor_bytes, effective_bpw, uniform_plan
 from .sensitivity import SensitivityTable, fit_spec
 

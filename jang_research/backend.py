@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['OPENBLAS_GLOBS', 'COMPUTE_DTYPE', 'find_openblas', 'preload_openblas', 'blas_info', 'matmul_gflops', 'device_name',
-           'has_gpu', 'cache_dir', 'JangError']
+           'has_gpu', 'cache_dir', 'JangError', 'nonfinite']
 
 # %% ../nbs/00_backend.ipynb #6f5bece8
 import ctypes, glob, os, platform, sys
@@ -38,7 +38,7 @@ def preload_openblas() -> str|None:
 _OPENBLAS_PATH = preload_openblas()
 
 import mlx.core as mx  # noqa: E402  (must come after the preload)
-import mlx.nn as nn  # noqa: E402
+import mlx.nn as nn  # noqa: E402, F401  (re-exported: modules import nn from here)
 
 # %% ../nbs/00_backend.ipynb #73be1ade
 def blas_info() -> dict:
@@ -94,3 +94,11 @@ def cache_dir(*parts:str) -> Path:
 # %% ../nbs/00_backend.ipynb #cdc9447c
 class JangError(Exception):
     "An input or state jang_research refuses, with a message that names the problem."
+
+# %% ../nbs/00_backend.ipynb #a372fbe6
+def nonfinite(arrays:dict) -> list:
+    "Names of the floating arrays in `arrays` that hold NaN or Inf (integer arrays, e.g. packed codes, pass)."
+    names = [k for k, v in arrays.items() if mx.issubdtype(v.dtype, mx.floating)]
+    ok = [mx.isfinite(arrays[k]).all() for k in names]
+    mx.eval(ok)
+    return [k for k, good in zip(names, ok) if not good.item()]

@@ -10,8 +10,9 @@ import hashlib, json
 from dataclasses import dataclass, field
 import numpy as np
 from .backend import mx, nn, JangError, cache_dir
+from .files import write_atomic, read_cached
 from .inventory import inventory
-from .evaluation import token_windows, calibration_text, heldout_text, check_disjoint
+from .evaluation import token_windows, calibration_text
 
 # %% ../nbs/07_calibration.ipynb #69a66b8c
 class _Acc:
@@ -136,18 +137,18 @@ def model_hessians(model:nn.Module, tokenizer, fingerprint:str, # the float mode
     key = hashlib.sha256(fingerprint.encode() + np.asarray(windows).tobytes()).hexdigest()[:20]
     f = cache_dir('hessians')/f'{key}.safetensors'
     if f.exists():
-        arrays, meta = mx.load(str(f), return_metadata=True)
-        info = json.loads(meta['jang'])
-        H = {p: arrays[info['stored_as'][p]] for p in info['stored_as']}
-        return Hessians(H, info['n_tokens'], key, info['notes'])
+        def read(p):
+            arrays, meta = mx.load(str(p), return_metadata=True)
+            info = json.loads(meta['jang'])
+            return Hessians({q: arrays[info['stored_as'][q]] for q in info['stored_as']}, info['n_tokens'], key, info['notes'])
+        return read_cached(f, read)
     hs = collect_hessians(model, windows, progress=progress)
     stored, arrays = {}, {}
     for p, h in hs.H.items():
         same = next((q for q in arrays if arrays[q] is h), None)
         stored[p] = same or p
         if same is None: arrays[p] = h
-    tmp = f.with_suffix('.tmp.safetensors')
-    mx.save_safetensors(str(tmp), arrays, metadata={'jang': json.dumps(dict(stored_as=stored, n_tokens=hs.n_tokens, notes=hs.notes))})
-    tmp.rename(f)
+    meta = {'jang': json.dumps(dict(stored_as=stored, n_tokens=hs.n_tokens, notes=hs.notes))}
+    write_atomic(f, lambda p: mx.save_safetensors(str(p), arrays, metadata=meta))
     hs.key = key
     return hs

@@ -7,11 +7,12 @@ __all__ = ['data_dir', 'heldout_text', 'calibration_text', 'check_disjoint', 'bo
            'token_metrics', 'Estimate', 'bootstrap', 'EvalResult', 'Evaluator']
 
 # %% ../nbs/04_evaluation.ipynb #d8b49526
-import hashlib, json, math, os, re
-from dataclasses import dataclass, field
+import hashlib, os, re
+from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
-from .backend import mx, nn, JangError, cache_dir, COMPUTE_DTYPE
+from .backend import mx, nn, JangError, cache_dir
+from .files import write_atomic, read_cached
 from .affine import swapped_params
 
 # %% ../nbs/04_evaluation.ipynb #c2ac849d
@@ -81,15 +82,14 @@ def reference_hidden(model:nn.Module, windows:mx.array, fingerprint:str, batch:i
     "Final hidden states of the float model on `windows`, cached on disk by (weights, tokens)."
     key = hashlib.sha256(fingerprint.encode() + np.asarray(windows).tobytes()).hexdigest()[:20]
     f = cache_dir('reference')/f'{key}.safetensors'
-    if f.exists(): return mx.load(str(f))['hidden']
+    if f.exists(): return read_cached(f, lambda p: mx.load(str(p))['hidden'])
     if not hasattr(model, 'model'): raise JangError('reference caching needs an mlx-lm causal LM with a .model body')
     probe = windows[:1]
     if not mx.allclose(_head(model, _hidden(model, probe)), model(probe), atol=1e-4, rtol=1e-4).item():
         raise JangError(f"{type(model).__module__}: cannot reproduce the model's logits from its hidden states; reference cache unsupported")
     hs = [_hidden(model, windows[i:i+batch]) for i in range(0, windows.shape[0], batch)]
     h = mx.concatenate(hs).astype(mx.float32)
-    tmp = f.with_suffix('.tmp.safetensors')
-    mx.save_safetensors(str(tmp), {'hidden': h}); tmp.rename(f)
+    write_atomic(f, lambda p: mx.save_safetensors(str(p), {'hidden': h}))
     return h
 
 # %% ../nbs/04_evaluation.ipynb #2b6b46ca

@@ -8,8 +8,8 @@ __all__ = ['ROLES', 'TINY_CONFIGS', 'DTYPE_BYTES', 'AFFINE_BITS', 'GROUP_SIZES',
            'uniform_plan', 'validate_plan', 'other_params', 'Footprint', 'plan_bytes', 'effective_bpw']
 
 # %% ../nbs/02_inventory.ipynb #9cea2807
-import json, math, re
-from dataclasses import dataclass, asdict, field, replace
+import math, re
+from dataclasses import dataclass, asdict
 from .backend import mx, nn, JangError
 
 # %% ../nbs/02_inventory.ipynb #75bcca0f
@@ -114,6 +114,9 @@ class QuantSpec:
     dtype: str = 'float16' # dtype of scales/biases, or of the weight itself when float
 
     def __post_init__(self):
+        if self.bits is not None and (isinstance(self.bits, bool) or not isinstance(self.bits, int)): raise JangError(f"bits must be a whole number or null (float), got {self.bits!r}")
+        if isinstance(self.group_size, bool) or not isinstance(self.group_size, int): raise JangError(f"group_size must be a whole number, got {self.group_size!r}")
+        if not isinstance(self.method, str): raise JangError(f"method must be a name, got {self.method!r}")
         if self.dtype not in DTYPE_BYTES: raise JangError(f"dtype {self.dtype!r} not one of {list(DTYPE_BYTES)}")
         if self.bits is None: return
         if self.is_tq:
@@ -174,6 +177,7 @@ def uniform_plan(inv:list, # inventory() of the model
                  group_fallback:bool=True # use the largest smaller group size that divides a tensor's input dim
                 ) -> Plan:
     "The same spec for every tensor (roles in `keep_float` stay float)."
+    if bits is not None: QuantSpec(bits, group_size, method, dtype)   # refuse an unsupported request (e.g. group 1000) before any fallback
     specs = {}
     for t in inv:
         if bits is None or t.role in keep_float: specs[t.path] = QuantSpec(None, dtype=dtype); continue

