@@ -35,7 +35,7 @@ def main():
     from jang_research.inventory import inventory, QuantSpec
     from jang_research.affine import float_weights
     from jang_research.calibration import model_hessians
-    from jang_research.sensitivity import sensitivity_sweep, option_specs
+    from jang_research.sweep import sensitivity_sweep, option_specs
     src = model_path(a.model); model, tok = load_model(src); fp = model_fingerprint(src); inv = inventory(model)
     fw = float_weights(model, inv)
     print(f"{a.model} on {device_name()}: {len(inv)} tensors", flush=True)
@@ -61,7 +61,7 @@ def checks(a, model, tok, tab, inv, fw, hs, rng):
     from jang_research.inventory import QuantSpec
     from jang_research.affine import quantize_tensor
     from jang_research.evaluation import token_windows, calibration_text
-    from jang_research.sensitivity import BlockRunner, fit_spec
+    from jang_research.sweep import BlockRunner, fit_spec
     from jang_research.allocation import additivity_check
     runner = BlockRunner(model, token_windows(tok, calibration_text(), *tab.meta['windows']))
     pairs = [(p, l) for p in tab.paths for l in tab.labels(p) if l != tab.ref_label]

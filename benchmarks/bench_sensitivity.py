@@ -25,7 +25,7 @@ def main():
     from jang_research.backend import device_name
     from jang_research.models import load_model, model_path, model_fingerprint
     from jang_research.calibration import model_hessians
-    from jang_research.sensitivity import sensitivity_sweep
+    from jang_research.sweep import sensitivity_sweep
     src = model_path(a.model); model, tok = load_model(src); fp = model_fingerprint(src)
     hs = model_hessians(model, tok, fp, 16, 256)
     t = time.time()

@@ -11,7 +11,7 @@ import math
 import numpy as np
 from .backend import nn, JangError
 from .inventory import QuantSpec, Plan, tensor_bytes, effective_bpw, uniform_plan
-from .sensitivity import SensitivityTable, fit_spec
+from .sweep import SensitivityTable, fit_spec
 
 # %% ../nbs/11_allocation.ipynb #52b124b5
 JANG_PROFILES = {   # (critical, important, compress) bits
@@ -128,7 +128,7 @@ def additivity_check(model:nn.Module, tokenizer, table:SensitivityTable, inv:lis
                      bits_choices:tuple=(3, 4, 5, 6, 8), # widths drawn per tensor
                      seed:int=0, n_windows:int|None=None, window_len:int|None=None) -> dict:
     "Predicted (sum of per-tensor ΔKL) vs measured KL of random mixed plans, with Pearson/Spearman correlations."
-    from jang_research.sensitivity import BlockRunner
+    from jang_research.sweep import BlockRunner
     from jang_research.evaluation import token_windows, calibration_text
     from jang_research.affine import float_weights, quantize_tensor
     nw, wl = table.meta.get('windows', [4, 128]) if n_windows is None else (n_windows, window_len)

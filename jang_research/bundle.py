@@ -5,14 +5,14 @@
 # %% auto #0
 __all__ = ['BUNDLE_FORMAT', 'BUNDLE_VERSION', 'TOKENIZER_FILES', 'UNCHECKED_FILES', 'manifest', 'file_record', 'is_bundle',
            'save_bundle', 'read_manifest', 'plan_from_manifest', 'validate_tensors', 'verify_files',
-           'read_bundle_tensors', 'check_config', 'load_bundle', 'bundle_fake_params', 'format_prompt', 'check_context',
-           'generate_text']
+           'read_bundle_tensors', 'check_config', 'load_bundle', 'bundle_fake_params', 'mlx_folder_plan',
+           'mlx_folder_params', 'model_card', 'write_model_card', 'format_prompt', 'check_context', 'generate_text']
 
 # %% ../nbs/05_bundle.ipynb #66606160
 import hashlib, json, shutil, importlib.metadata
 from pathlib import Path
 from .backend import mx, nn, JangError, COMPUTE_DTYPE, nonfinite
-from .files import folder_writer, check_destination
+from .files import folder_writer, check_destination, write_atomic
 from .inventory import inventory, other_params, plan_bytes, validate_plan, tensor_bytes, Plan, QuantSpec
 from .affine import QTensor, bundle_tensors, quantization_config, apply_quantization, TQ_SIDECAR
 
@@ -267,6 +267,91 @@ def bundle_fake_params(path, verify:bool=True # check files against their checks
         out[f'{p}.weight'] = w.astype(f32) if s.is_float else QTensor(w, tensors.pop(f'{p}.scales'), tensors.pop(f'{p}.biases'), s).dequantize()
     out.update({k: v.astype(f32) if mx.issubdtype(v.dtype, mx.floating) else v for k, v in tensors.items()})
     return out
+
+# %% ../nbs/05_bundle.ipynb #51177295
+def mlx_folder_plan(path, inv:list) -> Plan:
+    "The plan of a quantized MLX folder without our manifest (e.g. `mlx_lm.convert -q`), from its config.json and tensor names, for the float model's inventory `inv`."
+    path = Path(path)
+    try: cfg = json.loads((path/'config.json').read_text())
+    except (OSError, ValueError) as e: raise JangError(f"{path}: no readable config.json ({e})") from None
+    q = cfg.get('quantization') or cfg.get('quantization_config')
+    if not isinstance(q, dict) or 'bits' not in q: raise JangError(f"{path}: config.json has no MLX quantization block: not a quantized MLX folder")
+    if q.get('mode', 'affine') != 'affine': raise JangError(f"{path}: quantization mode {q.get('mode')!r} is not affine; only affine MLX folders can be evaluated")
+    tensors = _load_tensors(path)
+    specs = {}
+    for t in inv:
+        scales = tensors.get(f'{t.path}.scales')
+        if scales is None or q.get(t.path) is False:
+            specs[t.path] = QuantSpec(None, dtype=str(tensors[f'{t.path}.weight'].dtype).split('.')[-1] if f'{t.path}.weight' in tensors else 'float16')
+            continue
+        o = q[t.path] if isinstance(q.get(t.path), dict) else q
+        specs[t.path] = QuantSpec(o['bits'], o['group_size'], 'imported', str(scales.dtype).split('.')[-1])
+    return Plan(specs, next((s.dtype for s in specs.values() if s.is_float), 'float16'))
+
+def mlx_folder_params(path, inv:list) -> tuple:
+    "(plan, every parameter as fp32) of a quantized MLX folder without our manifest: fake-quant evaluation of other tools' output."
+    path = Path(path)
+    plan, tensors = mlx_folder_plan(path, inv), _load_tensors(path)
+    if bad := nonfinite(tensors): raise JangError(f"{path}: NaN/Inf values in {', '.join(bad[:5])}")
+    out = {}
+    for p, s in plan.specs.items():
+        w = tensors.pop(f'{p}.weight')
+        out[f'{p}.weight'] = w.astype(mx.float32) if s.is_float else QTensor(w, tensors.pop(f'{p}.scales'), tensors.pop(f'{p}.biases'), s).dequantize()
+    out.update({k: v.astype(mx.float32) if mx.issubdtype(v.dtype, mx.floating) else v for k, v in tensors.items()})
+    return plan, out
+
+# %% ../nbs/05_bundle.ipynb #06b1a0a8
+def _role_rows(m:dict) -> list:
+    from collections import Counter, defaultdict
+    roles = defaultdict(list)
+    for t in m['tensors'].values(): roles[t['role']].append(t)
+    rows = []
+    for role, ts in roles.items():
+        bits = Counter('float' if t['bits'] is None else f"{t['bits']}" for t in ts)
+        methods = sorted({t.get('method_used') or t['method'] for t in ts if t['method']}) or ['—']
+        groups = sorted({('row' if t['group_size'] == 0 else f"g{t['group_size']}") for t in ts if t['group_size'] is not None}) or ['—']
+        n = sum(math.prod(t['shape']) for t in ts)
+        rows.append(f"| {role} | {len(ts)} | {n/1e6:.2f}M | {', '.join(f'{b}: {k}' for b, k in sorted(bits.items()))} | {', '.join(groups)} | {', '.join(methods)} | {sum(t['bytes'] for t in ts)/1e6:.2f} |")
+    return rows
+
+def _quality_lines(metrics:dict|None, settings:str) -> list:
+    if not metrics: return ['Not measured yet: `jang-research eval --bundle THIS_FOLDER` measures it against the source model.']
+    ci = lambda d, f: f"{d['value']:{f}} [{d['lo']:{f}}, {d['hi']:{f}}]"
+    return ['| KL mean [95% CI] | KL p99 | top-1 | PPL [95% CI] |', '|---|---|---|---|',
+            f"| {ci(metrics['kl_mean'], '.4f')} | {metrics['kl_p99']['value']:.3f} | {metrics['top1']['value']:.3f} | {ci(metrics['ppl'], '.2f')} |",
+            '', f"Against the float source model on {settings} (KL of next-token distributions; fake-quant fp32)."]
+
+# %% ../nbs/05_bundle.ipynb #e3e09d71
+import math
+
+def model_card(path, metrics:dict|None=None, # a summary row (evaluation.summary_row) of this bundle, if measured
+               settings:str='held-out text' # what the metrics were measured on
+              ) -> str:
+    "The README.md of a bundle: source, plan by role, size, measured quality, how to load it, licence."
+    from jang_research.models import MODELS
+    path = Path(path)
+    m = read_manifest(path)
+    src, tot, caps = m['source'], m['totals'], m['capabilities']
+    known = MODELS.get(src.get('name'))
+    lic = known.license if known else 'the source model\'s licence'
+    head = ['---', f"license: {lic.split(' ')[0] if known else 'other'}"] + ([f'base_model: {known.hf_id}'] if known and known.hf_id else []) + \
+           ['library_name: mlx', 'tags: [mlx, quantized, mixed-precision, jang_research]', '---', '']
+    load = (['```python', 'from mlx_lm import load, generate', f'model, tokenizer = load("{path.name}")', '```'] if caps.get('mlx_lm_loadable')
+            else ['```python', 'from jang_research.bundle import load_bundle   # TurboQuant tensors: stock mlx_lm.load cannot build them',
+                  f'model, tokenizer, manifest = load_bundle("{path.name}")', '```'])
+    lines = head + [f"# {path.name}", '',
+        f"**{src.get('name')}** quantized with jang_research: {m['notes'].get('recipe') or 'a per-tensor plan'}. "
+        f"{tot['total_bytes']/1e6:.1f} MB, **{tot['effective_bpw']:.3f} effective bits per quantizable weight** (scales and biases included), "
+        f"{tot['n_weights']/1e6:.1f}M quantizable weights.", '', '## Bits per role', '',
+        '| role | tensors | weights | bits: tensors | groups | method | MB |', '|---|---|---|---|---|---|---|', *_role_rows(m), '',
+        '## Measured quality', '', *_quality_lines(metrics, settings), '', '## Use', '', *load, '',
+        "Files are checked against the sha256 checksums in `jang_config.json` when loaded with `load_bundle`.", '',
+        '## Licence', '', f"The weights inherit the licence of the source model ({lic})."]
+    return '\n'.join(lines) + '\n'
+
+def write_model_card(path, metrics:dict|None=None, settings:str='held-out text') -> Path:
+    "Write (or rewrite) a bundle's README.md model card."
+    return write_atomic(Path(path)/'README.md', lambda p: p.write_text(model_card(path, metrics, settings)))
 
 # %% ../nbs/05_bundle.ipynb #11e74883
 def format_prompt(tokenizer, prompt:str, chat:bool|None=None) -> str:

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['data_dir', 'heldout_text', 'calibration_text', 'check_disjoint', 'bos_token', 'token_windows', 'reference_hidden',
-           'token_metrics', 'Estimate', 'bootstrap', 'EvalResult', 'Evaluator']
+           'token_metrics', 'Estimate', 'bootstrap', 'EvalResult', 'Evaluator', 'summary_row', 'format_table']
 
 # %% ../nbs/04_evaluation.ipynb #d8b49526
 import hashlib, os, re
@@ -203,3 +203,19 @@ class Evaluator:
     def evaluate_model(self, model:nn.Module, progress:bool=False) -> EvalResult:
         "Metrics of another model object (real quantized runtime, loaded bundle) on the same windows."
         return self._run(lambda x: model(x).astype(mx.float32), progress)
+
+# %% ../nbs/04_evaluation.ipynb #25144a6d
+def summary_row(label:str, fp, res) -> dict:
+    "One table row: size, effective bpw and the evaluation summary."
+    s = res.summary()
+    return dict(label=label, size_mb=fp.total_mb, bpw=fp.effective_bpw, **{k: (v.to_json() if hasattr(v, 'to_json') else v) for k, v in s.items()})
+
+def format_table(rows:list) -> str:
+    "Fixed-width table of summary rows (95% bootstrap intervals in brackets)."
+    ci = lambda d, f: f"{d['value']:{f}} [{d['lo']:{f}}, {d['hi']:{f}}]"
+    head = f"{'model':<22} {'size MB':>8} {'bpw':>6}  {'KL mean [95% CI]':<26} {'KL p99':>7} {'top-1':>6} {'logit MSE':>10}  {'PPL [95% CI]':<24}"
+    lines = [head, '-'*len(head)]
+    for r in rows:
+        lines.append(f"{r['label']:<22} {r['size_mb']:8.1f} {r['bpw']:6.3f}  {ci(r['kl_mean'], '.4f'):<26} {r['kl_p99']['value']:7.3f} "
+                     f"{r['top1']['value']:6.3f} {r['logit_mse']['value']:10.4f}  {ci(r['ppl'], '.2f'):<24}")
+    return '\n'.join(lines)

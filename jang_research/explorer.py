@@ -14,7 +14,7 @@ from .backend import mx, nn, JangError
 from .inventory import QuantSpec, Plan, inventory, other_params, plan_bytes, validate_plan, uniform_plan
 from .affine import float_weights, quantize_tensor, swapped_params
 from .evaluation import token_windows, heldout_text, token_metrics, data_dir, _head
-from .sensitivity import BlockRunner, SensitivityTable, record_blocks, fit_spec
+from .sweep import BlockRunner, SensitivityTable, record_blocks, fit_spec
 from .allocation import JANG_PROFILES, K_PROFILES, profile_plan, allocate, k_profile_target
 from .bundle import format_prompt
 

@@ -9,7 +9,7 @@ __all__ = ['ROLES', 'TINY_CONFIGS', 'DTYPE_BYTES', 'AFFINE_BITS', 'GROUP_SIZES',
 
 # %% ../nbs/02_inventory.ipynb #9cea2807
 import math, re
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass, asdict, field
 from .backend import mx, nn, JangError
 
 # %% ../nbs/02_inventory.ipynb #75bcca0f
@@ -156,6 +156,7 @@ class Plan:
     "Per-tensor storage decisions for a whole model, plus the dtype of all other (norm, bias) parameters."
     specs: dict # module path -> QuantSpec
     float_dtype: str = 'float16' # storage dtype of parameters that are never quantized (norms, biases)
+    meta: dict = field(default_factory=dict, compare=False) # how the plan was made (recipe, allocator certificate); not part of the plan's identity
 
     def to_json(self) -> dict:
         return dict(float_dtype=self.float_dtype, specs={p: asdict(s) for p, s in self.specs.items()})

@@ -22,7 +22,7 @@ def jangtq_plan(inv:list, # inventory() of the model
                 method:str='tq', # 'tq', or 'tq_gptq' (GPTQ feedback in the rotated basis; needs Hessians)
                 dtype:str='float16') -> Plan:
     "Routed experts in TurboQuant codes with per-projection bits; attention/embed/head/shared experts affine; routers float."
-    from jang_research.sensitivity import fit_spec
+    from jang_research.sweep import fit_spec
     bits = JANGTQ_RECIPES[recipe] if isinstance(recipe, str) and recipe in JANGTQ_RECIPES else recipe
     if not isinstance(bits, dict): raise JangError(f"unknown JANGTQ recipe {recipe!r}; known: {sorted(JANGTQ_RECIPES)}")
     for k, b in bits.items():

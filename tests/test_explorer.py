@@ -89,5 +89,5 @@ def test_bad_input(ex, tmp_path):
     with pytest.raises(JangError, match='no slider'): ex.set_bits('L99 mlp', 4)
     with pytest.raises(JangError, match='not one of'): ex.set_bits('L1 mlp', 7)
     t = ex.table.save(tmp_path/'t.json')
-    from jang_research.sensitivity import SensitivityTable
+    from jang_research.sweep import SensitivityTable
     with pytest.raises(JangError, match='measured on model'): SensitivityTable.load(t, fingerprint='0123456789abcdef')

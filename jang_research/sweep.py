@@ -4,7 +4,8 @@
 
 # %% auto #0
 __all__ = ['KIND_ORDER', 'record_blocks', 'BlockRunner', 'relative_error', 'option_specs', 'fit_spec', 'SensitivityTable',
-           'sensitivity_sweep', 'read_sweep_rows', 'sensitivity_records', 'sensitivity_heatmap', 'sensitivity_summary']
+           'sensitivity_sweep', 'read_sweep_rows', 'shipped_table', 'sensitivity_records', 'sensitivity_heatmap',
+           'sensitivity_summary']
 
 # %% ../nbs/10_sensitivity.ipynb #a780f4c7
 import hashlib, json, os, time
@@ -15,7 +16,7 @@ from .backend import mx, nn, JangError, cache_dir
 from .files import write_atomic, read_cached
 from .inventory import QuantSpec, inventory, tensor_bytes, AFFINE_BITS, _largest_group
 from .affine import float_weights, quantize_tensor, swapped_params
-from .evaluation import token_windows, calibration_text, _head
+from .evaluation import token_windows, calibration_text, data_dir, _head
 
 # %% ../nbs/10_sensitivity.ipynb #3ca9cbea
 def _recording_class(cls, store:list):
@@ -119,6 +120,7 @@ class SensitivityTable:
     rows: dict # (path, label) -> {'bytes', 'proxy', 'dkl' (None if not measured), 'bits', 'group_size', 'method'}
     ref_label: str # option whose measured ΔKL calibrates each tensor's gain
     meta: dict = field(default_factory=dict)
+    inventory: list|None = field(default=None, repr=False, compare=False) # the model's inventory, when the table came from a model handle (not saved)
 
     def gain(self, path:str) -> float:
         "Measured ΔKL per unit of proxy error at the reference option."
@@ -222,6 +224,18 @@ def read_sweep_rows(f:Path) -> dict:
             rows[(r['path'], r['label'])] = r
         good_end += len(line) + 1
     return rows
+
+# %% ../nbs/10_sensitivity.ipynb #6a8937d7
+def shipped_table(name:str, fingerprint:str, # model name (data/sensitivity/<name>.json) and model_fingerprint() of the weights in use
+                  specs:list|None=None # options the table must hold (default: any)
+                 ) -> SensitivityTable|None:
+    "The measured table shipped with the package for this model, if it was measured on these weights and holds every option in `specs`."
+    f = data_dir()/'sensitivity'/f'{name}.json'
+    if not f.exists(): return None
+    table = SensitivityTable.load(f)
+    if table.meta.get('fingerprint') != fingerprint: return None
+    if specs and not {s.label() for s in specs} <= set(table.labels(table.paths[0])): return None
+    return table
 
 # %% ../nbs/10_sensitivity.ipynb #a56ade25
 KIND_ORDER = ['q', 'k', 'v', 'o', 'gate', 'up', 'down', 'gate_up']
