@@ -8,6 +8,7 @@ __all__ = ['FLOAT_BITS', 'BIT_CHOICES', 'bits_label', 'control_groups', 'LiveMod
 
 # %% ../nbs/12_explorer.ipynb #e9fa0677
 import asyncio, html, time
+from collections import OrderedDict
 import numpy as np
 from mlx.utils import tree_unflatten
 from .backend import mx, nn, JangError
@@ -43,7 +44,8 @@ class LiveModel(BlockRunner):
                  tokenizer, # its tokenizer
                  windows:mx.array, # (n, L) held-out token windows
                  hessians=None, # calibration Hessians, needed by the 'mse' and 'gptq' methods
-                 float_dtype:str='float16' # storage dtype of tensors kept in float and of norms
+                 float_dtype:str='float16', # storage dtype of tensors kept in float and of norms
+                 cache_mb:float=1500 # fake-quant weights kept for later moves (least recently used dropped first)
                 ):
         super().__init__(model, windows)
         self.tokenizer, self.hessians = tokenizer, hessians
@@ -52,18 +54,23 @@ class LiveModel(BlockRunner):
         self.other = other_params(model, self.inv)
         self.ref_logits = self.logits_from(0)
         mx.eval(self.ref_logits)
-        self._cache, self._ref_text = {}, {}
+        self._cache, self._ref_text, self.cache_bytes, self._cached = OrderedDict(), {}, int(cache_mb * 1e6), 0
         self.plan, self.logits = None, None
         self.set_plan(uniform_plan(self.inv, None, dtype=float_dtype))
 
     def weight(self, path:str, spec:QuantSpec) -> mx.array:
-        "Fake-quant fp32 weight of one tensor under one option (computed once, then cached)."
+        "Fake-quant fp32 weight of one tensor under one option (cached, within `cache_mb`, least recently used dropped first)."
         key = (path, spec)
-        if key not in self._cache:
-            q = quantize_tensor(self.fw[path], spec, path=path, hessians=self.hessians)
-            w = q.dequantize() if hasattr(q, 'dequantize') else q.astype(mx.float32)
-            mx.eval(w); self._cache[key] = w
-        return self._cache[key]
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        q = quantize_tensor(self.fw[path], spec, path=path, hessians=self.hessians)
+        w = q.dequantize() if hasattr(q, 'dequantize') else q.astype(mx.float32)
+        mx.eval(w)
+        self._cache[key] = w
+        self._cached += w.nbytes
+        while self._cached > self.cache_bytes and len(self._cache) > 1: self._cached -= self._cache.popitem(last=False)[1].nbytes
+        return w
 
     def changed(self, plan:Plan) -> list:
         "Paths whose spec differs from the current plan."

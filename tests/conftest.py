@@ -1,4 +1,4 @@
-import os, resource, time
+import gc, os, resource, sys, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,3 +33,12 @@ def pytest_terminal_summary(terminalreporter):
     own, kids = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     terminalreporter.write_line(f"suite wall time {time.time() - _STARTED:.0f} s; peak RSS: pytest process {gib(own):.2f} GiB, "
                                 f"largest child process {gib(kids):.2f} GiB")
+
+import pytest
+
+@pytest.fixture(autouse=True, scope='module')
+def free_memory_between_modules():
+    "Give back what a test module held (models, MLX's buffer cache) before the next one starts: the suite's peak is its largest module."
+    yield
+    gc.collect()
+    if 'mlx.core' in sys.modules: sys.modules['mlx.core'].clear_cache()
