@@ -66,6 +66,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                       'jang_research.bundle.format_prompt': ('bundle.html#format_prompt', 'jang_research/bundle.py'),
                                       'jang_research.bundle.generate_text': ('bundle.html#generate_text', 'jang_research/bundle.py'),
                                       'jang_research.bundle.is_bundle': ('bundle.html#is_bundle', 'jang_research/bundle.py'),
+                                      'jang_research.bundle.is_foreign_folder': ( 'bundle.html#is_foreign_folder',
+                                                                                  'jang_research/bundle.py'),
                                       'jang_research.bundle.load_bundle': ('bundle.html#load_bundle', 'jang_research/bundle.py'),
                                       'jang_research.bundle.manifest': ('bundle.html#manifest', 'jang_research/bundle.py'),
                                       'jang_research.bundle.mlx_folder_params': ( 'bundle.html#mlx_folder_params',

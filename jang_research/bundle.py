@@ -5,8 +5,9 @@
 # %% auto #0
 __all__ = ['BUNDLE_FORMAT', 'BUNDLE_VERSION', 'TOKENIZER_FILES', 'UNCHECKED_FILES', 'manifest', 'file_record', 'is_bundle',
            'save_bundle', 'read_manifest', 'plan_from_manifest', 'validate_tensors', 'verify_files',
-           'read_bundle_tensors', 'check_config', 'load_bundle', 'bundle_fake_params', 'mlx_folder_plan',
-           'mlx_folder_params', 'model_card', 'write_model_card', 'format_prompt', 'check_context', 'generate_text']
+           'read_bundle_tensors', 'check_config', 'load_bundle', 'bundle_fake_params', 'is_foreign_folder',
+           'mlx_folder_plan', 'mlx_folder_params', 'model_card', 'write_model_card', 'format_prompt', 'check_context',
+           'generate_text']
 
 # %% ../nbs/05_bundle.ipynb #66606160
 import hashlib, json, shutil, importlib.metadata
@@ -269,6 +270,15 @@ def bundle_fake_params(path, verify:bool=True # check files against their checks
     return out
 
 # %% ../nbs/05_bundle.ipynb #51177295
+def is_foreign_folder(path) -> bool:
+    "A quantized MLX folder another tool wrote: a config.json and no manifest of ours (none, or another tool's jang_config.json such as the jang package's)."
+    path = Path(path)
+    if not (path/'config.json').exists(): return False
+    if not (path/'jang_config.json').exists(): return True
+    try: fmt = json.loads((path/'jang_config.json').read_text()).get('format')
+    except (ValueError, AttributeError, UnicodeDecodeError): return False   # ours, damaged: read_manifest names the problem
+    return fmt not in (None, BUNDLE_FORMAT)
+
 def mlx_folder_plan(path, inv:list) -> Plan:
     "The plan of a quantized MLX folder without our manifest (e.g. `mlx_lm.convert -q`), from its config.json and tensor names, for the float model's inventory `inv`."
     path = Path(path)

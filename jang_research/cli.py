@@ -15,7 +15,7 @@ from .models import DEFAULT_MODEL, MODELS, prepare_model, load_model, model_path
 from .inventory import other_params, plan_bytes, uniform_plan, effective_bpw, validate_plan, Plan, AFFINE_BITS, GROUP_SIZES, TQ_BITS, TQ_GROUP_SIZES
 from .affine import dequantized
 from .evaluation import Evaluator, summary_row, format_table
-from .bundle import write_model_card, load_bundle, bundle_fake_params, read_manifest, generate_text, is_bundle, check_config, mlx_folder_params
+from .bundle import write_model_card, load_bundle, bundle_fake_params, read_manifest, generate_text, is_bundle, check_config, mlx_folder_params, is_foreign_folder
 from .calibration import model_hessians
 import jang_research.mse, jang_research.gptq  # noqa: F401  (register the 'mse' and 'gptq' methods)
 
@@ -349,7 +349,7 @@ def _cmd_eval(a):
     import jang_research as jr
     if a.json: check_output_file(a.json, a.force)
     # a quantized MLX folder another tool wrote (stock mlx-lm, the jang package): no manifest of ours
-    foreign = bool(a.bundle) and not is_bundle(a.bundle) and (Path(a.bundle)/'config.json').exists()
+    foreign = bool(a.bundle) and is_foreign_folder(a.bundle)
     if a.bundle and not foreign:   # our bundle: read and checked before the float model is loaded
         m = read_manifest(a.bundle)
         check_config(Path(a.bundle), m)

@@ -66,10 +66,10 @@ def test_force_refuses_user_folders_and_cwd(tmp_path):
 
 def test_report_force_replaces_only_bundles(tmp_path):
     "report writes one folder per bundle under --out: a user folder at one of those names is refused before any work."
-    name = tmp_path/'bundles'/'smollm2-135m-instruct-rtn-4bit-g64'
+    name = tmp_path/'bundles'/'smollm2-135m-instruct-rtn-3-bit-g32'   # report's uniform row at 4.0 bpw
     name.mkdir(parents=True)
     (name/'mine.txt').write_text('keep')
-    refused(['report', '--bits', '4', '--out', tmp_path/'bundles', '--force', *SMALL_EVAL], 'not a bundle written by jang_research', watch=[tmp_path])
+    refused(['report', '--sizes', '4.0', '--out', tmp_path/'bundles', '--force', *SMALL_EVAL], 'not a bundle written by jang_research', watch=[tmp_path])
 
 # ---- Severe 2: corrupt data is never scored ---------------------------------------------------
 
