@@ -14,7 +14,7 @@ from mlx.utils import tree_unflatten
 from .backend import mx, nn, JangError
 from .inventory import QuantSpec, Plan, inventory, other_params, plan_bytes, validate_plan, uniform_plan
 from .affine import float_weights, quantize_tensor, swapped_params
-from .evaluation import token_windows, heldout_text, token_metrics, data_dir, _head
+from .evaluation import token_windows, heldout_text, token_metrics, data_dir, head_logits
 from .sweep import BlockRunner, SensitivityTable, record_blocks, fit_spec
 from .allocation import JANG_PROFILES, K_PROFILES, profile_plan, allocate, k_profile_target
 from .bundle import format_prompt
@@ -97,7 +97,7 @@ class LiveModel(BlockRunner):
                 _, args, kw = self.inputs[i]
                 h = layers[i](h, *args, **kw); mx.eval(h)
             h = self.model.model.norm(h)
-        out = _head(self.model, h).astype(mx.float32); mx.eval(out)
+        out = head_logits(self.model, h).astype(mx.float32); mx.eval(out)
         return out
 
     def _metrics(self, plan:Plan, logits:mx.array) -> dict:
@@ -116,7 +116,7 @@ class LiveModel(BlockRunner):
         "Metrics of another plan by one full forward pass; the live state is left as it is."
         validate_plan(self.inv, plan)
         with swapped_params(self.model, {f'{p}.weight': self.weight(p, s) for p, s in plan.specs.items()}):
-            logits = _head(self.model, self.model.model(self.windows)).astype(mx.float32)
+            logits = head_logits(self.model, self.model.model(self.windows)).astype(mx.float32)
             return self._metrics(plan, logits)
 
     def generate(self, prompt:str, # user prompt (the chat template is applied when the tokenizer has one)

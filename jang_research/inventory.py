@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['ROLES', 'TINY_CONFIGS', 'DTYPE_BYTES', 'AFFINE_BITS', 'GROUP_SIZES', 'TQ_METHODS', 'TQ_BITS', 'TQ_GROUP_SIZES',
            'tensor_role', 'layer_index', 'TensorInfo', 'inventory', 'tiny_model', 'QuantSpec', 'tensor_bytes', 'Plan',
-           'uniform_plan', 'validate_plan', 'other_params', 'Footprint', 'plan_bytes', 'effective_bpw']
+           'largest_group', 'uniform_plan', 'validate_plan', 'other_params', 'Footprint', 'plan_bytes', 'effective_bpw']
 
 # %% ../nbs/02_inventory.ipynb #9cea2807
 import math, re
@@ -164,7 +164,8 @@ class Plan:
     def from_json(cls, d:dict) -> 'Plan':
         return cls({p: QuantSpec(**s) for p, s in d['specs'].items()}, d.get('float_dtype', 'float16'))
 
-def _largest_group(in_features, group_size):
+def largest_group(in_features, group_size):
+    "The largest supported group size ≤ `group_size` that divides `in_features`."
     for g in sorted(GROUP_SIZES, reverse=True):
         if g <= group_size and in_features % g == 0: return g
     raise JangError(f"input dim {in_features} is not a multiple of any group size {GROUP_SIZES}")
@@ -185,7 +186,7 @@ def uniform_plan(inv:list, # inventory() of the model
         g = group_size
         if g and t.in_features % g:
             if not group_fallback: raise JangError(f"{t.path}: input dim {t.in_features} is not a multiple of group size {g}")
-            g = _largest_group(t.in_features, g)
+            g = largest_group(t.in_features, g)
         specs[t.path] = QuantSpec(bits, g, method, dtype)
     return Plan(specs, dtype)
 

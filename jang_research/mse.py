@@ -9,7 +9,7 @@ __all__ = ['nearest_codes', 'mse_affine_params', 'mse_quantize', 'heldout_inputs
 import numpy as np
 from .backend import mx
 from .inventory import QuantSpec
-from .affine import QTensor, qtensor_from_codes, register_quantizer, check_finite, as_mx, _MX_DTYPES
+from .affine import QTensor, qtensor_from_codes, register_quantizer, check_finite, as_mx, MX_DTYPES
 from .evaluation import token_windows, heldout_text
 
 # %% ../nbs/08_mse.ipynb #66ef651d
@@ -68,7 +68,7 @@ def mse_affine_params(w:mx.array|np.ndarray, # weights (..., out, in)
     S, B = [], []
     for r in range(0, W.shape[0], chunk):
         G = W[r:r+chunk]
-        s, b = _mse_rows(G, mx.broadcast_to(D if D.shape[0] == 1 else D[r:r+chunk], G.shape), qmax, grid, min_shrink, refits, _MX_DTYPES[dtype])
+        s, b = _mse_rows(G, mx.broadcast_to(D if D.shape[0] == 1 else D[r:r+chunk], G.shape), qmax, grid, min_shrink, refits, MX_DTYPES[dtype])
         S.append(s); B.append(b)
     S, B = mx.concatenate(S), mx.concatenate(B)
     q = nearest_codes(W, S[..., None], B[..., None], qmax)
@@ -90,14 +90,14 @@ register_quantizer('mse', _mse_method)
 # %% ../nbs/08_mse.ipynb #a81cf2f0
 def heldout_inputs(model, tokenizer, paths:list, n_windows:int=4, window_len:int=256) -> dict:
     "Inputs X (tokens, in) that the modules at `paths` see on held-out text (for checking output error)."
-    from jang_research.calibration import _swap_in_recorders, _Calibration
+    from jang_research.calibration import swap_in_recorders, CalibrationRecorder
     from mlx.utils import tree_unflatten
     win = token_windows(tokenizer, heldout_text(), n_windows, window_len)
     got = {p: [] for p in paths}
-    class _Grab(_Calibration):
+    class _Grab(CalibrationRecorder):
         def _accumulator(self, path, x, experts=0):
             got[path].append(x.reshape(-1, x.shape[-1]).astype(mx.float32)); return None
-    cal = _Grab(); originals = _swap_in_recorders(model, paths, cal)
+    cal = _Grab(); originals = swap_in_recorders(model, paths, cal)
     try: mx.eval(model(win))
     finally: model.update_modules(tree_unflatten(list(originals.items())))
     return {p: mx.concatenate(v) for p, v in got.items()}

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from .backend import mx, nn, JangError, cache_dir
 from .files import write_atomic, read_cached
-from .inventory import QuantSpec, inventory, tensor_bytes, AFFINE_BITS, _largest_group
+from .inventory import QuantSpec, inventory, tensor_bytes, AFFINE_BITS, largest_group
 from .affine import float_weights, quantize_tensor, swapped_params
-from .evaluation import token_windows, calibration_text, data_dir, _head
+from .evaluation import token_windows, calibration_text, data_dir, head_logits
 
 # %% ../nbs/10_sensitivity.ipynb #3ca9cbea
 def _recording_class(cls, store:list):
@@ -52,7 +52,7 @@ class BlockRunner:
         self.model, self.windows = model, windows
         self.n_layers = len(model.model.layers)
         self.inputs, h_final = record_blocks(model, windows)
-        ref = _head(model, h_final).astype(mx.float32)       # the recording pass already ran the body: no second forward
+        ref = head_logits(model, h_final).astype(mx.float32)       # the recording pass already ran the body: no second forward
         self.ref_logprobs = ref - mx.logsumexp(ref, -1, keepdims=True)
         self.ref_probs = mx.exp(self.ref_logprobs)      # kept: halves the cost of every KL (measured 1.57 → 0.67 s on SmolLM2)
         mx.eval(self.ref_logprobs, self.ref_probs, *[x for x, _, _ in self.inputs])
@@ -68,7 +68,7 @@ class BlockRunner:
         for i in range(start, self.n_layers):
             _, args, kw = self.inputs[i]
             h = layers[i](h, *args, **kw)
-        return _head(self.model, self.model.model.norm(h)).astype(mx.float32)
+        return head_logits(self.model, self.model.model.norm(h)).astype(mx.float32)
 
     def kl(self, logits:mx.array) -> float:
         "Mean KL(float ‖ these logits) over all tokens of the windows."
@@ -111,7 +111,7 @@ def fit_spec(t, spec:QuantSpec) -> QuantSpec:
     "The spec with its group size reduced when the tensor's input dim is not a multiple of it."
     if spec.fits(t.in_features): return spec
     if spec.is_tq and t.in_features % 32: raise JangError(f"{t.path}: TurboQuant needs an input dim that is a multiple of 32, got {t.in_features}")
-    return QuantSpec(spec.bits, _largest_group(t.in_features, spec.group_size), spec.method, spec.dtype)
+    return QuantSpec(spec.bits, largest_group(t.in_features, spec.group_size), spec.method, spec.dtype)
 
 # %% ../nbs/10_sensitivity.ipynb #381bb47a
 @dataclass

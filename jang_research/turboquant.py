@@ -16,7 +16,7 @@ import numpy as np
 from dataclasses import dataclass
 from .backend import mx, nn, JangError
 from .inventory import QuantSpec, TQ_METHODS
-from .affine import as_mx, check_finite, pack_codes, register_quantizer, _MX_DTYPES, TQ_SIDECAR
+from .affine import as_mx, check_finite, pack_codes, register_quantizer, MX_DTYPES, TQ_SIDECAR
 
 # %% ../nbs/13_turboquant.ipynb #ffd5d381
 HADAMARD_MAX = 8192
@@ -198,7 +198,7 @@ def tq_quantize(w:mx.array, # float weight (..., out, in)
     cb = mx.array(lloyd_max_codebook(n, spec.bits))
     Y = rotate(w.astype(mx.float32), random_signs(n, seed), rotation_block(n))
     q, s = _gains(Y.reshape(*Y.shape[:-1], n // g, g), cb, refits)
-    return TQTensor(pack_codes(q.reshape(Y.shape), spec.bits), s.astype(_MX_DTYPES[spec.dtype]), spec, seed, cb)
+    return TQTensor(pack_codes(q.reshape(Y.shape), spec.bits), s.astype(MX_DTYPES[spec.dtype]), spec, seed, cb)
 
 # %% ../nbs/13_turboquant.ipynb #3fbc4d8e
 def tq_error(w:mx.array, spec:QuantSpec, seed:int=0, rotated:bool=True) -> float:
@@ -212,7 +212,7 @@ def tq_error(w:mx.array, spec:QuantSpec, seed:int=0, rotated:bool=True) -> float
     return (mx.sum((w - w_hat)**2) / mx.sum(w * w)).item()
 
 # %% ../nbs/13_turboquant.ipynb #2c1b64fa
-from .gptq import _hessian_factor, hessian_error
+from .gptq import hessian_factor, hessian_error
 
 def _gptq_feedback(Y:mx.array, S:mx.array, codebook:mx.array, U:mx.array, perm:np.ndarray, g:int, block:int=128) -> mx.array:
     "Codes of Y (out, in) coded column by column in `perm` order with GPTQ error feedback (U: upper factor of H⁻¹)."
@@ -242,7 +242,7 @@ def tq_gptq_quantize(w:mx.array, spec:QuantSpec, H:mx.array|np.ndarray, # weight
     plain = tq_quantize(w, spec, seed)
     sg, blk = random_signs(n, seed), rotation_block(n)
     Hr = rotate(mx.swapaxes(rotate(as_mx(H).astype(mx.float32), sg, blk), 0, 1), sg, blk)     # R H Rᵀ
-    _, _, perm, U, used = _hessian_factor(np.array(Hr), damp, act_order)
+    _, _, perm, U, used = hessian_factor(np.array(Hr), damp, act_order)
     Y = rotate(w.astype(mx.float32), sg, blk)
     S = plain.scales.astype(mx.float32)
     q = _gptq_feedback(Y, S, plain.codebook, U, perm, spec.group_size or n)
@@ -458,7 +458,7 @@ class TurboQuantLinear(_TQBase):
     def from_tqtensor(cls, t:TQTensor, bias:mx.array|None=None) -> 'TurboQuantLinear':
         "A layer holding `t` (and an optional bias)."
         out = t.codes.shape[0]
-        layer = cls(t.in_features, out, t.spec.bits, t.spec.group_size, t.seed, bias is not None, _MX_DTYPES[t.spec.dtype])._load(t)
+        layer = cls(t.in_features, out, t.spec.bits, t.spec.group_size, t.seed, bias is not None, MX_DTYPES[t.spec.dtype])._load(t)
         if bias is not None: layer.bias = bias
         return layer
 
@@ -487,7 +487,7 @@ class TurboQuantSwitchLinear(_TQBase):
     @classmethod
     def from_tqtensor(cls, t:TQTensor, bias:mx.array|None=None) -> 'TurboQuantSwitchLinear':
         E, out, _ = t.codes.shape
-        layer = cls(t.in_features, out, E, t.spec.bits, t.spec.group_size, t.seed, bias is not None, _MX_DTYPES[t.spec.dtype])._load(t)
+        layer = cls(t.in_features, out, E, t.spec.bits, t.spec.group_size, t.seed, bias is not None, MX_DTYPES[t.spec.dtype])._load(t)
         if bias is not None: layer.bias = bias
         return layer
 
@@ -507,7 +507,7 @@ class TurboQuantSwitchLinear(_TQBase):
 def tq_layer_for(module:nn.Module, spec:QuantSpec, seed:int, path:str='') -> nn.Module:
     "An empty TurboQuant layer shaped like `module` (Linear -> TurboQuantLinear, stacked experts -> TurboQuantSwitchLinear)."
     w = getattr(module, 'weight', None)
-    dt, bias = _MX_DTYPES[spec.dtype], 'bias' in module
+    dt, bias = MX_DTYPES[spec.dtype], 'bias' in module
     if isinstance(module, nn.Linear): return TurboQuantLinear(w.shape[1], w.shape[0], spec.bits, spec.group_size, seed, bias, dt)
     if w is not None and w.ndim == 3 and hasattr(module, 'num_experts'):
         return TurboQuantSwitchLinear(w.shape[2], w.shape[1], w.shape[0], spec.bits, spec.group_size, seed, bias, dt)
