@@ -166,9 +166,13 @@ class Evaluator:
                  fingerprint:str, # model_fingerprint() of its folder (cache key)
                  n_windows:int=16, # held-out windows
                  window_len:int=128, # tokens per window
-                 batch:int=4, # windows per forward pass
+                 batch:int|None=None, # windows per forward pass (default: at most 4, fewer when the vocabulary is large)
                  text:str|None=None # evaluation text (default: held-out Jargon File excerpts)
                 ):
+        # a batch's logits and their softmax copies dominate memory: keep one batch's fp32 logits under 128 MB
+        # (SmolLM2's 49k vocabulary: 4 windows of 128; Gemma's 262k: 1)
+        vocab = getattr(getattr(model, 'args', None), 'vocab_size', 0) or 0
+        batch = batch or max(1, min(4, (128 << 20) // max(1, 4 * window_len * vocab)))
         self.model, self.tokenizer, self.batch = model, tokenizer, batch
         self.windows = token_windows(tokenizer, text or heldout_text(), n_windows, window_len)
         self.hidden = reference_hidden(model, self.windows, fingerprint, batch)

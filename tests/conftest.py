@@ -1,4 +1,4 @@
-import gc, os, resource, sys, time
+import gc, os, resource, sys, threading, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,12 +27,40 @@ def tiny_source(folder, family, model=None):
     (folder/'config.json').write_text(json.dumps(TINY_CONFIGS[family]))
     return model, folder
 
+def _tree_rss(root:int) -> int:
+    "Resident bytes of process `root` and all its descendants, from /proc (Linux)."
+    children, rss = {}, {}
+    for d in os.listdir('/proc'):
+        if not d.isdigit(): continue
+        try:
+            with open(f'/proc/{d}/stat') as f: ppid = int(f.read().rsplit(')', 1)[1].split()[1])
+            with open(f'/proc/{d}/statm') as f: rss[int(d)] = int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
+        except (OSError, ValueError, IndexError): continue
+        children.setdefault(ppid, []).append(int(d))
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo += children.get(pid, [])
+    return total
+
+_PEAK = {'bytes': 0}
+
+def _sample_memory(every:float=0.5):
+    while True:
+        _PEAK['bytes'] = max(_PEAK['bytes'], _tree_rss(os.getpid()))
+        time.sleep(every)
+
+def pytest_sessionstart(session):
+    "Sample the memory of the whole process tree (pytest and every process it starts: notebooks, the CLI, JupyterLab) while the suite runs."
+    if os.path.isdir('/proc'): threading.Thread(target=_sample_memory, daemon=True).start()
+
 def pytest_terminal_summary(terminalreporter):
-    "The suite's wall time and peak memory: this process, and the largest process it started (each notebook runs in its own)."
-    gib = lambda kb: kb / 2**20   # Linux reports ru_maxrss in KiB
-    own, kids = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    terminalreporter.write_line(f"suite wall time {time.time() - _STARTED:.0f} s; peak RSS: pytest process {gib(own):.2f} GiB, "
-                                f"largest child process {gib(kids):.2f} GiB")
+    "The suite's wall time and peak memory: the whole process tree (sampled every 0.5 s) and this process alone."
+    gib = 2**30
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024   # Linux reports KiB
+    tree = f"{_PEAK['bytes']/gib:.2f} GiB for the whole process tree (sampled every 0.5 s), " if _PEAK['bytes'] else ''
+    terminalreporter.write_line(f"suite wall time {time.time() - _STARTED:.0f} s; peak RSS: {tree}{own/gib:.2f} GiB for the pytest process")
 
 import pytest
 

@@ -9,7 +9,9 @@ from jang_research.explorer import Explorer, FLOAT_BITS
 
 @pytest.fixture(scope='module')
 def ex():
-    return Explorer.for_model('smollm2-135m-instruct', start=3, frontier=False, text=False, debounce=0)
+    yield Explorer.for_model('smollm2-135m-instruct', start=3, frontier=False, text=False, debounce=0)
+    import ipywidgets
+    ipywidgets.Widget.close_all()   # ipywidgets' registry of open widgets would keep the explorer, and its model, alive for the rest of the suite
 
 def _bytes_of(ex, paths):
     by = {t.path: t for t in ex.live.inv}
