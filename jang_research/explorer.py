@@ -45,7 +45,7 @@ class LiveModel(BlockRunner):
                  windows:mx.array, # (n, L) held-out token windows
                  hessians=None, # calibration Hessians, needed by the 'mse' and 'gptq' methods
                  float_dtype:str='float16', # storage dtype of tensors kept in float and of norms
-                 cache_mb:float=1500 # fake-quant weights kept for later moves (least recently used dropped first)
+                 cache_mb:float=1000 # fake-quant weights kept for later moves (least recently used dropped first)
                 ):
         super().__init__(model, windows)
         self.tokenizer, self.hessians = tokenizer, hessians
