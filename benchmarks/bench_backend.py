@@ -29,7 +29,8 @@ def _quant_compare(tokens:int) -> list:
     from jang_research.backend import mx
     from jang_research.models import load_model
     from jang_research.inventory import inventory, uniform_plan
-    from jang_research.affine import float_weights, quantize_weights, dequantized, swapped_weights, to_quantized_model
+    from jang_research.methods import float_weights, quantize_weights, dequantized, to_quantized_model
+    from jang_research.models import swapped_weights
     rows = []
     # one projection (SmolLM2 MLP up_proj shape), 256 tokens
     w = mx.random.normal((1536, 576)); x = mx.random.normal((256, 576)); mx.eval(w, x)

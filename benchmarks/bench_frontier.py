@@ -33,7 +33,7 @@ def main():
     from jang_research.backend import mx, device_name
     from jang_research.models import load_model, model_path, model_fingerprint
     from jang_research.inventory import inventory, QuantSpec
-    from jang_research.affine import float_weights
+    from jang_research.methods import float_weights
     from jang_research.calibration import model_hessians
     from jang_research.sweep import sensitivity_sweep, option_specs
     src = model_path(a.model); model, tok = load_model(src); fp = model_fingerprint(src); inv = inventory(model)
@@ -59,8 +59,8 @@ def _jsonable(d): return {k: (v.tolist() if hasattr(v, 'tolist') else v) for k, 
 def checks(a, model, tok, tab, inv, fw, hs, rng):
     "Prediction check (measured vs predicted ΔKL on random other options) and the additivity check."
     from jang_research.inventory import QuantSpec
-    from jang_research.affine import quantize_tensor
-    from jang_research.evaluation import token_windows, calibration_text
+    from jang_research.methods import quantize_tensor
+    from jang_research.data import token_windows, calibration_text
     from jang_research.sweep import BlockRunner, fit_spec
     from jang_research.allocation import additivity_check
     runner = BlockRunner(model, token_windows(tok, calibration_text(), *tab.meta['windows']))
@@ -93,7 +93,7 @@ def checks(a, model, tok, tab, inv, fw, hs, rng):
 def frontier(a, model, tok, fp, tab, inv, fw, hs, t_sweep, rows, add, add2):
     "Measured KL/PPL on held-out text of the baselines and of the allocator at each baseline's size."
     from jang_research.inventory import uniform_plan, effective_bpw
-    from jang_research.affine import quantize_weights, dequantized
+    from jang_research.methods import quantize_weights, dequantized
     from jang_research.evaluation import Evaluator
     from jang_research.allocation import JANG_PROFILES, profile_plan, mlx_recipe_plan, allocate
     from mlx_lm.convert import QUANT_RECIPES

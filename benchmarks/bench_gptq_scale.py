@@ -49,14 +49,15 @@ def main():
     a = ap.parse_args()
     from jang_research.backend import mx, device_name, blas_info
     from jang_research.inventory import inventory, uniform_plan
-    from jang_research.affine import float_weights, quantize_tensor, QTensor
+    from jang_research.methods import float_weights, quantize_tensor
+    from jang_research.affine import QTensor
     from jang_research.calibration import collect_hessians
     from jang_research.gptq import hessian_error
     import jang_research.gptq  # noqa: F401  (registers 'gptq')
     t0 = time.time()
     if a.model:
         from jang_research.models import load_model
-        from jang_research.evaluation import token_windows, calibration_text
+        from jang_research.data import token_windows, calibration_text
         model, tok = load_model(a.model)
         windows = token_windows(tok, calibration_text(), a.calib_windows, a.calib_len)
         name = a.model

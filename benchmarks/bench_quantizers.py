@@ -14,7 +14,7 @@ def bench(model_name, a):
     from jang_research.backend import blas_info, device_name
     from jang_research.models import load_model, model_path, model_fingerprint
     from jang_research.inventory import inventory, uniform_plan
-    from jang_research.affine import float_weights, quantize_weights, dequantized
+    from jang_research.methods import float_weights, quantize_weights, dequantized
     from jang_research.evaluation import Evaluator
     from jang_research.calibration import model_hessians
     import jang_research.mse, jang_research.gptq  # noqa: F401 (register methods)

@@ -19,7 +19,7 @@ def main():
     from jang_research.evaluation import Evaluator
     from jang_research.calibration import model_hessians
     from jang_research.inventory import inventory, QuantSpec, Plan, tensor_bytes
-    from jang_research.affine import float_weights, quantize_weights, dequantized
+    from jang_research.methods import float_weights, quantize_weights, dequantized
     m, tok = load_model(a.model); inv = inventory(m); fp = model_fingerprint(model_path(a.model))
     mlp = [t for t in inv if t.role in ('mlp', 'expert', 'shared_expert')]; fw = float_weights(m, mlp)
     hs = model_hessians(m, tok, fp, a.calib_windows, a.calib_len)

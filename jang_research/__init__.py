@@ -1,145 +1,14 @@
-"""Mixed-precision quantization of LLMs on MLX: measure, allocate, quantize, run, explore.
-
-```python
-from dataclasses import dataclass
-from pathlib import Path
-from jang_research import backend  # noqa: F401  (first: OpenBLAS is preloaded before anything imports mlx.core)
-```
-
-```python
-@dataclass
-class Model:
-    "A float model and what is derived from its weights once: tokenizer, folder, fingerprint, inventory."
-    model: object # the mlx-lm model, floating parameters in the compute dtype (fp32 on CPU)
-    tokenizer: object # its tokenizer (mlx-lm TokenizerWrapper)
-    path: Path # the model folder
-    fingerprint: str # model_fingerprint(path): the key of every cache
-    inventory: list # inventory(model): every quantizable tensor with its role
-    name: str # short name (known model name or folder name)
-
-    def __repr__(self): return f"Model({self.name!r}, {len(self.inventory)} quantizable tensors, {sum(t.n_params for t in self.inventory)/1e6:.1f}M weights)"
-
-def load(name_or_path='smollm2-135m-instruct' # known model name, float model folder or .gguf file
-        ) -> Model:
-    "Load a float model for measuring and quantizing."
-    import json
-    from jang_research.models import model_path, load_model, model_fingerprint
-    from jang_research.inventory import inventory
-    path = model_path(name_or_path)
-    model, tok = load_model(path)
-    src = path/'jang_source.json'
-    name = json.loads(src.read_text()).get('name', path.name) if src.exists() else path.name
-    return Model(model, tok, path, model_fingerprint(path), inventory(model), name)
-```
-
-```python
-def sensitivity(m:Model, bits:tuple=(2, 3, 4, 5, 6, 8), group_sizes:tuple=(64,), methods:tuple=('rtn',), # the options
-                shipped:bool=True, # use the table shipped for this model when it matches the weights and options
-                calib_windows:int=16, calib_len:int=256, # calibration Hessians (proxy errors; mse/gptq options)
-                windows:int=4, window_len:int=128, # windows ΔKL is measured on
-                progress:bool=True):
-    "Per-tensor sensitivity of `m`: a SensitivityTable of every tensor × option."
-    from jang_research.sweep import option_specs, shipped_table, sensitivity_sweep
-    from jang_research.calibration import model_hessians
-    specs = option_specs(tuple(bits), tuple(group_sizes), tuple(methods))
-    table = shipped_table(m.name, m.fingerprint, specs) if shipped else None
-    if table is None:
-        hs = model_hessians(m.model, m.tokenizer, m.fingerprint, calib_windows, calib_len, progress=progress)
-        table = sensitivity_sweep(m.model, m.tokenizer, m.fingerprint, hs, specs, n_windows=windows, window_len=window_len, progress=progress)
-    table.inventory = m.inventory
-    return table
-
-def allocate(table, target_bpw:float|None=None, # effective bits per quantizable weight ...
-             budget_bytes:int|None=None, # ... or bytes of all quantizable tensors
-             min_bits:dict|None=None, # role -> smallest bits, e.g. {'embed': 4}
-             inventory:list|None=None # the model's inventory (default: the one the table was measured for)
-            ):
-    "The plan that minimises predicted ΔKL within the budget; what the allocator certified is in `plan.meta`."
-    from jang_research.allocation import allocate as exact_allocate
-    from jang_research.backend import JangError
-    inv = inventory or table.inventory
-    if inv is None: raise JangError('this table does not know its model: pass inventory=m.inventory')
-    plan, info = exact_allocate(table, inv, target_bpw=target_bpw, budget_bytes=budget_bytes, min_bits=min_bits)
-    plan.meta.update(info, recipe=f'allocator at {info["budget_bpw"]:.3f} bpw')
-    return plan
-```
-
-```python
-@dataclass
-class Quantized:
-    "A quantized model in memory: the source handle, the plan and every tensor's quantized weight."
-    source: Model
-    plan: object # Plan
-    weights: dict # path -> QTensor / TQTensor / float array
-
-def quantize(m:Model, plan, # the float model and the plan to apply
-             calib_windows:int=16, calib_len:int=256, # calibration size when a method uses Hessians (mse, gptq, tq_gptq)
-             tq_seed:int=0, # base rotation seed of TurboQuant tensors
-             progress:bool=True) -> Quantized:
-    "Quantize every tensor of `plan` with its own method."
-    from jang_research.affine import float_weights, quantize_weights
-    from jang_research.calibration import model_hessians
-    from jang_research.inventory import validate_plan
-    validate_plan(m.inventory, plan)
-    needs = {s.method for s in plan.specs.values() if not s.is_float} & {'mse', 'gptq', 'tq_gptq'}
-    hs = model_hessians(m.model, m.tokenizer, m.fingerprint, calib_windows, calib_len, progress=progress) if needs else None
-    return Quantized(m, plan, quantize_weights(float_weights(m.model), plan, progress=progress, hessians=hs, tq_seed=tq_seed))
-
-def save(q:Quantized, out, # the quantized model, and the bundle folder to create
-         force:bool=False, # replace `out` if it is a bundle (anything else is refused)
-         notes:dict|None=None # free-form notes for the manifest (default: the plan's recipe)
-        ) -> Path:
-    "Write `q` as a bundle with its model card; returns the folder."
-    from jang_research.bundle import save_bundle, write_model_card
-    notes = notes if notes is not None else {k: v for k, v in q.plan.meta.items() if k == 'recipe'}
-    path = save_bundle(out, q.source.model, q.weights, q.plan, q.source.path, force=force, notes=notes)
-    write_model_card(path)
-    return path
-```
-
-```python
-def evaluate(m:Model, q=None, # the float model; a Quantized, a bundle folder, or None (the float model itself)
-             windows:int=16, window_len:int=128, # held-out windows
-             label:str|None=None, progress:bool=False) -> dict:
-    "Size, bpw, KL mean/p99, top-1, logit MSE and PPL of `q` against the float model (fake-quant fp32), with 95% intervals."
-    from jang_research.evaluation import Evaluator
-    from jang_research.inventory import plan_bytes, uniform_plan, other_params
-    from jang_research.affine import dequantized
-    from jang_research.bundle import bundle_fake_params, read_manifest, plan_from_manifest
-    from jang_research.cli import summary_row
-    ev = Evaluator(m.model, m.tokenizer, m.fingerprint, n_windows=windows, window_len=window_len)
-    if q is None: plan, res, label = uniform_plan(m.inventory, None), ev.evaluate(), label or 'float reference'
-    elif isinstance(q, Quantized): plan, res = q.plan, ev.evaluate(dequantized(q.weights), progress=progress)
-    else: plan, res, label = plan_from_manifest(read_manifest(q)), ev.evaluate(params=bundle_fake_params(q), progress=progress), label or Path(q).name
-    return summary_row(label or plan.meta.get('recipe', 'quantized'), plan_bytes(m.inventory, plan, other_params(m.model, m.inventory)), res)
-
-def generate(m, prompt:str, # a Model, a Quantized (run with fake-quant weights) or a bundle folder; the prompt
-             max_tokens:int=48, chat:bool|None=None) -> str:
-    "Greedy answer to `prompt`."
-    from jang_research.bundle import generate_text, load_bundle
-    if isinstance(m, Model): return generate_text(m.model, m.tokenizer, prompt, max_tokens, chat)
-    if isinstance(m, Quantized):
-        from jang_research.affine import dequantized, swapped_weights
-        with swapped_weights(m.source.model, dequantized(m.weights)): return generate_text(m.source.model, m.source.tokenizer, prompt, max_tokens, chat)
-    model, tok, _ = load_bundle(m)
-    return generate_text(model, tok, prompt, max_tokens, chat)
-
-def explore(m:Model, **kw):
-    "The interactive explorer on `m`'s model (a copy: the explorer swaps weights in place), with its shipped table when one matches."
-    from jang_research.explorer import Explorer
-    return Explorer.for_model(m.path, **kw)
-```"""
-
 __version__ = "0.0.1"
 """Mixed-precision quantization of LLMs on MLX: measure, allocate, quantize, run, explore."""
 
 # AUTOGENERATED! DO NOT EDIT! File to edit: ../nbs/index.ipynb.
 
 # %% auto #0
-__all__ = ['Model', 'load', 'sensitivity', 'allocate', 'Quantized', 'quantize', 'save', 'evaluate', 'generate', 'explore']
+__all__ = ['Model', 'evaluator', 'load', 'sensitivity', 'allocate', 'Quantized', 'quantize', 'save', 'evaluate', 'generate',
+           'explore']
 
 # %% ../nbs/index.ipynb #605e37ba
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from . import backend  # noqa: F401  (first: OpenBLAS is preloaded before anything imports mlx.core)
 
@@ -153,9 +22,19 @@ class Model:
     fingerprint: str # model_fingerprint(path): the key of every cache
     inventory: list # inventory(model): every quantizable tensor with its role
     name: str # short name (known model name or folder name)
+    evaluators: dict = field(default_factory=dict, repr=False) # (windows, window_len) -> Evaluator, built once each
 
     def __repr__(self): return f"Model({self.name!r}, {len(self.inventory)} quantizable tensors, {sum(t.n_params for t in self.inventory)/1e6:.1f}M weights)"
 
+# %% ../nbs/index.ipynb #68cafa53
+def evaluator(m:Model, windows:int=16, window_len:int=128):
+    "The Evaluator of `m` on `windows` x `window_len` held-out tokens, built once per size (its reference logits are computed or read once)."
+    from jang_research.evaluation import Evaluator
+    if (windows, window_len) not in m.evaluators:
+        m.evaluators[windows, window_len] = Evaluator(m.model, m.tokenizer, m.fingerprint, n_windows=windows, window_len=window_len)
+    return m.evaluators[windows, window_len]
+
+# %% ../nbs/index.ipynb #71503cf2
 def load(name_or_path='smollm2-135m-instruct' # known model name, float model folder or .gguf file
         ) -> Model:
     "Load a float model for measuring and quantizing."
@@ -169,22 +48,41 @@ def load(name_or_path='smollm2-135m-instruct' # known model name, float model fo
     return Model(model, tok, path, model_fingerprint(path), inventory(model), name)
 
 # %% ../nbs/index.ipynb #86f18938
-def sensitivity(m:Model, bits:tuple=(2, 3, 4, 5, 6, 8), group_sizes:tuple=(64,), methods:tuple=('rtn',), # the options
+def sensitivity(m:Model,
+                bits:tuple=(2, 3, 4, 5, 6, 8), # bit widths of the options
+                group_sizes:tuple=(64,), # group sizes of the options
+                methods:tuple|None=None, # rtn, mse, gptq (affine), tq, tq_gptq (TurboQuant); None: every method of the shipped table, else rtn
+                tq_bits:tuple=(1, 2, 3, 4), # bit widths of the TurboQuant options
+                tq_group_sizes:tuple=(0,), # scale groups of the TurboQuant options (0: one per row)
                 shipped:bool=True, # use the table shipped for this model when it matches the weights and options
-                calib_windows:int=16, calib_len:int=256, # calibration Hessians (proxy errors; mse/gptq options)
-                windows:int=4, window_len:int=128, # windows ΔKL is measured on
+                calib_windows:int=16, # calibration windows (Hessians: proxy errors, mse/gptq options)
+                calib_len:int=256, # tokens per calibration window
+                windows:int=4, # windows of calibration text ΔKL is measured on
+                window_len:int=128, # tokens per ΔKL window
+                measure:str='ref', # measure ΔKL for the reference option only ('ref') or every option ('all')
+                layers:list|None=None, # only these block indices (top-level tensors are kept)
+                sample:int=0, # measure ΔKL of this many random pairs of every method too (validates and corrects the predictor)
                 progress:bool=True):
     "Per-tensor sensitivity of `m`: a SensitivityTable of every tensor × option."
     from jang_research.sweep import option_specs, shipped_table, sensitivity_sweep
     from jang_research.calibration import model_hessians
-    specs = option_specs(tuple(bits), tuple(group_sizes), tuple(methods))
-    table = shipped_table(m.name, m.fingerprint, specs) if shipped else None
+    ship = shipped and measure == 'ref' and layers is None and not sample
+    if methods is None:   # the shipped table's own options, when it matches the weights (a sweep of every method is long: ~1 h of CPU for SmolLM2)
+        table = shipped_table(m.name, m.fingerprint) if ship else None
+        if table is not None and set(group_sizes) <= {r['group_size'] for r in table.rows.values() if r['method'] in ('rtn', 'mse', 'gptq')}:
+            table.inventory = m.inventory
+            return table
+        methods = ('rtn',)
+    specs = option_specs(tuple(bits), tuple(group_sizes), tuple(methods), tq_bits=tuple(tq_bits), tq_group_sizes=tuple(tq_group_sizes))
+    table = shipped_table(m.name, m.fingerprint, specs) if ship else None
     if table is None:
         hs = model_hessians(m.model, m.tokenizer, m.fingerprint, calib_windows, calib_len, progress=progress)
-        table = sensitivity_sweep(m.model, m.tokenizer, m.fingerprint, hs, specs, n_windows=windows, window_len=window_len, progress=progress)
+        table = sensitivity_sweep(m.model, m.tokenizer, m.fingerprint, hs, specs, measure=measure, layers=layers, sample=sample,
+                                   n_windows=windows, window_len=window_len, progress=progress)
     table.inventory = m.inventory
     return table
 
+# %% ../nbs/index.ipynb #c63ed00d
 def allocate(table, target_bpw:float|None=None, # effective bits per quantizable weight ...
              budget_bytes:int|None=None, # ... or bytes of all quantizable tensors
              min_bits:dict|None=None, # role -> smallest bits, e.g. {'embed': 4}
@@ -207,19 +105,58 @@ class Quantized:
     plan: object # Plan
     weights: dict # path -> QTensor / TQTensor / float array
 
-def quantize(m:Model, plan, # the float model and the plan to apply
-             calib_windows:int=16, calib_len:int=256, # calibration size when a method uses Hessians (mse, gptq, tq_gptq)
-             tq_seed:int=0, # base rotation seed of TurboQuant tensors
+# %% ../nbs/index.ipynb #0a68ddcf
+def _quantize_in_workers(m:Model, plan, fw:dict, hs, calib, tq_seed:int, workers:int, progress:bool) -> dict:
+    "Quantize `plan` in `workers` processes: this one takes a share, each worker (a fresh Python running methods.quantize_share) another."
+    import json, subprocess, sys, tempfile, shutil
+    from jang_research.backend import JangError
+    from jang_research.inventory import Plan
+    from jang_research.methods import quantize_weights, read_share, shares
+    parts = shares(m.inventory, list(fw), workers)
+    tmp = tempfile.mkdtemp(prefix='jang-quantize-')
+    code = 'import json, sys; from jang_research.methods import quantize_share; quantize_share(**json.load(open(sys.argv[1])))'
+    try:
+        procs = []
+        for k, part in enumerate(parts[1:]):
+            args = dict(model_dir=str(m.path), fingerprint=m.fingerprint, plan_json=plan.to_json(), paths=part, calib=calib,
+                        out=f'{tmp}/share{k}.safetensors', tq_seed=tq_seed)
+            (job := f'{tmp}/share{k}.json') and open(job, 'w').write(json.dumps(args))
+            procs.append((subprocess.Popen([sys.executable, '-c', code, job], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True), args['out']))
+        mine = quantize_weights({p: fw[p] for p in parts[0]}, Plan({p: plan.specs[p] for p in parts[0]}, plan.float_dtype),
+                                progress=progress, hessians=hs, tq_seed=tq_seed)
+        for proc, out in procs:
+            err = proc.communicate()[1]
+            if proc.returncode != 0: raise JangError(f"a quantization worker failed (exit {proc.returncode}): {err.strip().splitlines()[-1] if err.strip() else 'no message'}")
+            mine.update(read_share(out, plan, m.inventory))
+    finally:
+        for proc, _ in locals().get('procs', []):
+            if proc.poll() is None: proc.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return {p: mine[p] for p in fw}
+
+# %% ../nbs/index.ipynb #97e9a305
+def quantize(m:Model, # the float model
+             plan, # the plan to apply (a Plan)
+             calib_windows:int=16, # calibration windows, when a method uses Hessians (mse, gptq, tq_gptq)
+             calib_len:int=256, # tokens per calibration window
+             tq_seed:int=0, # base seed of the TurboQuant rotations
+             workers:int=1, # processes quantizing in parallel when a method needs Hessians (MLX CPU ops use one core each); the same result
              progress:bool=True) -> Quantized:
     "Quantize every tensor of `plan` with its own method."
-    from jang_research.affine import float_weights, quantize_weights
+    from jang_research.methods import float_weights, quantize_weights
     from jang_research.calibration import model_hessians
     from jang_research.inventory import validate_plan
+    from jang_research.backend import JangError
     validate_plan(m.inventory, plan)
+    if not isinstance(workers, int) or workers < 1: raise JangError(f"workers must be a whole number ≥ 1, got {workers!r}")
     needs = {s.method for s in plan.specs.values() if not s.is_float} & {'mse', 'gptq', 'tq_gptq'}
-    hs = model_hessians(m.model, m.tokenizer, m.fingerprint, calib_windows, calib_len, progress=progress) if needs else None
-    return Quantized(m, plan, quantize_weights(float_weights(m.model), plan, progress=progress, hessians=hs, tq_seed=tq_seed))
+    calib = (calib_windows, calib_len) if needs else None
+    hs = model_hessians(m.model, m.tokenizer, m.fingerprint, *calib, progress=progress) if calib else None
+    fw = float_weights(m.model)
+    if workers == 1 or calib is None: return Quantized(m, plan, quantize_weights(fw, plan, progress=progress, hessians=hs, tq_seed=tq_seed))
+    return Quantized(m, plan, _quantize_in_workers(m, plan, fw, hs, calib, tq_seed, workers, progress))
 
+# %% ../nbs/index.ipynb #485f45c9
 def save(q:Quantized, out, # the quantized model, and the bundle folder to create
          force:bool=False, # replace `out` if it is a bundle (anything else is refused)
          notes:dict|None=None # free-form notes for the manifest (default: the plan's recipe)
@@ -232,32 +169,40 @@ def save(q:Quantized, out, # the quantized model, and the bundle folder to creat
     return path
 
 # %% ../nbs/index.ipynb #7c6103a7
-def evaluate(m:Model, q=None, # the float model; a Quantized, a bundle folder, or None (the float model itself)
-             windows:int=16, window_len:int=128, # held-out windows
+def evaluate(m:Model, # the float model
+             q=None, # a Quantized, a bundle folder, or None (the float model itself)
+             windows:int=16, # held-out windows
+             window_len:int=128, # tokens per held-out window
              label:str|None=None, progress:bool=False) -> dict:
     "Size, bpw, KL mean/p99, top-1, logit MSE and PPL of `q` against the float model (fake-quant fp32), with 95% intervals."
-    from jang_research.evaluation import Evaluator
     from jang_research.inventory import plan_bytes, uniform_plan, other_params
-    from jang_research.affine import dequantized
+    from jang_research.methods import dequantized
     from jang_research.bundle import bundle_fake_params, read_manifest, plan_from_manifest
-    from jang_research.cli import summary_row
-    ev = Evaluator(m.model, m.tokenizer, m.fingerprint, n_windows=windows, window_len=window_len)
+    from jang_research.evaluation import summary_row
+    ev = evaluator(m, windows, window_len)
     if q is None: plan, res, label = uniform_plan(m.inventory, None), ev.evaluate(), label or 'float reference'
     elif isinstance(q, Quantized): plan, res = q.plan, ev.evaluate(dequantized(q.weights), progress=progress)
     else: plan, res, label = plan_from_manifest(read_manifest(q)), ev.evaluate(params=bundle_fake_params(q), progress=progress), label or Path(q).name
     return summary_row(label or plan.meta.get('recipe', 'quantized'), plan_bytes(m.inventory, plan, other_params(m.model, m.inventory)), res)
 
-def generate(m, prompt:str, # a Model, a Quantized (run with fake-quant weights) or a bundle folder; the prompt
-             max_tokens:int=48, chat:bool|None=None) -> str:
+# %% ../nbs/index.ipynb #a77ea03c
+def generate(m, # a Model, a Quantized (run with fake-quant weights) or a bundle folder
+             prompt:str, # the prompt
+             max_tokens:int=64, # tokens to generate at most
+             chat:bool|None=None # use the chat template (default: when the tokenizer has one)
+            ) -> str:
     "Greedy answer to `prompt`."
-    from jang_research.bundle import generate_text, load_bundle
+    from jang_research.runtime import generate_text
+    from jang_research.bundle import load_bundle
     if isinstance(m, Model): return generate_text(m.model, m.tokenizer, prompt, max_tokens, chat)
     if isinstance(m, Quantized):
-        from jang_research.affine import dequantized, swapped_weights
+        from jang_research.methods import dequantized
+        from jang_research.models import swapped_weights
         with swapped_weights(m.source.model, dequantized(m.weights)): return generate_text(m.source.model, m.source.tokenizer, prompt, max_tokens, chat)
     model, tok, _ = load_bundle(m)
     return generate_text(model, tok, prompt, max_tokens, chat)
 
+# %% ../nbs/index.ipynb #79adbb88
 def explore(m:Model, **kw):
     "The interactive explorer on `m`'s model (a copy: the explorer swaps weights in place), with its shipped table when one matches."
     from jang_research.explorer import Explorer

@@ -19,7 +19,7 @@ def tiny_source(folder, family, model=None):
     import json
     from mlx.utils import tree_flatten
     from jang_research.backend import mx
-    from jang_research.inventory import tiny_model, TINY_CONFIGS
+    from jang_research.testing import tiny_model, TINY_CONFIGS
     model = model or tiny_model(family)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

@@ -54,11 +54,11 @@ def _tiny_with_tokenizer(folder):
     import shutil
     from mlx.utils import tree_flatten
     from jang_research.backend import mx
-    from jang_research.inventory import TINY_CONFIGS
+    from jang_research.testing import TINY_CONFIGS
     from jang_research.models import model_path
-    from mlx_lm.utils import _get_classes
+    from jang_research.models import model_classes
     cfg = dict(TINY_CONFIGS['llama'], vocab_size=49152)
-    model_cls, args_cls = _get_classes(cfg); mx.random.seed(0)
+    model_cls, args_cls = model_classes(cfg); mx.random.seed(0)
     model = model_cls(args_cls.from_dict(cfg)); model.set_dtype(mx.float32)
     folder.mkdir(parents=True)
     mx.save_safetensors(str(folder/'model.safetensors'), dict(tree_flatten(model.parameters())))
@@ -88,3 +88,10 @@ def test_profiles_and_target_bpw(tmp_path):
         bad = run('quantize', '--model', src, '--group-size', '32', *args, *env_sweep, '--out', str(tmp_path/'bad'), check=False)
         assert bad.returncode == 2 and msg in bad.stderr, bad.stderr
         assert not (tmp_path/'bad').exists()
+
+def test_eval_coherence(tmp_path):
+    "eval --coherence runs multi-turn conversations with the fake-quant weights and records the measures in the JSON row."
+    r = run('eval', '--bits', '2', '--windows', '2', '--coherence', '--coherence-tokens', '24', '--turns', '2', '--json', str(tmp_path/'row.json'))
+    assert 'coherence (4 prompts x 2 turns, up to 24 tokens each, temp 0.0)' in r.stdout
+    c = json.loads((tmp_path/'row.json').read_text())['coherence']
+    assert c['prompts'] == 4 and 0 < c['tokens'] <= 48 and 0 <= c['looped'] <= 1 and 0 < c['distinct2'] <= 1

@@ -1,6 +1,6 @@
 """Real-browser test of the explorer: JupyterLab on 127.0.0.1, Debian chromium driven by Playwright.
 
-Opens a copy of nbs/12_explorer.ipynb, runs all cells, moves a block's MLP slider with the keyboard and checks
+Opens a copy of nbs/60_explorer.ipynb, runs all cells, moves a block's MLP slider with the keyboard and checks
 that the displayed KL and size change and that the charts are SVG. Screenshots go to tests/artifacts/.
 """
 import os, shutil, socket, subprocess, sys, time, urllib.request
@@ -26,7 +26,7 @@ def _wait_http(url, timeout=120):
 @pytest.fixture
 def lab(tmp_path):
     "A JupyterLab server on 127.0.0.1 serving a copy of the explorer notebook (the repository's copy is never touched)."
-    shutil.copy(ROOT/'nbs'/'12_explorer.ipynb', tmp_path/'explorer.ipynb')
+    shutil.copy(ROOT/'nbs'/'60_explorer.ipynb', tmp_path/'explorer.ipynb')
     port, token = _free_port(), 'jang-test-token'
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path/'cfg'), JUPYTER_RUNTIME_DIR=str(tmp_path/'rt'),
                JANG_DATA=str(ROOT/'data'), PYTHONPATH=str(ROOT))

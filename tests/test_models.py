@@ -33,6 +33,6 @@ def test_conversion_guard(name):
 
 def test_greedy_answer_of_float_model():
     from jang_research.models import load_model
-    from jang_research.bundle import generate_text
+    from jang_research.runtime import generate_text
     model, tok = load_model('smollm2-135m-instruct')
     assert 'Paris' in generate_text(model, tok, 'What is the capital of France?', max_tokens=16)

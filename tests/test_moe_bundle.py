@@ -2,8 +2,9 @@
 import pytest
 from jang_research.backend import mx
 from jang_research.inventory import inventory, uniform_plan, QuantSpec
-from jang_research.affine import float_weights, quantize_weights, dequantized, swapped_weights
-from jang_research.bundle import save_bundle, load_bundle, read_manifest, _load_tensors
+from jang_research.methods import float_weights, quantize_weights, dequantized
+from jang_research.models import swapped_weights
+from jang_research.bundle import save_bundle, load_bundle, read_manifest, load_tensors
 from conftest import tiny_source
 
 EXPERT_BITS = {'gate': 2, 'up': 2, 'down': 4}
@@ -23,7 +24,7 @@ def test_moe_bundle_roundtrip(tmp_path, family):
     experts = {p: t for p, t in m['tensors'].items() if t['role'] == 'expert'}
     assert len(experts) == 6 and all(t['bits'] == EXPERT_BITS[t['kind']] for t in experts.values())
     assert all(t['bits'] is None for t in m['tensors'].values() if t['role'] == 'router')
-    assert sum(a.nbytes for a in _load_tensors(b).values()) == m['totals']['total_bytes']
+    assert sum(a.nbytes for a in load_tensors(b).values()) == m['totals']['total_bytes']
     from mlx_lm.utils import load_model as stock_load
     stock, _ = stock_load(b)
     stock.set_dtype(mx.float32)

@@ -2,8 +2,10 @@
 import numpy as np
 import pytest
 from jang_research.backend import mx, JangError
-from jang_research.inventory import inventory, uniform_plan, QuantSpec, tiny_model, TINY_CONFIGS
-from jang_research.affine import float_weights, quantize_weights, rtn_quantize
+from jang_research.inventory import inventory, uniform_plan, QuantSpec
+from jang_research.testing import tiny_model, TINY_CONFIGS
+from jang_research.methods import float_weights, quantize_weights
+from jang_research.affine import rtn_quantize
 from jang_research.calibration import collect_hessians
 from jang_research.mse import mse_quantize
 from jang_research.gptq import gptq_quantize, hessian_error
@@ -51,8 +53,8 @@ def test_gptq_moe_experts_bundle(tmp_path):
 
 def test_experts_without_tokens_fall_back_to_pooled_hessian():
     cfg = dict(TINY_CONFIGS['qwen2_moe'], num_experts=16)
-    from mlx_lm.utils import _get_classes
-    mc, ac = _get_classes(cfg); mx.random.seed(1); m = mc(ac.from_dict(cfg)); m.set_dtype(mx.float32)
+    from jang_research.models import model_classes
+    mc, ac = model_classes(cfg); mx.random.seed(1); m = mc(ac.from_dict(cfg)); m.set_dtype(mx.float32)
     hs = collect_hessians(m, mx.random.randint(0, 256, (1, 3)))    # 3 tokens x top-2 < 16 experts
     p = 'model.layers.0.mlp.switch_mlp.gate_proj'
     counts = np.array(hs.n_tokens[p])

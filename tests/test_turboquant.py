@@ -2,9 +2,12 @@
 import json, shutil
 import pytest
 from jang_research.backend import mx, JangError
-from jang_research.inventory import inventory, uniform_plan, QuantSpec, tiny_model, plan_bytes, other_params
-from jang_research.affine import float_weights, quantize_weights, dequantized, swapped_weights, to_quantized_model, TQ_SIDECAR
-from jang_research.bundle import save_bundle, load_bundle, read_manifest, bundle_fake_params, _load_tensors
+from jang_research.inventory import inventory, uniform_plan, QuantSpec, plan_bytes, other_params
+from jang_research.testing import tiny_model
+from jang_research.methods import float_weights, quantize_weights, dequantized, to_quantized_model
+from jang_research.models import swapped_weights
+from jang_research.quantized import RUNTIME_SIDECAR
+from jang_research.bundle import save_bundle, load_bundle, read_manifest, bundle_fake_params, load_tensors
 from jang_research.turboquant import (TQTensor, TurboQuantLinear, TurboQuantSwitchLinear, tq_quantize, tensor_seed, random_signs)
 from jang_research.jangtq import jangtq_plan, tq_mlp_plan
 from conftest import tiny_source
@@ -24,12 +27,12 @@ def test_jangtq_moe_roundtrip(tmp_path, family):
            {'gate': (2, 'tq', 0), 'up': (2, 'tq', 0), 'down': (4, 'tq', 0)}
     assert all(t['bits'] == 8 and t['method'] == 'rtn' for t in m['tensors'].values() if t['role'] in ('attention', 'embed', 'lm_head'))
     # bytes on disk (model files) are exactly the manifest's accounting; the sidecar holds one codebook per (bits, dim) and every sign vector
-    assert sum(a.nbytes for a in _load_tensors(b).values()) == m['totals']['total_bytes']
-    side = mx.load(str(b/TQ_SIDECAR))
-    assert {t['tq']['signs'] for t in experts.values()} | {t['tq']['codebook'] for t in experts.values()} == set(side)
+    assert sum(a.nbytes for a in load_tensors(b).values()) == m['totals']['total_bytes']
+    side = mx.load(str(b/RUNTIME_SIDECAR))
+    assert {t['runtime']['signs'] for t in experts.values()} | {t['runtime']['codebook'] for t in experts.values()} == set(side)
     for p, t in experts.items():
-        assert t['tq']['seed'] == tensor_seed(p, 3)
-        assert mx.array_equal(side[t['tq']['signs']].astype(mx.float32), random_signs(t['shape'][-1], t['tq']['seed'])).item()
+        assert t['runtime']['seed'] == tensor_seed(p, 3)
+        assert mx.array_equal(side[t['runtime']['signs']].astype(mx.float32), random_signs(t['shape'][-1], t['runtime']['seed'])).item()
     live = to_quantized_model(tiny_model(family), qw, plan)
     ours, _, _ = load_bundle(b, tokenizer=False)
     assert isinstance(dict(ours.named_modules())[next(iter(experts))], TurboQuantSwitchLinear)
@@ -58,7 +61,7 @@ def _bundle(tmp_path):
 def _edit(b, tmp_path, sidecar=None, manifest=None, name='x'):
     d = tmp_path/name; shutil.copytree(b, d)
     if sidecar:
-        a = dict(mx.load(str(d/TQ_SIDECAR))); sidecar(a); mx.save_safetensors(str(d/TQ_SIDECAR), a)
+        a = dict(mx.load(str(d/RUNTIME_SIDECAR))); sidecar(a); mx.save_safetensors(str(d/RUNTIME_SIDECAR), a)
     if manifest:
         m = json.loads((d/'jang_config.json').read_text()); manifest(m); (d/'jang_config.json').write_text(json.dumps(m))
     return d
@@ -66,12 +69,12 @@ def _edit(b, tmp_path, sidecar=None, manifest=None, name='x'):
 def test_refused_inputs(tmp_path):
     b, plan = _bundle(tmp_path)
     # an edited sidecar fails its checksum first; verify=False reaches the sidecar's own checks (bundles from before checksums)
-    with pytest.raises(JangError, match=f'{TQ_SIDECAR} (has .* bytes|does not match its checksum)'):
+    with pytest.raises(JangError, match=f'{RUNTIME_SIDECAR} (has .* bytes|does not match its checksum)'):
         load_bundle(_edit(b, tmp_path, sidecar=lambda a: a.update(x=mx.zeros(1)), name='chk'), tokenizer=False)
     m = read_manifest(b)
-    p = 'model.layers.0.mlp.down_proj'; info = m['tensors'][p]['tq']; n = m['tensors'][p]['shape'][-1]
+    p = 'model.layers.0.mlp.down_proj'; info = m['tensors'][p]['runtime']; n = m['tensors'][p]['shape'][-1]
     def short_signs(a): a[info['signs']] = a[info['signs']][:32]
-    def wrong_seed(mm): mm['tensors'][p]['tq']['seed'] = 12345
+    def wrong_seed(mm): mm['tensors'][p]['runtime']['seed'] = 12345
     def short_codebook(a): a[info['codebook']] = a[info['codebook']][:4]
     with pytest.raises(JangError, match=f'{p}: sign vector has 32 entries but the codes hold {n} input features'):
         load_bundle(_edit(b, tmp_path, sidecar=short_signs, name='s'), tokenizer=False, verify=False)
@@ -79,8 +82,8 @@ def test_refused_inputs(tmp_path):
         load_bundle(_edit(b, tmp_path, manifest=wrong_seed, name='w'), tokenizer=False)
     with pytest.raises(JangError, match='codebook has 4 levels, 3-bit codes need 8'):
         load_bundle(_edit(b, tmp_path, sidecar=short_codebook, name='c'), tokenizer=False, verify=False)
-    d = _edit(b, tmp_path, name='n'); (d/TQ_SIDECAR).unlink()
-    with pytest.raises(JangError, match=f'no {TQ_SIDECAR}'): load_bundle(d, tokenizer=False, verify=False)
+    d = _edit(b, tmp_path, name='n'); (d/RUNTIME_SIDECAR).unlink()
+    with pytest.raises(JangError, match=f'no {RUNTIME_SIDECAR}'): load_bundle(d, tokenizer=False, verify=False)
     # codes whose width disagrees with the manifest (e.g. bits edited): refused before anything is built
     def more_bits(mm): mm['tensors'][p]['bits'] = 4
     with pytest.raises(JangError, match='does not match its manifest'):
@@ -106,7 +109,7 @@ def test_smollm2_tq_mlp_bundle(tmp_path):
     "A real model: SmolLM2 with TurboQuant 3-bit MLP tensors, saved, reloaded; runtime logits = fake-quant; KL sane."
     from jang_research.models import load_model, model_path, model_fingerprint
     from jang_research.evaluation import Evaluator
-    from jang_research.bundle import generate_text
+    from jang_research.runtime import generate_text
     model, tok = load_model('smollm2-135m-instruct'); src = model_path('smollm2-135m-instruct')
     inv = inventory(model)
     plan = tq_mlp_plan(inv, 3, base=uniform_plan(inv, 8))
@@ -132,7 +135,7 @@ def test_cli_tq_mlp_quantize_eval(tmp_path, capsys):
     assert main(['quantize', '--bits', '8', '--tq-mlp', '4', '--tq-seed', '9', '--out', str(out)]) == 0
     m = read_manifest(out)
     mlp = [t for t in m['tensors'].values() if t['role'] == 'mlp']
-    assert len(mlp) == 90 and all(t['method'] == 'tq' and t['bits'] == 4 and t['tq']['seed'] > 0 for t in mlp)
+    assert len(mlp) == 90 and all(t['method'] == 'tq' and t['bits'] == 4 and t['runtime']['seed'] > 0 for t in mlp)
     assert all(t['bits'] == 8 and t['method'] == 'rtn' for t in m['tensors'].values() if t['role'] == 'attention')
     assert main(['eval', '--bundle', str(out), '--windows', '1', '--window-len', '32', '--real']) == 0
     assert 'KL' in capsys.readouterr().out

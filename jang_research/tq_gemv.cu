@@ -1,0 +1,110 @@
+// TurboQuant decode GEMV for MLX's mx.fast.cuda_kernel (jang_research/turboquant.py reads this file).
+// Everything above the line `// @kernel-body` is the kernel's header (helpers); everything below it is the
+// body MLX wraps into a __global__ function with inputs x, experts, codes, scales, codebook and output y, and
+// template constants BITS, IN, OUT, NG, GS, RPW, E, OutT.
+constexpr int tq_gcd(int a, int b) { return b == 0 ? a : tq_gcd(b, a % b); }
+// eight consecutive activations as floats, with one or two 16-byte loads
+__device__ inline void tq_load8(const float* p, float* o) {
+    float4 a = reinterpret_cast<const float4*>(p)[0], b = reinterpret_cast<const float4*>(p)[1];
+    o[0] = a.x; o[1] = a.y; o[2] = a.z; o[3] = a.w; o[4] = b.x; o[5] = b.y; o[6] = b.z; o[7] = b.w;
+}
+__device__ inline void tq_load8(const __half* p, float* o) {
+    uint4 v = *reinterpret_cast<const uint4*>(p); const __half2* h = reinterpret_cast<const __half2*>(&v);
+    #pragma unroll
+    for (int k = 0; k < 4; ++k) { float2 f = __half22float2(h[k]); o[2 * k] = f.x; o[2 * k + 1] = f.y; }
+}
+__device__ inline void tq_load8(const __nv_bfloat16* p, float* o) {
+    uint4 v = *reinterpret_cast<const uint4*>(p); const __nv_bfloat162* h = reinterpret_cast<const __nv_bfloat162*>(&v);
+    #pragma unroll
+    for (int k = 0; k < 4; ++k) { float2 f = __bfloat1622float2(h[k]); o[2 * k] = f.x; o[2 * k + 1] = f.y; }
+}
+// @kernel-body
+    // Each warp computes RPW output rows for one activation row. A row's codes are a little-endian bit stream; a
+    // "period" is the smallest run of whole words holding whole codes (1/2/4 bits: one word; 3 bits: 32 codes in 3
+    // words). A lane takes UP periods per step with 16-byte loads (a warp reads 512 contiguous bytes of a row per
+    // step). Decode GEMV is latency-bound at these sizes, so every code word of a chunk of steps and the row scales
+    // are requested before any arithmetic, and a dense layer (E == 1) skips the expert-index load.
+    constexpr int G = tq_gcd(32, BITS);
+    constexpr int CPP = 32 / G;               // codes per period: 32, 16, 32, 8 for 1..4 bits
+    constexpr int WPP = BITS / G;             // words per period
+    constexpr int NP = IN / CPP;              // periods per row
+    constexpr int WORDS = IN * BITS / 32;
+    constexpr bool VEC = (WORDS % 4 == 0) && (NP % 4 == 0);
+    constexpr int UP = VEC ? 4 : 1;           // periods per lane step
+    constexpr int UW = UP * WPP;              // words per lane step
+    constexpr int NU = NP / UP;
+    constexpr int STEPS = (NU + 31) / 32;     // lane steps per row (the last may be partial)
+    constexpr int CH = STEPS < 8 ? STEPS : 8; // steps whose words are loaded together
+    constexpr unsigned MASK = (1u << BITS) - 1u;
+    __shared__ float lv[1 << BITS];
+    int tid = threadIdx.x;
+    if (tid < (1 << BITS)) lv[tid] = codebook[tid];
+    int lane = tid & 31;
+    int row0 = (blockIdx.x * (blockDim.x >> 5) + (tid >> 5)) * RPW;
+    int p = blockIdx.y;
+    int e = (E == 1) ? 0 : experts[p];
+    const auto* xp = x + (size_t)p * IN;
+    const uint32_t* rw[RPW];
+    float acc[RPW], srow[RPW];
+    #pragma unroll
+    for (int r = 0; r < RPW; ++r) {
+        int row = min(row0 + r, OUT - 1);     // a short last warp recomputes the final row and does not store it
+        rw[r] = codes + ((size_t)e * OUT + row) * WORDS; acc[r] = 0.f;
+        srow[r] = (NG == 1) ? static_cast<float>(scales[(size_t)e * OUT + row]) : 0.f;
+    }
+    __syncthreads();
+    if (row0 >= OUT) return;
+    #pragma unroll
+    for (int c0 = 0; c0 < STEPS; c0 += CH) {
+        uint32_t w[CH][RPW][UW];
+        #pragma unroll
+        for (int c = 0; c < CH; ++c) {
+            const int u = (c0 + c) * 32 + lane;
+            #pragma unroll
+            for (int r = 0; r < RPW; ++r) {
+                if (c0 + c >= STEPS || u >= NU) { 
+                    #pragma unroll
+                    for (int k = 0; k < UW; ++k) w[c][r][k] = 0u;
+                } else if constexpr (VEC) {
+                    const uint4* src = reinterpret_cast<const uint4*>(rw[r] + u * UW);
+                    #pragma unroll
+                    for (int k = 0; k < UW / 4; ++k) { uint4 v = src[k]; w[c][r][4*k] = v.x; w[c][r][4*k+1] = v.y; w[c][r][4*k+2] = v.z; w[c][r][4*k+3] = v.w; }
+                } else {
+                    #pragma unroll
+                    for (int k = 0; k < UW; ++k) w[c][r][k] = rw[r][u * UW + k];
+                }
+            }
+        }
+        #pragma unroll
+        for (int c = 0; c < CH; ++c) {
+            const int u = (c0 + c) * 32 + lane;
+            if (c0 + c >= STEPS || u >= NU) break;
+            #pragma unroll
+            for (int q = 0; q < UP; ++q) {
+                const int base = (u * UP + q) * CPP;
+                float xv[CPP];
+                #pragma unroll
+                for (int j8 = 0; j8 < CPP; j8 += 8) tq_load8(xp + base + j8, xv + j8);
+                #pragma unroll
+                for (int r = 0; r < RPW; ++r) {
+                    float p0 = 0.f, p1 = 0.f;     // two chains: the adds of a period do not wait on each other
+                    #pragma unroll
+                    for (int j = 0; j < CPP; ++j) {
+                        const int bit = j * BITS, wi = q * WPP + (bit >> 5), off = bit & 31;
+                        unsigned v = w[c][r][wi] >> off;
+                        if (off + BITS > 32) v |= w[c][r][wi + 1] << (32 - off);
+                        if (j & 1) p1 += lv[v & MASK] * xv[j]; else p0 += lv[v & MASK] * xv[j];
+                    }
+                    if constexpr (NG == 1) acc[r] += p0 + p1;
+                    else acc[r] += (p0 + p1) * static_cast<float>(scales[((size_t)e * OUT + min(row0 + r, OUT - 1)) * NG + base / GS]);
+                }
+            }
+        }
+    }
+    #pragma unroll
+    for (int r = 0; r < RPW; ++r) {
+        float a = acc[r];
+        #pragma unroll
+        for (int o = 16; o > 0; o >>= 1) a += __shfl_down_sync(0xffffffff, a, o);
+        if (lane == 0 && row0 + r < OUT) y[(size_t)p * OUT + row0 + r] = static_cast<OutT>((NG == 1) ? a * srow[r] : a);
+    }
