@@ -300,7 +300,7 @@ class Explorer:
 def for_model(cls:Explorer, name:str='smollm2-135m-instruct', # model name or folder
               n_windows:int=2, window_len:int=64, # held-out windows the metrics are computed on (small: every move re-runs them)
               table='auto', # SensitivityTable, a path, 'auto' (data/sensitivity/<name>.json if present) or None
-              hessians:bool=False, # load calibration Hessians (enables the mse/gptq/tq_gptq methods and their table rows; slow when not cached)
+              hessians:bool=False, # load calibration Hessians (enables the mse/gptq methods and their table rows; slow when not cached)
               **kw) -> 'Explorer':
     "Load a model by name and open an explorer on it."
     from pathlib import Path
@@ -314,7 +314,9 @@ def for_model(cls:Explorer, name:str='smollm2-135m-instruct', # model name or fo
         f = data_dir()/'sensitivity'/f'{Path(str(name)).name}.json'
         table = SensitivityTable.load(f, fp) if f.exists() else None
     elif table is not None and not isinstance(table, SensitivityTable): table = SensitivityTable.load(table, fp)
-    if table is not None and hs is None: table = table.only(('rtn', 'tq'))   # the methods that need no calibration Hessians
+    # the sliders move affine bit widths (2-8, float): the explorer allocates among the RTN options of the table, and with
+    # Hessians among the MSE and GPTQ ones too (TurboQuant's 1-4-bit codes have no slider yet)
+    if table is not None: table = table.only(('rtn', 'mse', 'gptq') if hs is not None else ('rtn',))
     return cls(LiveModel(model, tok, token_windows(tok, heldout_text(), n_windows, window_len), hs), table, **kw)
 
 # %% ../nbs/60_explorer.ipynb #22358b95

@@ -99,7 +99,7 @@ def test_refused_inputs(tmp_path):
     # a plan may not put an embedding into TurboQuant runtime layers
     model = tiny_model('llama'); inv = inventory(model)
     bad = uniform_plan(inv, 8); bad.specs['model.embed_tokens'] = QuantSpec(3, 0, 'tq')
-    with pytest.raises(JangError, match='not Embedding'):
+    with pytest.raises(JangError, match='an embedding cannot be stored as TurboQuant codes'):
         to_quantized_model(model, quantize_weights(float_weights(model, inv), bad), bad)
     # the bundle itself stays loadable after all that
     ours, _, _ = load_bundle(b, tokenizer=False)
