@@ -115,12 +115,13 @@ def _quantize_in_workers(m:Model, plan, fw:dict, hs, calib, tq_seed:int, workers
     parts = shares(m.inventory, list(fw), workers)
     tmp = tempfile.mkdtemp(prefix='jang-quantize-')
     code = 'import json, sys; from jang_research.methods import quantize_share; quantize_share(**json.load(open(sys.argv[1])))'
+    procs = []
     try:
-        procs = []
         for k, part in enumerate(parts[1:]):
             args = dict(model_dir=str(m.path), fingerprint=m.fingerprint, plan_json=plan.to_json(), paths=part, calib=calib,
                         out=f'{tmp}/share{k}.safetensors', tq_seed=tq_seed)
-            (job := f'{tmp}/share{k}.json') and open(job, 'w').write(json.dumps(args))
+            job = Path(tmp)/f'share{k}.json'
+            job.write_text(json.dumps(args))
             procs.append((subprocess.Popen([sys.executable, '-c', code, job], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True), args['out']))
         mine = quantize_weights({p: fw[p] for p in parts[0]}, Plan({p: plan.specs[p] for p in parts[0]}, plan.float_dtype),
                                 progress=progress, hessians=hs, tq_seed=tq_seed)
@@ -129,7 +130,7 @@ def _quantize_in_workers(m:Model, plan, fw:dict, hs, calib, tq_seed:int, workers
             if proc.returncode != 0: raise JangError(f"a quantization worker failed (exit {proc.returncode}): {err.strip().splitlines()[-1] if err.strip() else 'no message'}")
             mine.update(read_share(out, plan, m.inventory))
     finally:
-        for proc, _ in locals().get('procs', []):
+        for proc, _ in procs:
             if proc.poll() is None: proc.kill()
         shutil.rmtree(tmp, ignore_errors=True)
     return {p: mine[p] for p in fw}

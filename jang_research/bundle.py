@@ -16,7 +16,7 @@ from .backend import mx, nn, JangError, COMPUTE_DTYPE, nonfinite
 from .files import folder_writer, write_atomic
 from .models import model_classes
 from .inventory import inventory, other_params, plan_bytes, validate_plan, tensor_bytes, Plan, QuantSpec
-from .quantized import format_class, is_quantized, RUNTIME_SIDECAR
+from .quantized import format_class, is_quantized, take_tensor, RUNTIME_SIDECAR
 from .methods import bundle_tensors, apply_quantization
 
 # %% ../nbs/40_bundle.ipynb #8c50a137
@@ -277,12 +277,8 @@ def fake_params(plan:Plan, tensors:dict, runtime:dict|None=None) -> dict:
     "Every parameter as fp32 from tensors in bundle layout (quantized tensors dequantized by their format); consumes `tensors`."
     out, runtime = {}, runtime or {}
     for p, s in plan.specs.items():
-        if s.is_float:
-            out[f'{p}.weight'] = tensors.pop(f'{p}.weight').astype(mx.float32)
-            continue
-        cls = format_class(s)
-        parts = {k: tensors.pop(f'{p}.{k}') for k in cls.part_names}
-        out[f'{p}.weight'] = cls.from_parts(parts, s, runtime.get(p)).dequantize()
+        w = take_tensor(tensors, p, s, runtime.get(p))
+        out[f'{p}.weight'] = w.astype(mx.float32) if s.is_float else w.dequantize()
     out.update({k: v.astype(mx.float32) if mx.issubdtype(v.dtype, mx.floating) else v for k, v in tensors.items()})
     return out
 

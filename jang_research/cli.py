@@ -48,7 +48,7 @@ def report_plans(m, sizes:tuple=(3.0, 4.0)) -> dict:
     mixed = {f'mlx-lm {r}': mlx_recipe_plan(m.model, inv, r) for r in MLX_RECIPES}
     jang = {name: profile_plan(inv, name) for name in JANG_PROFILES}
     table = jr.sensitivity(m, progress=False)               # every method of the shipped table (else an RTN sweep)
-    rtn_only = jr.sensitivity(m, methods=('rtn',), progress=False)
+    rtn_only = table.only(('rtn',))
     several = len({r['method'] for r in table.rows.values()}) > 1
     out = {}
     for s in sizes:
@@ -204,7 +204,7 @@ def _sensitivity_parser(sub):
     _calib_args(s, jr.sensitivity)
     api_arg(s, '--bits', jr.sensitivity, 'bits', type=BITS, nargs='+')
     api_arg(s, '--group-sizes', jr.sensitivity, 'group_sizes', type=GROUP, nargs='+')
-    api_arg(s, '--methods', jr.sensitivity, 'methods', nargs='+', choices=['rtn', 'mse', 'gptq', 'tq', 'tq_gptq'])
+    api_arg(s, '--methods', jr.sensitivity, 'methods', nargs='+', choices=list(METHODS))
     api_arg(s, '--tq-bits', jr.sensitivity, 'tq_bits', type=_choice(TQ_BITS, 'TurboQuant bits'), nargs='+')
     api_arg(s, '--tq-group-sizes', jr.sensitivity, 'tq_group_sizes', type=_choice(TQ_GROUP_SIZES, 'TurboQuant group'), nargs='+')
     api_arg(s, '--sample', jr.sensitivity, 'sample', type=int)

@@ -11,7 +11,7 @@ from tqdm.auto import tqdm
 from mlx.utils import tree_flatten, tree_unflatten
 from .backend import mx, nn, JangError, COMPUTE_DTYPE, MX_DTYPES
 from .inventory import QuantSpec, Plan, inventory, validate_plan
-from .quantized import format_class, is_quantized
+from .quantized import format_class, is_quantized, take_tensor
 from .affine import rtn_method
 from .mse import mse_method
 from .gptq import gptq_method
@@ -105,13 +105,9 @@ def read_share(out:str, plan:Plan, inv:list) -> dict:
     res = {}
     for p in {k.rsplit('.', 1)[0] for k in arrays if not k.startswith('sidecar:')}:
         s = plan.specs[p]
-        if s.is_float:
-            res[p] = arrays[f'{p}.weight']
-            continue
-        cls = format_class(s)
-        q = cls.from_parts({k: arrays[f'{p}.{k}'] for k in cls.part_names}, s, cls.read_sidecar(p, info[p]['entry'], side, s, shapes[p]))
-        q.meta = info[p]['meta']
-        res[p] = q
+        runtime = None if s.is_float else format_class(s).read_sidecar(p, info[p]['entry'], side, s, shapes[p])
+        res[p] = take_tensor(arrays, p, s, runtime)
+        if not s.is_float: res[p].meta = info[p]['meta']
     return res
 
 # %% ../nbs/24_methods.ipynb #43f90adc

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['KIND_ORDER', 'record_blocks', 'BlockRunner', 'relative_error', 'option_specs', 'fit_spec', 'SensitivityTable',
-           'sample_pairs', 'sensitivity_sweep', 'read_sweep_rows', 'predictor_check', 'shipped_table',
+           'measured_gains', 'sample_pairs', 'sensitivity_sweep', 'read_sweep_rows', 'predictor_check', 'shipped_table',
            'sensitivity_records', 'sensitivity_heatmap', 'sensitivity_summary']
 
 # %% ../nbs/30_sensitivity.ipynb #a780f4c7
@@ -158,6 +158,10 @@ def gain(self:SensitivityTable, path:str) -> float:
     return max(r['dkl'], 0.0) / max(r['proxy'], 1e-30)
 
 # %% ../nbs/30_sensitivity.ipynb #9c90b76d
+def measured_gains(table:'SensitivityTable') -> dict:
+    "path -> gain of every tensor whose reference option was measured."
+    return {p: table.gain(p) for p in table.paths if table.rows.get((p, table.ref_label), {}).get('dkl') is not None}
+
 def _validation_pairs(rows:dict, ref_label:str, gains:dict) -> list:
     "(method, measured ΔKL, gain × proxy) of every measured non-reference row above the noise floor."
     out = []
@@ -171,7 +175,7 @@ def _validation_pairs(rows:dict, ref_label:str, gains:dict) -> list:
 def method_factors(self:SensitivityTable) -> dict:
     "method -> median of measured / (gain × proxy) over its sampled pairs: a method whose proxy misjudges ΔKL is corrected, not hidden."
     if self.factors is None:
-        gains = {p: self.gain(p) for p in self.paths if self.rows.get((p, self.ref_label), {}).get('dkl') is not None}
+        gains = measured_gains(self)
         by = {}
         for m, d, pred in _validation_pairs(self.rows, self.ref_label, gains): by.setdefault(m, []).append(d / pred)
         self.factors = {m: float(np.median(v)) for m, v in by.items() if len(v) >= 5}
@@ -317,7 +321,7 @@ def read_sweep_rows(f:Path) -> dict:
 # %% ../nbs/30_sensitivity.ipynb #4bbd29fc
 def predictor_check(table:SensitivityTable) -> dict:
     "method -> {'n', 'r_loglog', 'median_factor'}: how well gain × proxy predicts the measured ΔKL of its sampled pairs (before correction)."
-    gains = {p: table.gain(p) for p in table.paths if table.rows.get((p, table.ref_label), {}).get('dkl') is not None}
+    gains = measured_gains(table)
     by = {}
     for m, d, pred in _validation_pairs(table.rows, table.ref_label, gains): by.setdefault(m, []).append((d, pred))
     out = {}
