@@ -1,151 +1,233 @@
-"""Sensitivity sweep, additivity check and the measured KL-vs-size frontier, in one run per model.
+"""The quality frontier: every row measured on held-out text, at 2.25–4.5 bpw, in one table and one chart.
 
-1. Sweep: every tensor × options (RTN 2/3/4/5/6/8-bit × --group-sizes, default 64): bytes and proxy error for
-   all, measured ΔKL (sensitivity windows from the calibration text) for the reference option 3-bit g64
-   of every tensor — timed. A random subset of other (tensor, option) pairs is measured too, to check
-   the prediction (gain × proxy) against measurement.
-2. Additivity: random mixed plans, predicted (sum of per-tensor ΔKL) vs measured KL: Pearson/Spearman.
-3. Frontier, measured on held-out text (Evaluator, fake-quant fp32): uniform RTN (2–8 bits at the swept
-   group sizes, 2–4 bits at the others of 32/64/128),
-   mlx-lm's mixed recipes (mlx-lm's own predicate), the eleven JANG tier profiles, and the allocator at
-   the exact size of every baseline between 2.5 and 4.5 bpw and at 2.5/3.0/3.5/4.0 bpw.
+Rows (all fake-quant fp32 against the float model, 16 x 128 held-out tokens unless --windows/--window-len):
+  ours      the all-method allocator (the shipped table: rtn/mse/gptq/tq/tq_gptq options of every tensor) and the
+            RTN-only allocator (the same table restricted to RTN) at every --sizes target
+  uniform   RTN 2/3-bit g32, 2/3/4-bit g64 and g128; GPTQ (ours) 2/3/4-bit g64
+  mlx-lm    its mixed_* recipes (its own predicate); `mlx_lm.quant.gptq` at 2 and 4 bits (it accepts 2/4/8) with the
+            rest (the embedding) at its default 6 bits, and 2-bit with the rest at 4; `mlx_lm.quant.dynamic_quant`
+            (low 2-bit / high 4-bit g64: one sensitivity estimate, then a threshold per size) — each run by mlx-lm's
+            own code, its output folder scored like a bundle
+  JANG      the eleven tier profiles (profiles that give one plan on this model are measured once)
 
-Usage: python benchmarks/bench_frontier.py [--model smollm2-135m-instruct] [--windows 16] [--window-len 128]
-           [--plans 20] [--check 40] [--json out.json]
+mlx-lm's commands run on the fp32 model (fp16 math is emulated on this CPU); their fp32 scales, biases and norms are
+then stored in fp16, as they would be from an fp16/bf16 model, so sizes compare.
+mlx-lm's quantizers read ~/.cache/mlx-lm/calibration_v5.txt: our calibration text is written there when that
+file is absent (a different file already there stops the run: it is not ours to replace).
+
+Every row is cached in <work>/rows.jsonl as it is measured (a re-run measures only what is missing), so stages can
+run as separate processes: `--stage peers` in one and `--stage ours` in the other use both cores.
+
+Usage: python benchmarks/bench_frontier.py [--model smollm2-135m-instruct] [--stage all|ours|peers|table]
+           [--work bench/frontier] [--json benchmarks/results/frontier_smollm2.json] [--chart ....html]
 """
-import argparse, json, time
-import numpy as np
+import argparse, json, shutil, subprocess, sys, time
+from pathlib import Path
+
+SIZES = (2.25, 2.5, 2.75, 3.0, 3.25, 3.5, 4.0, 4.5)
+GPTQ_SAMPLES, GPTQ_SEQ = 32, 512     # mlx-lm GPTQ calibration: 32 x 512 tokens (its default, all ~500 windows, would take hours here)
 
 def main():
-    "Parse arguments; sweep, then the checks and the frontier as asked."
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--model', default='smollm2-135m-instruct')
-    ap.add_argument('--windows', type=int, default=16); ap.add_argument('--window-len', type=int, default=128)
-    ap.add_argument('--plans', type=int, default=20, help='random plans for the additivity check')
-    ap.add_argument('--check', type=int, default=40, help='extra (tensor, option) pairs measured to check the prediction')
-    ap.add_argument('--group-sizes', type=int, nargs='+', default=[64], help='allocator options and uniform baselines')
-    ap.add_argument('--no-frontier', action='store_true', help='stop after the sweep, the prediction check and the additivity check')
-    ap.add_argument('--skip-checks', action='store_true', help='skip the prediction and additivity checks (run them once per model)')
-    ap.add_argument('--targets', type=float, nargs='+', help='allocator only at these bpw (default: every baseline size and 2.5/3.0/3.5/4.0)')
-    ap.add_argument('--baselines', nargs='+', help="run only these baselines by name (e.g. 'RTN 2-bit g64' JANG_2S)")
-    ap.add_argument('--json')
+    ap.add_argument('--sizes', type=float, nargs='+', default=list(SIZES))
+    ap.add_argument('--stage', default='all', choices=['all', 'ours', 'peers', 'table'])
+    ap.add_argument('--work', default='bench/frontier', help='row cache and peer output folders')
+    ap.add_argument('--rows', default='all', choices=['all', 'allocators', 'baselines'], help="with --stage ours: only these of our rows (two processes, two cores)")
+    ap.add_argument('--windows', type=int, default=16)
+    ap.add_argument('--window-len', type=int, default=128)
+    ap.add_argument('--json', help='write every row here')
+    ap.add_argument('--chart', help='write the altair chart (KL vs bpw) here (.html or .json)')
     a = ap.parse_args()
-    from jang_research.backend import mx, device_name
-    from jang_research.models import load_model, model_path, model_fingerprint
-    from jang_research.inventory import inventory, QuantSpec
-    from jang_research.methods import float_weights
-    from jang_research.calibration import model_hessians
-    from jang_research.sweep import sensitivity_sweep, option_specs
-    src = model_path(a.model); model, tok = load_model(src); fp = model_fingerprint(src); inv = inventory(model)
-    fw = float_weights(model, inv)
-    print(f"{a.model} on {device_name()}: {len(inv)} tensors", flush=True)
-    hs = model_hessians(model, tok, fp, 16, 256)
-    # 1. sweep
-    specs = option_specs(bits=(2, 3, 4, 5, 6, 8), group_sizes=tuple(a.group_sizes))
-    t = time.time(); tab = sensitivity_sweep(model, tok, fp, hs, specs=specs, ref=QuantSpec(3, 64)); t_sweep = time.time() - t
-    print(f"sweep: {len(tab.paths)} tensors × {len(specs)} options; measured ΔKL now {tab.meta['measured_now']} "
-          f"(0 = cached) in {t_sweep:.0f} s wall (includes proxies for all options)", flush=True)
-    rng = np.random.default_rng(0)
-    rows, add, add2 = [], {}, {}
-    if not a.skip_checks: rows, add, add2 = checks(a, model, tok, tab, inv, fw, hs, rng)
-    if a.no_frontier:
-        if a.json: json.dump(dict(model=a.model, sweep_s=t_sweep, check=rows, additivity=_jsonable(add),
-                                  additivity_low_bits=_jsonable(add2)), open(a.json, 'w'), indent=1)
-        return
-    frontier(a, model, tok, fp, tab, inv, fw, hs, t_sweep, rows, add, add2)
+    import jang_research as jr
+    m = jr.load(a.model)
+    work = (Path(a.work)/m.name).resolve()   # mlx-lm's commands run with this folder as their working directory
+    work.mkdir(parents=True, exist_ok=True)
+    cache = RowCache(work/'rows.jsonl')
+    if a.stage in ('all', 'peers'): run_peers(m, a, work, cache)
+    if a.stage in ('all', 'ours'): run_ours(m, a, cache)
+    rows = cache.rows()
+    if a.stage in ('all', 'table'):
+        print_table(rows, a.sizes)
+        if a.json: Path(a.json).write_text(json.dumps(dict(model=m.name, sizes=a.sizes, rows=rows), indent=1))
+        if a.chart:
+            from jang_research.allocation import frontier_chart
+            frontier_chart(rows, f'{m.name}: the quality frontier').save(a.chart)
 
-def _jsonable(d): return {k: (v.tolist() if hasattr(v, 'tolist') else v) for k, v in d.items()}
+class RowCache:
+    "Measured rows by label, appended to a JSONL file as each is measured."
+    def __init__(self, path): self.path = Path(path)
+    def rows(self) -> list:
+        if not self.path.exists(): return []
+        rows = {}
+        for line in self.path.read_text().splitlines():
+            if line.strip():
+                r = json.loads(line)
+                rows[r['label']] = r
+        return list(rows.values())
+    def has(self, label) -> bool: return any(r['label'] == label for r in self.rows())
+    def add(self, row):
+        with open(self.path, 'a') as f: f.write(json.dumps(row) + '\n')
 
-def checks(a, model, tok, tab, inv, fw, hs, rng):
-    "Prediction check (measured vs predicted ΔKL on random other options) and the additivity check."
-    from jang_research.inventory import QuantSpec
-    from jang_research.methods import quantize_tensor
-    from jang_research.data import token_windows, calibration_text
-    from jang_research.sweep import BlockRunner, fit_spec
-    from jang_research.allocation import additivity_check
-    runner = BlockRunner(model, token_windows(tok, calibration_text(), *tab.meta['windows']))
-    pairs = [(p, l) for p in tab.paths for l in tab.labels(p) if l != tab.ref_label]
-    check = [pairs[i] for i in rng.choice(len(pairs), min(a.check, len(pairs)), replace=False)]
-    t = time.time(); rows = []
-    for p, l in check:
-        r = tab.rows[(p, l)]; ti = next(x for x in inv if x.path == p)
-        w_hat = quantize_tensor(fw[p], fit_spec(ti, QuantSpec(r['bits'], r['group_size'], r['method']))).dequantize()
-        rows.append((p, r['bits'], runner.kl_with({p: w_hat}), tab.predicted(p, l)))
-    t_check = time.time() - t
-    per = t_check / len(check)
-    print(f"prediction check on {len(check)} random (tensor, option) pairs ({per:.2f} s per measured ΔKL; "
-          f"measuring all {len(pairs) + len(tab.paths)} would take ≈ {per * (len(pairs) + len(tab.paths)) / 60:.0f} min):")
-    ok = [(m_, p_) for _, _, m_, p_ in rows if m_ > 1e-4 and p_ > 0]
-    lm, lp = np.log([x[0] for x in ok]), np.log([x[1] for x in ok])
-    print(f"  log-log Pearson r {np.corrcoef(lm, lp)[0, 1]:.3f}; median |factor| {np.median(np.exp(np.abs(lm - lp))):.2f}x over {len(ok)} pairs with ΔKL > 1e-4")
-    for b in (2, 3, 4, 5, 6, 8):
-        sel = [m_ / p_ for _, bb, m_, p_ in rows if bb == b and m_ > 1e-4 and p_ > 0]
-        if sel: print(f"  {b}-bit: median measured/predicted {np.median(sel):.2f} ({len(sel)} pairs)")
-    # 2. additivity
-    t = time.time(); add = additivity_check(model, tok, tab, inv, hs, n_plans=a.plans)
-    add2 = additivity_check(model, tok, tab, inv, hs, n_plans=max(a.plans // 2, 5), bits_choices=(2, 3, 4), seed=1)
-    print(f"additivity, {a.plans} random plans (3–8 bits): Pearson {add['pearson']:.3f}, Spearman {add['spearman']:.3f}, "
-          f"median measured/predicted {add['ratio_median']:.2f}")
-    print(f"additivity, {len(add2['measured'])} random plans (2–4 bits): Pearson {add2['pearson']:.3f}, Spearman {add2['spearman']:.3f}, "
-          f"median measured/predicted {add2['ratio_median']:.2f}  ({time.time() - t:.0f} s)", flush=True)
-    return rows, add, add2
+def measure(m, a, cache, label, family, make, **extra):
+    "Measure the row `label` unless cached: `make()` returns a Quantized or a folder; prints one line."
+    import jang_research as jr
+    if cache.has(label): return
+    t = time.time()
+    q = make()
+    t_quant = time.time() - t
+    row = jr.evaluate(m, q, windows=a.windows, window_len=a.window_len, label=label)
+    row.update(family=family, quantize_s=round(t_quant, 1), eval_s=round(time.time() - t - t_quant, 1), **extra)
+    if isinstance(q, jr.Quantized) and 'predicted' in q.plan.meta: row['predicted'] = q.plan.meta['predicted']
+    cache.add(row)
+    print(f"  {family:<9} {label:<30} {row['bpw']:6.3f} bpw  KL {row['kl_mean']['value']:.4f}  top-1 {row['top1']['value']:.3f}"
+          f"  ({t_quant:.0f} s + {row['eval_s']:.0f} s)", flush=True)
 
-def frontier(a, model, tok, fp, tab, inv, fw, hs, t_sweep, rows, add, add2):
-    "Measured KL/PPL on held-out text of the baselines and of the allocator at each baseline's size."
-    from jang_research.inventory import uniform_plan, effective_bpw
-    from jang_research.methods import quantize_weights, dequantized
-    from jang_research.evaluation import Evaluator
-    from jang_research.allocation import JANG_PROFILES, profile_plan, mlx_recipe_plan, allocate
-    from mlx_lm.convert import QUANT_RECIPES
-    ev = Evaluator(model, tok, fp, n_windows=a.windows, window_len=a.window_len)
-    results = []
-    def run(name, family, plan):
-        if a.baselines and family != 'allocator' and name not in a.baselines: return
+def mlx_lm_calibration() -> Path:
+    "Our calibration text where mlx-lm's quantizers read theirs, so nothing is downloaded; another file already there is not ours to replace."
+    from jang_research.data import calibration_text
+    from jang_research.files import write_atomic
+    f, text = Path.home()/'.cache/mlx-lm/calibration_v5.txt', calibration_text()
+    if f.exists():
+        if f.read_text(encoding='utf-8', errors='replace') != text:
+            sys.exit(f"bench_frontier: error: {f} holds other text; move it away to run mlx-lm's quantizers on our calibration text")
+        return f
+    f.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(f, lambda p: p.write_text(text, encoding='utf-8'))
+    return f
+
+# mlx-lm's command as `python -m` would run it, after our backend has preloaded OpenBLAS (MLX's own CPU BLAS is
+# 20-40x slower here: its GPTQ Hessians alone took 18 min a batch without it); mlx-lm's code is unchanged
+RUN_MLX_LM = '''
+import sys, runpy, jang_research.backend
+sys.argv = sys.argv[1:]
+runpy.run_module(sys.argv[0], run_name='__main__', alter_sys=True)
+'''
+
+ESTIMATE_SENSITIVITIES = '''
+import sys, json, jang_research.backend
+import mlx.core as mx
+from mlx_lm.utils import load
+from mlx_lm.quant.utils import load_data
+from mlx_lm.quant.dynamic_quant import estimate_sensitivities
+src, out, n, seq = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+mx.random.seed(123)   # the command's default seed
+model, tokenizer = load(src)
+sens = estimate_sensitivities(model, load_data(tokenizer, n, seq), 2, 64, 4, 64)
+open(out, 'w').write(json.dumps(sens))
+'''
+
+def run_mlx_lm(command:str, args:list, out:Path, cwd:Path) -> float:
+    "`python -m mlx_lm.quant.<command> ...` writing folder `out` (a half-written one from a killed run is ours to redo); seconds it ran."
+    done = out/'run_seconds.txt'
+    if done.exists(): return float(done.read_text())
+    if out.exists(): shutil.rmtree(out)
+    t = time.time()
+    with open(cwd/f'{out.name}.log', 'w') as log:
+        subprocess.run([sys.executable, '-c', RUN_MLX_LM, f'mlx_lm.quant.{command}', *args, '--mlx-path', str(out)],
+                       cwd=cwd, stdout=log, stderr=subprocess.STDOUT, check=True)
+    secs = time.time() - t
+    done.write_text(f'{secs:.0f}')
+    return secs
+
+def sixteen_bit(out:Path):
+    "Store a peer folder's fp32 tensors (scales, biases, norms) in fp16, as mlx-lm writes them from an fp16/bf16 model: it ran on fp32 here only because this CPU emulates fp16 math."
+    import mlx.core as mx
+    done = out/'fp16_scales.txt'
+    if done.exists(): return
+    for f in sorted(out.glob('*.safetensors')):
+        arrays = mx.load(str(f))
+        mx.save_safetensors(str(f), {k: v.astype(mx.float16) if v.dtype == mx.float32 else v for k, v in arrays.items()}, metadata={'format': 'mlx'})
+    done.write_text('fp32 tensors stored as fp16\n')
+
+def run_peers(m, a, work:Path, cache):
+    "mlx-lm's GPTQ (2 and 4 bits) and dynamic_quant (2/4-bit at every size its range allows), each by its own command."
+    mlx_lm_calibration()
+    src = str(m.path)
+    # its defaults (the embedding, which GPTQ skips, at 6 bits), and 2-bit with the embedding at 4 to reach the small sizes
+    for bits, fallback in ((2, 6), (4, 6), (2, 4)):
+        out = work/(f'mlx-lm-gptq-{bits}bit' + ('' if fallback == 6 else f'-rest{fallback}'))
+        args = ['--model', src, '--bits', str(bits), '--fallback-bits', str(fallback), '--num-samples', str(GPTQ_SAMPLES), '--sequence-length', str(GPTQ_SEQ)]
+        secs = run_mlx_lm('gptq', args, out, work)
+        sixteen_bit(out)
+        label = f'mlx-lm GPTQ {bits}-bit g64' + ('' if fallback == 6 else f', rest {fallback}-bit')
+        measure(m, a, cache, label, 'mlx-lm', lambda: out, peer_s=secs)
+    # the sensitivity estimate runs once, each size then only sets a threshold. mlx-lm's command estimates it from
+    # every 512-token window of the calibration text (134 batches here, 87 s each on this CPU: 3 h 15 min), so its
+    # own estimate_sensitivities runs on GPTQ_SAMPLES windows drawn by its own load_data, as its GPTQ command does
+    sens = work/'dynamic_quant_sensitivities.json'
+    if not sens.exists():
         t = time.time()
-        s = ev.evaluate(dequantized(quantize_weights(fw, plan, hessians=hs))).summary(n_boot=300)
-        results.append(dict(name=name, family=family, bpw=effective_bpw(inv, plan), kl=s['kl_mean'].to_json(),
-                            ppl=s['ppl'].to_json(), top1=s['top1'].value))
-        r = results[-1]
-        print(f"  {family:<10} {name:<22} {r['bpw']:6.3f} bpw  KL {s['kl_mean']:.4f}  PPL {s['ppl']:.2f}  ({time.time() - t:.0f} s)", flush=True)
-    print(f"frontier on held-out text ({a.windows}x{a.window_len} tokens), fake-quant fp32:")
+        subprocess.run([sys.executable, '-c', ESTIMATE_SENSITIVITIES, src, str(sens), str(GPTQ_SAMPLES), str(GPTQ_SEQ)], check=True)
+        (work/'dynamic_quant_sensitivities_seconds.txt').write_text(f'{time.time() - t:.0f}')
+    for s in a.sizes:
+        if not 2.5 < s < 4.5: continue    # 2-bit g64 everywhere is 2.5 bpw, 4-bit g64 everywhere 4.5
+        out = work/f'mlx-lm-dynamic-{s:g}'
+        # its size target counts the fp32 scales and biases it writes here: 0.5 bpw more than the fp16 ones they become
+        args = ['--model', src, '--target-bpw', str(s + 0.5), '--low-bits', '2', '--high-bits', '4']
+        secs = run_mlx_lm('dynamic_quant', args + ['--sensitivities', str(sens)], out, work)
+        sixteen_bit(out)
+        measure(m, a, cache, f'mlx-lm dynamic_quant @{s:g}', 'mlx-lm', lambda: out, peer_s=secs, target=s)
+
+def run_ours(m, a, cache):
+    "Float, uniform RTN/GPTQ, mlx-lm's mixed recipes, JANG profiles, and both allocators at every size."
+    import jang_research as jr
+    from jang_research.backend import JangError
+    from jang_research.inventory import uniform_plan, QuantSpec
+    from jang_research.allocation import JANG_PROFILES, profile_plan, mlx_recipe_plan
+    from jang_research.cli import MLX_RECIPES
+    inv = m.inventory
+    q = lambda plan: (lambda: jr.quantize(m, plan, progress=False))
+    if not cache.has('float'):
+        row = jr.evaluate(m, windows=a.windows, window_len=a.window_len, label='float')
+        cache.add({**row, 'family': 'float'})
+    table = jr.sensitivity(m, progress=False)
+    rtn_only = table.only(('rtn',))
+    print(f"{m.name}: table {table.meta.get('shipped', 'swept')} with methods {sorted({r['method'] for r in table.rows.values()})}", flush=True)
+    for s in (a.sizes if a.rows in ('all', 'allocators') else ()):
+        for label, family, t in ((f'allocator @{s:g}', 'ours', table), (f'allocator RTN-only @{s:g}', 'ours-rtn', rtn_only)):
+            try: plan = jr.allocate(t, target_bpw=s)
+            except JangError as e:   # e.g. below the smallest plan of the RTN options (2-bit g64 everywhere)
+                print(f"  {family:<9} {label:<30} not reachable: {e}")
+                continue
+            measure(m, a, cache, label, family, q(plan), target=s)
+    if a.rows == 'allocators': return
     for g in (32, 64, 128):
-        for b in ((2, 3, 4, 5, 6, 8) if g in a.group_sizes else (2, 3, 4)): run(f'RTN {b}-bit g{g}', 'uniform', uniform_plan(inv, b, g))
-    for r in QUANT_RECIPES: run(r, 'mlx-lm', mlx_recipe_plan(model, inv, r))
-    for n in JANG_PROFILES: run(n, 'JANG', profile_plan(inv, n))
-    # every baseline size in 2.5–4.5 bpw, the four reported sizes, and every JANG profile's size (they sit higher)
-    targets = sorted({round(r['bpw'], 4) for r in results if 2.5 <= r['bpw'] <= 4.5 or r['family'] == 'JANG'} | {2.5, 3.0, 3.5, 4.0})
-    if a.targets: targets = sorted(set(a.targets))
-    for x in targets:
-        plan, info = allocate(tab, inv, target_bpw=x)
-        run(f'allocator @{x:.3f}', 'allocator', plan)
-        results[-1].update(target=x, predicted=info['predicted'], gap=info['gap'])
-    alloc = {round(r['target'], 4): r for r in results if r['family'] == 'allocator'}
-    def alloc_at(bpw):   # the allocator point at a baseline's size (targets given on the command line are rounded)
-        near = [t for t in alloc if abs(t - bpw) <= 5e-4]
-        return alloc[min(near, key=lambda t: abs(t - bpw))] if near else None
-    print("allocator vs every baseline of equal size (2.5–4.5 bpw, and every JANG profile): KL ratio baseline/allocator")
-    wins = 0; n = 0
-    for r in results:
-        if r['family'] == 'allocator' or not (2.5 <= r['bpw'] <= 4.5 or r['family'] == 'JANG'): continue
-        al = alloc_at(r['bpw'])
-        if al is None: continue
-        n += 1; wins += al['kl']['value'] < r['kl']['value']
-        print(f"  {r['name']:<22} {r['bpw']:6.3f} bpw  KL {r['kl']['value']:.4f} vs allocator {al['kl']['value']:.4f}  "
-              f"ratio {r['kl']['value'] / al['kl']['value']:.2f}x")
-    print(f"allocator lower KL in {wins}/{n} equal-size comparisons")
-    for x in (2.5, 3.0, 3.5, 4.0):
-        if alloc_at(x) is None: continue
-        base = [r for r in results if r['family'] == 'uniform' and r['bpw'] >= x - 1e-9]
-        best_uniform = min(base, key=lambda r: r['kl']['value']) if base else None
-        smaller = [r for r in results if r['family'] != 'allocator' and r['bpw'] <= x + 1e-9]
-        best_small = min(smaller, key=lambda r: r['kl']['value']) if smaller else None
-        ax = alloc_at(x)
-        print(f"  @{x} bpw: allocator KL {ax['kl']['value']:.4f}" +
-              (f"; best baseline at <= this size: {best_small['name']} KL {best_small['kl']['value']:.4f} "
-               f"({best_small['kl']['value'] / ax['kl']['value']:.2f}x)" if best_small else ''))
-    if a.json:
-        json.dump(dict(model=a.model, sweep_s=t_sweep, check=rows, additivity=_jsonable(add),
-                       additivity_low_bits=_jsonable(add2), frontier=results), open(a.json, 'w'), indent=1)
+        for b in ((2, 3) if g == 32 else (2, 3, 4)):
+            measure(m, a, cache, f'RTN {b}-bit g{g}', 'uniform', q(uniform_plan(inv, b, g)))
+    for b in (2, 3, 4):
+        plan = uniform_plan(inv, b, 64)
+        plan.specs = {p: QuantSpec(s.bits, s.group_size, 'gptq') for p, s in plan.specs.items()}
+        measure(m, a, cache, f'GPTQ {b}-bit g64', 'uniform', q(plan))
+    for r in MLX_RECIPES: measure(m, a, cache, f'mlx-lm {r}', 'mlx-lm', q(mlx_recipe_plan(m.model, inv, r)))
+    seen = {}
+    for n in JANG_PROFILES:   # several profiles give one plan on this model: measured once, listed under each name
+        plan = profile_plan(inv, n)
+        key = json.dumps(plan.to_json(), sort_keys=True)
+        if key in seen and not cache.has(n):
+            cache.add({**next(r for r in cache.rows() if r['label'] == seen[key]), 'label': n, 'same_plan_as': seen[key]})
+            continue
+        seen.setdefault(key, n)
+        measure(m, a, cache, n, 'JANG', q(plan))
+
+def kl(r) -> float: return r['kl_mean']['value']
+
+def print_table(rows:list, sizes):
+    "Every row by size, then at each size our allocator against the best other row (and the best mlx-lm row) of equal or smaller size."
+    from jang_research.allocation import frontier_wins
+    rows = sorted((r for r in rows if r['family'] != 'float'), key=lambda r: r['bpw'])
+    print(f"{'family':<9} {'row':<34} {'bpw':>6} {'KL mean [95% CI]':>26} {'p99':>7} {'top-1':>6} {'PPL':>9}")
+    for r in rows:
+        k = r['kl_mean']
+        print(f"{r['family']:<9} {r['label']:<34} {r['bpw']:6.3f} {k['value']:9.4f} [{k['lo']:.4f}, {k['hi']:.4f}] "
+              f"{r['kl_p99']['value']:7.3f} {r['top1']['value']:6.3f} {r['ppl']['value']:9.2f}")
+    print("\nat each size: the all-method allocator vs the best other row no larger than the target")
+    kl = lambda r: r['kl_mean']['value']
+    for s, ours, best, peer in frontier_wins(rows, sizes):
+        line = f"  @{s:<5g} allocator KL {kl(ours):.4f} top-1 {ours['top1']['value']:.3f} at {ours['bpw']:.3f} bpw"
+        if best: line += f"; best other {best['label']} KL {kl(best):.4f} ({kl(best) / kl(ours):.2f}x{'' if kl(ours) <= kl(best) else ', BELOW ours'})"
+        if peer: line += f"; best mlx-lm row {peer['label']} ({kl(peer) / kl(ours):.2f}x)"
+        print(line)
 
 if __name__ == '__main__':
     main()

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['JANG_PROFILES', 'K_PROFILES', 'TIER_OF_ROLE', 'tensor_tier', 'profile_plan', 'mlx_recipe_plan', 'allocate',
-           'k_profile_target', 'additivity_check']
+           'k_profile_target', 'additivity_check', 'frontier_chart', 'frontier_wins']
 
 # %% ../nbs/31_allocation.ipynb #6f62bddc
 import math
@@ -152,3 +152,30 @@ def additivity_check(model:nn.Module, tokenizer, table:SensitivityTable, inv:lis
     preds, meas = np.array(preds), np.array(meas)
     return dict(predicted=preds, measured=meas, pearson=float(np.corrcoef(preds, meas)[0, 1]),
                 spearman=float(np.corrcoef(_ranks(preds), _ranks(meas))[0, 1]), ratio_median=float(np.median(meas / preds)))
+
+# %% ../nbs/31_allocation.ipynb #ca051734
+def frontier_chart(rows:list, # summary rows (evaluation.summary_row) with a 'family': 'ours' for the all-method allocator
+                   title:str='', max_bpw:float=5.0):
+    "Altair: held-out KL (log) against effective bpw, one colour per family, the allocators' rows joined by lines, 95% intervals as rules."
+    import altair as alt
+    recs = [dict(label=r['label'], family=r['family'], bpw=r['bpw'], kl=r['kl_mean']['value'], lo=r['kl_mean']['lo'], hi=r['kl_mean']['hi'],
+                 top1=r['top1']['value']) for r in rows if r.get('family') != 'float' and r['bpw'] <= max_bpw]
+    base = alt.Chart(alt.Data(values=recs)).encode(
+        x=alt.X('bpw:Q', title='effective bits per quantizable weight', scale=alt.Scale(zero=False)),
+        y=alt.Y('kl:Q', title='KL to the float model (held-out, mean)', scale=alt.Scale(type='log')),
+        color=alt.Color('family:N'), tooltip=['label:N', 'bpw:Q', 'kl:Q', 'top1:Q'])
+    lines = base.transform_filter(alt.FieldOneOfPredicate('family', ['ours', 'ours-rtn'])).mark_line()
+    return (lines + base.mark_point(filled=True, size=60) + base.mark_rule().encode(y='lo:Q', y2='hi:Q')).properties(width=600, height=340, title=title)
+
+# %% ../nbs/31_allocation.ipynb #6985c7b2
+def frontier_wins(rows:list, sizes:list) -> list:
+    "At each target size: (size, our allocator's row, the best other row no larger than the target or None, the best mlx-lm row among them or None)."
+    kl = lambda r: r['kl_mean']['value']
+    out = []
+    for s in sizes:
+        ours = next((r for r in rows if r['label'] == f'allocator @{s:g}'), None)
+        if ours is None: continue
+        others = [r for r in rows if r.get('family') not in ('ours', 'float') and r['bpw'] <= s + 1e-9]   # our plan is at or below s
+        peers = [r for r in others if r.get('family') == 'mlx-lm']
+        out.append((s, ours, min(others, key=kl, default=None), min(peers, key=kl, default=None)))
+    return out
