@@ -104,6 +104,7 @@ class Quantized:
     source: Model
     plan: object # Plan
     weights: dict # path -> QTensor / TQTensor / float array
+    settings: dict = field(default_factory=dict) # how the Hessian methods were calibrated (recorded in the bundle's manifest)
 
 # %% ../nbs/index.ipynb #0a68ddcf
 def _quantize_in_workers(m:Model, plan, fw:dict, hs, calib, tq_seed:int, workers:int, progress:bool) -> dict:
@@ -142,20 +143,28 @@ def quantize(m:Model, # the float model
              calib_len:int=256, # tokens per calibration window
              tq_seed:int=0, # base seed of the TurboQuant rotations
              workers:int=1, # processes quantizing in parallel when a method needs Hessians (MLX CPU ops use one core each); the same result
+             sequential:bool=True, # fit each block's Hessian methods to the inputs of the already-quantized blocks before it (one process; False: float Hessians for every tensor)
              progress:bool=True) -> Quantized:
     "Quantize every tensor of `plan` with its own method."
-    from jang_research.methods import float_weights, quantize_weights
+    from jang_research.methods import float_weights, quantize_weights, quantize_sequential
     from jang_research.calibration import model_hessians
+    from jang_research.data import token_windows, calibration_text
     from jang_research.inventory import validate_plan
     from jang_research.backend import JangError
     validate_plan(m.inventory, plan)
     if not isinstance(workers, int) or workers < 1: raise JangError(f"workers must be a whole number ≥ 1, got {workers!r}")
+    if sequential and workers > 1: raise JangError('sequential quantization runs block after block in one process: workers > 1 needs sequential=False')
     needs = {s.method for s in plan.specs.values() if not s.is_float} & {'mse', 'gptq', 'tq_gptq'}
     calib = (calib_windows, calib_len) if needs else None
     hs = model_hessians(m.model, m.tokenizer, m.fingerprint, *calib, progress=progress) if calib else None
+    settings = dict(calibration=dict(windows=calib_windows, tokens=calib_len, sequential=sequential)) if calib else {}
+    if sequential and calib:
+        windows = token_windows(m.tokenizer, calibration_text(), *calib)   # the windows the float Hessians were accumulated on
+        return Quantized(m, plan, quantize_sequential(m.model, windows, plan, hs, progress=progress, tq_seed=tq_seed), settings)
     fw = float_weights(m.model)
-    if workers == 1 or calib is None: return Quantized(m, plan, quantize_weights(fw, plan, progress=progress, hessians=hs, tq_seed=tq_seed))
-    return Quantized(m, plan, _quantize_in_workers(m, plan, fw, hs, calib, tq_seed, workers, progress))
+    if workers == 1 or calib is None: weights = quantize_weights(fw, plan, progress=progress, hessians=hs, tq_seed=tq_seed)
+    else: weights = _quantize_in_workers(m, plan, fw, hs, calib, tq_seed, workers, progress)
+    return Quantized(m, plan, weights, settings)
 
 # %% ../nbs/index.ipynb #485f45c9
 def save(q:Quantized, out, # the quantized model, and the bundle folder to create
@@ -164,7 +173,7 @@ def save(q:Quantized, out, # the quantized model, and the bundle folder to creat
         ) -> Path:
     "Write `q` as a bundle with its model card; returns the folder."
     from jang_research.bundle import save_bundle, write_model_card
-    notes = notes if notes is not None else {k: v for k, v in q.plan.meta.items() if k == 'recipe'}
+    notes = notes if notes is not None else {**{k: v for k, v in q.plan.meta.items() if k == 'recipe'}, **q.settings}
     path = save_bundle(out, q.source.model, q.weights, q.plan, q.source.path, force=force, notes=notes)
     write_model_card(path)
     return path

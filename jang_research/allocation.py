@@ -168,14 +168,16 @@ def frontier_chart(rows:list, # summary rows (evaluation.summary_row) with a 'fa
     return (lines + base.mark_point(filled=True, size=60) + base.mark_rule().encode(y='lo:Q', y2='hi:Q')).properties(width=600, height=340, title=title)
 
 # %% ../nbs/31_allocation.ipynb #6985c7b2
-def frontier_wins(rows:list, sizes:list) -> list:
+def frontier_wins(rows:list, sizes:list,
+                  variants:tuple=('ours', 'ours-nogrid') # families of the all-method allocator itself (not rows it competes with)
+                 ) -> list:
     "At each target size: (size, our allocator's row, the best other row no larger than the target or None, the best mlx-lm row among them or None)."
     kl = lambda r: r['kl_mean']['value']
     out = []
     for s in sizes:
         ours = next((r for r in rows if r['label'] == f'allocator @{s:g}'), None)
         if ours is None: continue
-        others = [r for r in rows if r.get('family') not in ('ours', 'float') and r['bpw'] <= s + 1e-9]   # our plan is at or below s
+        others = [r for r in rows if r.get('family') not in (*variants, 'float') and r['bpw'] <= s + 1e-9]   # our plan is at or below s
         peers = [r for r in others if r.get('family') == 'mlx-lm']
         out.append((s, ours, min(others, key=kl, default=None), min(peers, key=kl, default=None)))
     return out

@@ -8,6 +8,7 @@ __all__ = ['Hessians', 'CalibrationRecorder', 'swap_in_recorders', 'collect_hess
 
 # %% ../nbs/11_calibration.ipynb #6c5e2aa4
 import hashlib, json
+from fastcore.basics import patch
 from dataclasses import dataclass, field
 import numpy as np
 from .backend import mx, nn, JangError, cache_dir
@@ -78,6 +79,38 @@ class CalibrationRecorder:
         if path not in self.accs: self.accs[path] = _Acc(x.shape[-1], experts)
         return self.accs[path]
 
+# %% ../nbs/11_calibration.ipynb #27ba618d
+@patch
+def hessians(self:CalibrationRecorder,
+             shrink_tokens:int=64 # expert Hessians: pseudo-tokens of the pooled Hessian mixed in
+            ) -> Hessians:
+    "H = 2·XᵀX/n of every module the recorder saw (aliases share their owner's array), evaluated."
+    H, n, notes = {}, {}, {}
+    for p, a in self.accs.items():
+        if isinstance(a.n, np.ndarray):                         # routed experts
+            pooled = a.S.sum(0) * (2 / max(int(a.n.sum()), 1))
+            per = []
+            for e, ne in enumerate(a.n):
+                # shrink toward the pooled Hessian: (S_e*2 + k*pooled) / (n_e + k); an expert with no tokens gets the pool
+                per.append((a.S[e] * 2 + shrink_tokens * pooled) / (int(ne) + shrink_tokens))
+            H[p], n[p] = mx.stack(per), [int(x) for x in a.n]
+            if (a.n == 0).any(): notes[p] = f'experts {np.flatnonzero(a.n == 0).tolist()} saw no tokens: pooled Hessian used'
+            if a.n.sum() == 0: raise JangError(f"{p}: no tokens were routed to any expert in the calibration windows")
+        else:
+            H[p], n[p] = a.S * (2 / a.n), int(a.n)
+    for p, q in self.alias.items(): H[p], n[p] = H[q], n[q]
+    mx.eval(*H.values())
+    return Hessians(H, n, notes=notes)
+
+# %% ../nbs/11_calibration.ipynb #c906d057
+@patch
+def run(self:CalibrationRecorder, fn, *args, **kw):
+    "Call `fn` (a forward pass through recording modules) as one batch — an input several modules share is recognised within it — and evaluate the sums after it."
+    self.seen.clear()
+    out = fn(*args, **kw)
+    mx.eval(*[a.S for a in self.accs.values()])
+    return out
+
 # %% ../nbs/11_calibration.ipynb #e59479e3
 def swap_in_recorders(model, paths, cal):
     "Replace the modules at `paths` by recording wrappers that feed `cal` (a CalibrationRecorder); returns what to restore."
@@ -112,24 +145,10 @@ def collect_hessians(model:nn.Module, # float model
             mx.eval(*[a.S for a in cal.accs.values()])
     finally:
         model.update_modules(tree_unflatten(list(originals.items())))
-    H, n, notes = {}, {}, {}
-    for p, a in cal.accs.items():
-        if isinstance(a.n, np.ndarray):                         # routed experts
-            pooled = a.S.sum(0) * (2 / max(int(a.n.sum()), 1))
-            per = []
-            for e, ne in enumerate(a.n):
-                # shrink toward the pooled Hessian: (S_e*2 + k*pooled) / (n_e + k); an expert with no tokens gets the pool
-                per.append((a.S[e] * 2 + shrink_tokens * pooled) / (int(ne) + shrink_tokens))
-            H[p], n[p] = mx.stack(per), [int(x) for x in a.n]
-            if (a.n == 0).any(): notes[p] = f'experts {np.flatnonzero(a.n == 0).tolist()} saw no tokens: pooled Hessian used'
-            if a.n.sum() == 0: raise JangError(f"{p}: no tokens were routed to any expert in the calibration windows")
-        else:
-            H[p], n[p] = a.S * (2 / a.n), int(a.n)
-    for p, q in cal.alias.items(): H[p], n[p] = H[q], n[q]
-    missing = [p for p in paths + heads if p not in H]
+    hs = cal.hessians(shrink_tokens)
+    missing = [p for p in paths + heads if p not in hs.H]
     if missing: raise JangError(f"no calibration input reached {missing[:3]} (module never called?)")
-    mx.eval(*H.values())
-    return Hessians(H, n, notes=notes)
+    return hs
 
 # %% ../nbs/11_calibration.ipynb #8ef012a3
 def model_hessians(model:nn.Module, tokenizer, fingerprint:str, # the float model, its tokenizer and model_fingerprint()

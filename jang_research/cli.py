@@ -14,7 +14,7 @@ from pathlib import Path
 from .backend import blas_info, device_name, JangError
 from .files import check_destination, check_writable, write_atomic
 from .models import swapped_params, DEFAULT_MODEL, MODELS, prepare_model, load_model, model_path, model_fingerprint
-from .inventory import other_params, plan_bytes, uniform_plan, effective_bpw, validate_plan, Plan, AFFINE_BITS, GROUP_SIZES, TQ_BITS, TQ_GROUP_SIZES
+from .inventory import other_params, plan_bytes, tensor_bytes, uniform_plan, effective_bpw, validate_plan, Plan, AFFINE_BITS, GROUP_SIZES, TQ_BITS, TQ_GROUP_SIZES
 from .methods import dequantized, METHODS
 from .evaluation import summary_row, format_table
 from .bundle import write_model_card, load_bundle, bundle_fake_params, read_manifest, is_bundle, check_config, mlx_folder_params, is_foreign_folder
@@ -105,7 +105,8 @@ def report(model:str=DEFAULT_MODEL, # model name or folder
            prompt:str=SAMPLE_PROMPT, # prompt for the greedy answers
            max_tokens:int=32, # tokens per answer
            force:bool=False, # replace existing bundles (only bundles)
-           workers:int=2, # processes quantizing plans that need Hessians (GPTQ, TurboQuant feedback)
+           sequential:bool=True, # fit each block's Hessian methods to the quantized blocks before it (one process)
+           workers:int=2, # with sequential=False: processes quantizing plans that need Hessians (GPTQ, TurboQuant feedback)
            json_out:str|None=None, # also write the rows as JSON here
            coherence_tokens:int=0, # > 0: also hold 3-turn conversations of answers up to this many tokens with every row (slow on CPU)
            log=print, progress:bool=True) -> list:
@@ -124,7 +125,7 @@ def report(model:str=DEFAULT_MODEL, # model name or folder
             if label in done: continue
             t1 = time.time()
             plan.meta.setdefault('recipe', label)
-            path = jr.save(jr.quantize(m, plan, workers=workers, progress=progress), dest[label], force=force)
+            path = jr.save(jr.quantize(m, plan, workers=1 if sequential else workers, sequential=sequential, progress=progress), dest[label], force=force)
             row = jr.evaluate(m, path, windows=windows, window_len=window_len, label=label, progress=progress)
             write_model_card(path, row, f'{windows} x {window_len} held-out tokens (data/heldout_jargon.txt)')
             done[label] = path
@@ -211,6 +212,7 @@ def _quantize_parser(sub):
     s.add_argument('--tq-group', type=_choice(TQ_GROUP_SIZES, 'TurboQuant group'), default=0, help='TurboQuant scale group: 0 = one scale per row (default), or 32/64/128')
     api_arg(s, '--tq-seed', jr.quantize, 'tq_seed', type=int)
     api_arg(s, '--workers', jr.quantize, 'workers', type=_positive())
+    api_arg(s, '--sequential', jr.quantize, 'sequential', action=argparse.BooleanOptionalAction)
     s.add_argument('--methods', nargs='+', choices=list(METHODS), help='methods the allocator (--target-bpw, budget profiles) picks among '
                    '(default: every method of the table shipped for the model when it matches the weights, else rtn)')
     s.add_argument('--sweep', action='store_true', help='measure the sensitivity table here even when a shipped one matches the weights')
@@ -277,6 +279,7 @@ def _parser() -> argparse.ArgumentParser:
     api_arg(s, '--prompt', report, 'prompt')
     api_arg(s, '--max-tokens', report, 'max_tokens', type=_positive())
     api_arg(s, '--workers', report, 'workers', type=_positive())
+    api_arg(s, '--sequential', report, 'sequential', action=argparse.BooleanOptionalAction)
     api_arg(s, '--coherence-tokens', report, 'coherence_tokens', type=_positive())
     s.add_argument('--json', help='also write the table rows as JSON here')
     return p
@@ -327,15 +330,31 @@ def _check_quantize_args(a):
     if a.profile is not None and a.profile not in JANG_PROFILES and a.profile not in K_PROFILES:
         raise JangError(f"unknown profile {a.profile!r}; tier profiles: {sorted(JANG_PROFILES)}; budget profiles: {sorted(K_PROFILES)}")
     _min_bits(a)
+    if a.sequential and a.workers > 1: raise JangError('--workers > 1 quantizes in one pass: add --no-sequential')
     check_destination(a.out, a.force, is_bundle, 'bundle')
     return _read_plan_file(a.plan) if a.plan else None
 
 # %% ../nbs/70_cli.ipynb #51f7faa0
-def _check_target(inv, target:float, group_size:int):
-    "Refuse a budget outside what the allocator's options can reach, before calibration and the sweep."
-    lo, hi = effective_bpw(inv, uniform_plan(inv, min(AFFINE_BITS), group_size)), effective_bpw(inv, uniform_plan(inv, max(AFFINE_BITS), group_size))
-    if target < lo: raise JangError(f'--target-bpw {target} is below the smallest possible plan, {lo:.3f} bpw (all {min(AFFINE_BITS)}-bit g{group_size})')
-    if target > hi: raise JangError(f'--target-bpw {target} is above the largest possible plan, {hi:.3f} bpw (all {max(AFFINE_BITS)}-bit g{group_size})')
+def _option_bytes(m, a) -> dict:
+    "path -> bytes of every option the allocation will choose among: the shipped table's when it will be used, else those a sweep would measure."
+    from jang_research.sweep import shipped_table, option_specs, fit_spec
+    table = None if a.sweep or a.methods else shipped_table(m.name, m.fingerprint)
+    out = {}
+    if table is not None:
+        for (p, _), r in table.rows.items(): out.setdefault(p, []).append(r['bytes'])
+        return out
+    for t in m.inventory:
+        for s in option_specs(AFFINE_BITS, (a.group_size,), tuple(a.methods or ('rtn',))):
+            try: out.setdefault(t.path, []).append(tensor_bytes(t.shape, fit_spec(t, s)))
+            except JangError: pass   # e.g. TurboQuant on an embedding, or an input dim it does not divide
+    return out
+
+def _check_target(m, a, target:float):
+    "Refuse a budget outside what the allocator's options can reach, before calibration and a sweep."
+    sizes, n = _option_bytes(m, a), sum(t.n_params for t in m.inventory)
+    lo, hi = (8 * sum(f(v) for v in sizes.values()) / n for f in (min, max))
+    if target < lo: raise JangError(f'--target-bpw {target} is below the smallest possible plan, {lo:.3f} bpw (the cheapest option of every tensor)')
+    if target > hi: raise JangError(f'--target-bpw {target} is above the largest possible plan, {hi:.3f} bpw (the largest option of every tensor)')
 
 # %% ../nbs/70_cli.ipynb #a1ab4e0f
 def plan_for_args(m, a, plan_file:Plan|None=None) -> Plan:
@@ -354,7 +373,7 @@ def _base_plan(m, a, plan_file) -> Plan:
     if a.profile in JANG_PROFILES: return profile_plan(inv, a.profile, a.group_size, a.method)
     if a.profile or a.target_bpw is not None:
         target = k_profile_target(inv, a.profile, a.group_size) if a.profile else a.target_bpw
-        _check_target(inv, target, a.group_size)
+        _check_target(m, a, target)
         plan = jr.allocate(_allocation_table(m, a), target_bpw=target, min_bits=_min_bits(a))
         info = plan.meta
         print(f"allocated {info['bpw']:.3f} bpw (target {target:.3f}): predicted ΔKL {info['predicted']:.4f}, certified optimality gap {info['gap']:.2e}")
@@ -391,7 +410,7 @@ def _cmd_quantize(a):
     validate_plan(m.inventory, plan)   # a plan file naming other tensors, or groups that do not divide: refused before quantizing
     # checked again now that the plan's size is known: disk space before hours of quantization, not after
     check_destination(a.out, a.force, is_bundle, 'bundle', need_bytes=plan_bytes(m.inventory, plan, other_params(m.model, m.inventory)).total_bytes)
-    q = jr.quantize(m, plan, a.calib_windows, a.calib_len, tq_seed=a.tq_seed, workers=a.workers)
+    q = jr.quantize(m, plan, a.calib_windows, a.calib_len, tq_seed=a.tq_seed, workers=a.workers, sequential=a.sequential)
     path = jr.save(q, a.out, force=a.force)
     t = read_manifest(path)['totals']
     print(f"wrote {path}: {t['total_bytes']/1e6:.2f} MB, {t['effective_bpw']:.3f} effective bpw")
@@ -475,7 +494,7 @@ def _cmd_generate(a):
 
 # %% ../nbs/70_cli.ipynb #6cdc18a1
 def _cmd_report(a):
-    report(a.model or DEFAULT_MODEL, a.sizes, a.out, a.windows, a.window_len, a.prompt, a.max_tokens, force=a.force, json_out=a.json, workers=a.workers,
+    report(a.model or DEFAULT_MODEL, a.sizes, a.out, a.windows, a.window_len, a.prompt, a.max_tokens, force=a.force, json_out=a.json, workers=a.workers, sequential=a.sequential,
            coherence_tokens=a.coherence_tokens)
 
 # %% ../nbs/70_cli.ipynb #03061676

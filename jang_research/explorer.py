@@ -19,7 +19,8 @@ from .methods import float_weights, quantize_tensor
 from .models import swapped_params
 from .data import token_windows, heldout_text, data_dir
 from .evaluation import token_metrics, head_logits
-from .sweep import BlockRunner, SensitivityTable, record_blocks, fit_spec
+from .sweep import BlockRunner, SensitivityTable, fit_spec
+from .models import record_blocks
 from .allocation import JANG_PROFILES, K_PROFILES, profile_plan, allocate, k_profile_target
 from .runtime import format_prompt
 

@@ -4,7 +4,8 @@
 
 # %% auto #0
 __all__ = ['METHODS', 'register_method', 'quantize_tensor', 'float_weights', 'quantize_weights', 'dequantized', 'shares',
-           'quantize_share', 'read_share', 'bundle_tensors', 'apply_quantization', 'to_quantized_model']
+           'quantize_share', 'read_share', 'quantize_sequential', 'bundle_tensors', 'apply_quantization',
+           'to_quantized_model']
 
 # %% ../nbs/24_methods.ipynb #24558297
 from tqdm.auto import tqdm
@@ -109,6 +110,44 @@ def read_share(out:str, plan:Plan, inv:list) -> dict:
         res[p] = take_tensor(arrays, p, s, runtime)
         if not s.is_float: res[p].meta = info[p]['meta']
     return res
+
+# %% ../nbs/24_methods.ipynb #de335937
+def quantize_sequential(model:nn.Module, # the float model (its weights are back to float on return)
+                        windows:mx.array, # (n, L) calibration token windows
+                        plan:Plan, # spec per tensor
+                        hessians=None, # float-model Hessians, for the tensors outside the blocks (embedding, head)
+                        batch:int=4, # windows per block call
+                        progress:bool=False, # show a progress bar over the blocks
+                        **ctx # extra context for quantizers (e.g. tq_seed)
+                       ) -> dict:
+    "path -> quantized tensor of every tensor of `plan`, each block's tensors fitted to the inputs the already-quantized blocks before it produce."
+    from contextlib import ExitStack
+    from jang_research.inventory import layer_index
+    from jang_research.models import record_blocks, swapped_weights
+    from jang_research.calibration import CalibrationRecorder, swap_in_recorders
+    fw, layers = float_weights(model), model.model.layers
+    part = lambda paths: ({p: fw[p] for p in paths}, Plan({p: plan.specs[p] for p in paths}, plan.float_dtype))
+    out = quantize_weights(*part([p for p in fw if layer_index(p) is None]), hessians=hessians, **ctx)
+    with ExitStack() as swaps:
+        swaps.enter_context(swapped_weights(model, dequantized(out)))
+        batches = []   # per batch of windows: the hidden state entering the current block, and every block's extra arguments
+        for i in range(0, windows.shape[0], batch):
+            inputs, _ = record_blocks(model, windows[i:i+batch], first_only=True)
+            batches.append((inputs[0][0], [(args, kw) for _, args, kw in inputs]))
+        for b in tqdm(range(len(layers)), desc='quantize blocks', disable=not progress, leave=False):
+            paths = [p for p in fw if layer_index(p) == b]
+            cal = CalibrationRecorder()
+            originals = swap_in_recorders(model, paths, cal)
+            try:
+                for h, args in batches: cal.run(layers[b], h, *args[b][0], **args[b][1])
+            finally:
+                model.update_modules(tree_unflatten(list(originals.items())))
+            q = quantize_weights(*part(paths), hessians=cal.hessians(), **ctx)
+            out.update(q)
+            swaps.enter_context(swapped_weights(model, dequantized(q)))
+            batches = [(layers[b](h, *args[b][0], **args[b][1]), args) for h, args in batches]
+            mx.eval([h for h, _ in batches])
+    return {p: out[p] for p in fw}
 
 # %% ../nbs/24_methods.ipynb #43f90adc
 def bundle_tensors(model:nn.Module, qweights:dict, plan:Plan) -> dict:

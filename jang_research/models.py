@@ -6,7 +6,8 @@
 __all__ = ['MODELS', 'DEFAULT_MODEL', 'BLOCK_NAMES', 'TOP_NAMES', 'ARCHS', 'CONVERTER_VERSION', 'ModelSource',
            'ModelNotAvailable', 'locate_gguf', 'GGUFError', 'read_gguf', 'gguf_meta', 'hf_tensor_name', 'unpermute_qk',
            'GGUFArch', 'gguf_tokenizer', 'file_sha256', 'weights_sha256', 'prepare_model', 'model_classes',
-           'check_model_folder', 'model_path', 'load_model', 'model_fingerprint', 'swapped_params', 'swapped_weights']
+           'check_model_folder', 'model_path', 'load_model', 'model_fingerprint', 'swapped_params', 'swapped_weights',
+           'record_blocks']
 
 # %% ../nbs/02_models.ipynb #cf9dafbf
 import hashlib, importlib.metadata, json, shutil
@@ -379,3 +380,29 @@ def swapped_params(model:nn.Module, params:dict):
 def swapped_weights(model:nn.Module, weights:dict):
     "Temporarily replace module weights (module path -> array); restores the originals on exit."
     return swapped_params(model, {f'{p}.weight': w for p, w in weights.items()})
+
+# %% ../nbs/02_models.ipynb #c2e76864
+def _recording_class(cls, store:list, keep_input=lambda i: True):
+    "A subclass of a block class whose __call__ stores (input, args, kwargs) before running the block; inputs `keep_input(i)` rejects are stored as None."
+    class Recording(cls):
+        def __call__(self, x, *args, **kw):
+            store.append((x if keep_input(len(store)) else None, args, kw))
+            return super().__call__(x, *args, **kw)
+    return Recording
+
+# %% ../nbs/02_models.ipynb #b365b8d8
+def record_blocks(model:nn.Module, windows:mx.array, # the model and (n, L) token windows
+                  first_only:bool=False # keep only block 0's input (the arguments of every block are kept): bounded memory
+                 ) -> tuple:
+    "Run the body once, storing every block's (input, args, kwargs); returns them and the body's output (final norm applied)."
+    layers, inputs = model.model.layers, []
+    originals = [type(b) for b in layers]
+    keep = (lambda i: i == 0) if first_only else (lambda i: True)
+    try:
+        for b in layers: b.__class__ = _recording_class(type(b), inputs, keep)
+        h_final = model.model(windows)
+    finally:
+        for b, c in zip(layers, originals): b.__class__ = c
+    if len(inputs) != len(layers): raise JangError(f'expected {len(layers)} block calls, saw {len(inputs)}: not a plain block loop')
+    mx.eval(h_final, *[x for x, _, _ in inputs if x is not None])
+    return inputs, h_final
