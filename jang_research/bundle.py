@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['BUNDLE_FORMAT', 'BUNDLE_VERSION', 'TOKENIZER_FILES', 'UNCHECKED_FILES', 'manifest', 'file_record', 'is_bundle',
-           'save_bundle', 'quantization_config', 'read_manifest', 'plan_from_manifest', 'validate_tensors',
-           'verify_files', 'load_tensors', 'read_bundle_tensors', 'read_runtime', 'check_config', 'load_bundle',
-           'fake_params', 'bundle_fake_params', 'is_foreign_folder', 'mlx_folder_plan', 'mlx_folder_params',
-           'model_card', 'write_model_card']
+           'save_bundle', 'write_index', 'write_shards', 'finish_bundle', 'quantization_config', 'read_manifest',
+           'plan_from_manifest', 'validate_tensors', 'verify_files', 'load_tensors', 'read_bundle_tensors',
+           'read_runtime', 'check_config', 'load_bundle', 'fake_params', 'bundle_fake_params', 'is_foreign_folder',
+           'mlx_folder_plan', 'mlx_folder_params', 'model_card', 'write_model_card']
 
 # %% ../nbs/40_bundle.ipynb #66606160
 import hashlib, json, shutil, importlib.metadata
@@ -32,7 +32,8 @@ def _versions() -> dict:
     return out
 
 # %% ../nbs/40_bundle.ipynb #f4facbd6
-def manifest(model:nn.Module, plan:Plan, source_dir:Path, method_notes:dict|None=None, qweights:dict|None=None,
+def manifest(model:nn.Module, plan:Plan, source_dir:Path, method_notes:dict|None=None,
+             reports:dict|None=None, # path -> what its quantizer reported (QuantizedTensor.meta), e.g. which method won GPTQ's never-worse guard
              runtime_entries:dict|None=None # path -> runtime sidecar entry of its tensor (QuantizedTensor.sidecar)
             ) -> dict:
     "The jang_config.json content for `plan` applied to `model` from `source_dir` (with what each quantizer reported)."
@@ -46,8 +47,8 @@ def manifest(model:nn.Module, plan:Plan, source_dir:Path, method_notes:dict|None
                             bits=plan.specs[t.path].bits, group_size=None if plan.specs[t.path].is_float else plan.specs[t.path].group_size,
                             method=None if plan.specs[t.path].is_float else plan.specs[t.path].method,
                             dtype=plan.specs[t.path].dtype, bytes=tensor_bytes(t.shape, plan.specs[t.path])) for t in inv}
-    for p, q in (qweights or {}).items():   # e.g. which of GPTQ/MSE/RTN won the never-worse guard
-        if getattr(q, 'meta', None): tensors[p]['method_used'] = q.meta.get('method_used')
+    for p, r in (reports or {}).items():
+        if r: tensors[p]['method_used'] = r.get('method_used')
     entries = runtime_entries or {}
     for p, e in entries.items(): tensors[p]['runtime'] = e
     stock = all(format_class(s).mlx_lm_loadable for s in plan.specs.values() if not s.is_float)
@@ -102,21 +103,35 @@ def save_bundle(out, # destination folder (must not exist unless force)
     if bad := nonfinite(tensors): raise JangError(f"refusing to write NaN/Inf values: {', '.join(bad[:5])}{' …' if len(bad) > 5 else ''}")
     need = sum(v.nbytes for v in tensors.values()) + sum(v.nbytes for v in side_arrays.values())
     with folder_writer(out, force, ours=is_bundle, what='bundle', need_bytes=need) as tmp:
-        _write_bundle_files(tmp, model, qweights, plan, source_dir, notes, tensors, side_arrays, side_entries)
+        write_shards(tmp, tensors)
+        reports = {p: getattr(q, 'meta', None) for p, q in qweights.items() if is_quantized(q)}
+        finish_bundle(tmp, model, plan, source_dir, notes, reports, side_arrays, side_entries)
     return out
 
 # %% ../nbs/40_bundle.ipynb #3a56d5bc
-def _write_bundle_files(tmp:Path, model, qweights, plan, source_dir, notes, tensors, side_arrays, side_entries):
+def write_index(tmp:Path, weight_map:dict, total_bytes:int):
+    "model.safetensors.index.json: which shard holds each tensor (sorted by name), and the bytes of them all."
+    index = {'metadata': {'total_size': total_bytes}, 'weight_map': dict(sorted(weight_map.items()))}
+    (tmp/'model.safetensors.index.json').write_text(json.dumps(index, indent=2))
+
+def write_shards(tmp:Path, tensors:dict):
+    "The tensors of a bundle as mlx-lm sized safetensors shards, with their index."
     from mlx_lm.utils import make_shards
     shards = make_shards(tensors)
     fmt = 'model-{:05d}-of-{:05d}.safetensors' if len(shards) > 1 else 'model.safetensors'
-    index = {'metadata': {'total_size': sum(v.nbytes for v in tensors.values())}, 'weight_map': {}}
+    wmap = {}
     for i, shard in enumerate(shards):
         name = fmt.format(i+1, len(shards))
         mx.save_safetensors(str(tmp/name), shard, metadata={'format': 'mlx'})
-        index['weight_map'].update({k: name for k in shard})
-    index['weight_map'] = dict(sorted(index['weight_map'].items()))
-    (tmp/'model.safetensors.index.json').write_text(json.dumps(index, indent=2))
+        wmap.update({k: name for k in shard})
+    write_index(tmp, wmap, sum(v.nbytes for v in tensors.values()))
+
+# %% ../nbs/40_bundle.ipynb #0a0e5ddd
+def finish_bundle(tmp:Path, model:nn.Module, plan:Plan, source_dir:Path, # the folder being written, the model (shapes suffice), plan, float source
+                  notes:dict|None, reports:dict|None, # manifest notes, and path -> quantizer report
+                  side_arrays:dict, side_entries:dict # the runtime sidecar's arrays and each tensor's entry
+                 ):
+    "Everything of a bundle besides its weight shards (already in `tmp`): config.json with the quantization block, tokenizer files, runtime sidecar, and the manifest recording every file."
     cfg = json.loads((source_dir/'config.json').read_text())
     cfg['quantization'] = cfg['quantization_config'] = quantization_config(plan)
     cfg['torch_dtype'] = plan.float_dtype
@@ -124,7 +139,7 @@ def _write_bundle_files(tmp:Path, model, qweights, plan, source_dir, notes, tens
     for f in TOKENIZER_FILES:
         if (source_dir/f).exists(): shutil.copy2(source_dir/f, tmp/f)
     if side_arrays: mx.save_safetensors(str(tmp/RUNTIME_SIDECAR), side_arrays, metadata={'format': 'jangtq_runtime', 'version': '1'})
-    man = manifest(model, plan, source_dir, notes, qweights, side_entries)
+    man = manifest(model, plan, source_dir, notes, reports, side_entries)
     man['files'] = {f.name: file_record(f) for f in sorted(tmp.iterdir()) if f.name not in UNCHECKED_FILES}
     (tmp/'jang_config.json').write_text(json.dumps(man, indent=2))
 

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['head_logits', 'reference_hidden', 'token_metrics', 'Estimate', 'bootstrap', 'EvalResult', 'Evaluator', 'summary_row',
-           'format_table', 'loop_onset', 'distinct_n', 'repeated_ngram_rate', 'coherence_metrics']
+           'format_table', 'loop_onset', 'ends_in_loop', 'distinct_n', 'repeated_ngram_rate', 'coherence_metrics']
 
 # %% ../nbs/10_evaluation.ipynb #d8b49526
 from fastcore.basics import patch
@@ -198,6 +198,13 @@ def loop_onset(tokens:list, # generated token ids
             if i + n * repeats > len(t): break
             if all(t[i + k * n:i + (k + 1) * n] == t[i:i + n] for k in range(1, repeats)): return i
     return None
+
+# %% ../nbs/10_evaluation.ipynb #894a4c32
+def ends_in_loop(tokens:list, max_n:int=8, repeats:int=3) -> bool:
+    "Do the last tokens form a loop as `loop_onset` defines it (an n-gram, n ≤ max_n, `repeats` times back to back)? Cheap enough to ask after every token."
+    t = list(tokens[-max_n * repeats:])
+    return any(len(t) >= n * repeats and all(t[len(t) - (k + 1) * n:len(t) - k * n] == t[len(t) - n:] for k in range(1, repeats))
+               for n in range(1, max_n + 1))
 
 # %% ../nbs/10_evaluation.ipynb #5a0c740d
 def _ngrams_of(tokens:list, n:int) -> list: return [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]

@@ -6,11 +6,11 @@
 __all__ = ['MODELS', 'DEFAULT_MODEL', 'BLOCK_NAMES', 'TOP_NAMES', 'ARCHS', 'CONVERTER_VERSION', 'ModelSource',
            'ModelNotAvailable', 'locate_gguf', 'GGUFError', 'read_gguf', 'gguf_meta', 'hf_tensor_name', 'unpermute_qk',
            'GGUFArch', 'gguf_tokenizer', 'file_sha256', 'weights_sha256', 'prepare_model', 'model_classes',
-           'check_model_folder', 'model_path', 'load_model', 'model_fingerprint', 'swapped_params', 'swapped_weights',
-           'record_blocks']
+           'safetensors_header', 'check_shards', 'check_model_folder', 'model_path', 'load_model', 'weight_bytes',
+           'available_memory', 'model_fingerprint', 'swapped_params', 'swapped_weights', 'record_blocks']
 
 # %% ../nbs/02_models.ipynb #cf9dafbf
-import hashlib, importlib.metadata, json, shutil
+import hashlib, importlib.metadata, json, math, os, shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -303,9 +303,46 @@ def model_classes(config:dict) -> tuple:
     try: return _get_classes(config)
     except ValueError: raise JangError(f"model_type {config.get('model_type')!r} is not supported by mlx-lm") from None
 
+# %% ../nbs/02_models.ipynb #f081f503
+def safetensors_header(f:Path) -> dict:
+    "tensor name -> (dtype, shape) of a safetensors file, from its header alone; a one-line JangError for a truncated or foreign file."
+    f = Path(f)
+    try:
+        with open(f, 'rb') as r:
+            n = int.from_bytes(r.read(8), 'little')
+            if not 0 < n <= min(f.stat().st_size - 8, 1 << 28): raise ValueError('bad header length')
+            head = json.loads(r.read(n))
+        end = max((v['data_offsets'][1] for k, v in head.items() if k != '__metadata__'), default=0)
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        raise JangError(f"{f} is not a readable safetensors file (truncated or damaged?)") from None
+    if 8 + n + end > f.stat().st_size: raise JangError(f"{f} is truncated: its header promises {8 + n + end} bytes, the file has {f.stat().st_size}")
+    return {k: (v['dtype'], tuple(v['shape'])) for k, v in head.items() if k != '__metadata__'}
+
+# %% ../nbs/02_models.ipynb #89092a92
+def check_shards(path:Path) -> dict:
+    "tensor name -> shard file name of a folder's weights, checked against model.safetensors.index.json when there is one: missing shards, entries a shard lacks, tensors the index does not list, truncated files → one-line JangErrors."
+    path = Path(path)
+    files = sorted(path.glob('*.safetensors'))
+    where = {}
+    for f in files:
+        for k in safetensors_header(f): where[k] = f.name
+    idx = path/'model.safetensors.index.json'
+    if not idx.exists(): return where
+    try: wmap = json.loads(idx.read_text())['weight_map']
+    except (ValueError, KeyError, TypeError): raise JangError(f"{idx} is not a valid index (no weight_map)") from None
+    have = {f.name for f in files}
+    if missing := sorted(set(wmap.values()) - have):
+        n = sum(v == missing[0] for v in wmap.values())
+        raise JangError(f"{path}: shard {missing[0]} is missing (the index names it for {n} tensors){f', and {len(missing) - 1} more shards' if len(missing) > 1 else ''}")
+    if wrong := sorted(k for k, v in wmap.items() if where.get(k) != v):
+        raise JangError(f"{path}: the index puts {wrong[0]} in {wmap[wrong[0]]}, which does not hold it{f' ({len(wrong)} such entries)' if len(wrong) > 1 else ''}")
+    if extra := sorted(set(where) - set(wmap)):
+        raise JangError(f"{path}: {where[extra[0]]} holds {extra[0]}, which the index does not list{f' ({len(extra)} such tensors)' if len(extra) > 1 else ''}")
+    return where
+
 # %% ../nbs/02_models.ipynb #66df5041
 def check_model_folder(path:Path) -> dict:
-    "config.json of a float model folder, or a one-line JangError for a bundle, a broken config, an unknown model_type, no weights or no tokenizer."
+    "config.json of a float model folder, or a one-line JangError for a bundle, a broken config, an unknown model_type, missing or inconsistent weight shards, or no tokenizer."
     path = Path(path)
     if (path/'jang_config.json').exists():
         raise JangError(f"{path} is a quantized bundle, not a float model; pass it as --bundle (and its source as --model)")
@@ -319,6 +356,7 @@ def check_model_folder(path:Path) -> dict:
     try: model_classes(cfg)
     except JangError as e: raise JangError(f"{f}: {e}") from None
     if not list(path.glob('*.safetensors')): raise JangError(f"{path} has no *.safetensors weights")
+    check_shards(path)
     if not any((path/t).exists() for t in ('tokenizer.json', 'tokenizer.model')):
         raise JangError(f"{path} has no tokenizer (tokenizer.json or tokenizer.model)")
     return cfg
@@ -336,18 +374,36 @@ def model_path(name_or_path) -> Path:
 
 # %% ../nbs/02_models.ipynb #41bdfd46
 def load_model(name_or_path=DEFAULT_MODEL, # known model name or model folder
-               dtype=None # compute dtype for floating parameters; default fp32
+               dtype=None, # compute dtype for floating parameters; default fp32
+               lazy:bool=False # leave the weights on disk in their stored dtype, each read when first used (layer-streamed work on models larger than memory)
               ):
-    "Load (model, tokenizer) with `mlx_lm.load`, floating parameters cast to the compute dtype; weights with NaN/Inf are refused by name."
+    "Load (model, tokenizer) with `mlx_lm.load`, floating parameters cast to the compute dtype; weights with NaN/Inf are refused by name (lazy: as each is read)."
     from mlx_lm import load
     from mlx.utils import tree_flatten
     path = model_path(name_or_path)
-    try: model, tokenizer = load(str(path))
-    except ValueError as e: raise JangError(f"{path}: mlx-lm cannot load this folder ({e})") from None
+    try: model, tokenizer = load(str(path), lazy=lazy)
+    except ValueError as e: raise JangError(f"{path}: mlx-lm cannot load this folder ({' '.join(str(e).split())[:300]})") from None
+    if lazy: return model, tokenizer
     if bad := nonfinite(dict(tree_flatten(model.parameters()))):
         raise JangError(f"{path}: NaN/Inf values in {', '.join(bad[:5])}{' …' if len(bad) > 5 else ''}; refusing to use these weights")
     model.set_dtype(dtype or COMPUTE_DTYPE)
     return model, tokenizer
+
+# %% ../nbs/02_models.ipynb #87166ba2
+def weight_bytes(path, dtype_size:int=4) -> int:
+    "Bytes the floating weights of a model folder take at `dtype_size` bytes each (fp32: 4), from the shard headers alone."
+    n = 0
+    for f in Path(path).glob('*.safetensors'):
+        for dt, shape in safetensors_header(f).values(): n += math.prod(shape) * (dtype_size if dt in ('F32', 'F16', 'BF16', 'F64') else 1)
+    return n
+
+def available_memory() -> int:
+    "Bytes of memory available to a new allocation: MemAvailable on Linux, physical memory elsewhere."
+    try:
+        for line in Path('/proc/meminfo').read_text().splitlines():
+            if line.startswith('MemAvailable:'): return int(line.split()[1]) * 1024
+    except OSError: pass
+    return os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES')
 
 # %% ../nbs/02_models.ipynb #cb28b4f1
 def model_fingerprint(path) -> str:
@@ -382,24 +438,25 @@ def swapped_weights(model:nn.Module, weights:dict):
     return swapped_params(model, {f'{p}.weight': w for p, w in weights.items()})
 
 # %% ../nbs/02_models.ipynb #c2e76864
-def _recording_class(cls, store:list, keep_input=lambda i: True):
-    "A subclass of a block class whose __call__ stores (input, args, kwargs) before running the block; inputs `keep_input(i)` rejects are stored as None."
+def _recording_class(cls, store:list, keep_input=lambda i: True, run:bool=True):
+    "A subclass of a block class whose __call__ stores (input, args, kwargs) before running the block (`run=False`: passing its input on unchanged); inputs `keep_input(i)` rejects are stored as None."
     class Recording(cls):
         def __call__(self, x, *args, **kw):
             store.append((x if keep_input(len(store)) else None, args, kw))
-            return super().__call__(x, *args, **kw)
+            return super().__call__(x, *args, **kw) if run else x
     return Recording
 
 # %% ../nbs/02_models.ipynb #b365b8d8
 def record_blocks(model:nn.Module, windows:mx.array, # the model and (n, L) token windows
-                  first_only:bool=False # keep only block 0's input (the arguments of every block are kept): bounded memory
+                  first_only:bool=False, # keep only block 0's input (the arguments of every block are kept): bounded memory
+                  run_blocks:bool=True # False: every block passes its input on unchanged, so no block weight is read (block 0's input and every block's arguments are still right; the later inputs and the output are not)
                  ) -> tuple:
     "Run the body once, storing every block's (input, args, kwargs); returns them and the body's output (final norm applied)."
     layers, inputs = model.model.layers, []
     originals = [type(b) for b in layers]
     keep = (lambda i: i == 0) if first_only else (lambda i: True)
     try:
-        for b in layers: b.__class__ = _recording_class(type(b), inputs, keep)
+        for b in layers: b.__class__ = _recording_class(type(b), inputs, keep, run_blocks)
         h_final = model.model(windows)
     finally:
         for b, c in zip(layers, originals): b.__class__ = c

@@ -1,0 +1,157 @@
+"""Decode and prefill speed of quantized models, side by side in one run.
+
+Variants, each built in memory from the same float model (real weights, or random weights of a real shape):
+  float     the float model (bf16 on a GPU, fp32 on a CPU, where bf16 math is emulated); every variant computes in that dtype
+  affine4   uniform MLX affine 4-bit g64 (stock mlx-lm layers)
+  mixed     what an allocator produces: attention 8-bit, MLP 3/4/5/6-bit by layer, head 6-bit (affine g64)
+  tq4-mlp   TurboQuant 4-bit per-row codes on every MLP / expert tensor, affine 4-bit g64 elsewhere
+
+For each: greedy decode tok/s and ms/token (mlx-lm's generate_step, after warm-up steps), the bytes of
+weights one decode step reads (embedding: one row; routed experts: top-k of them), the share of the memory
+bandwidth that reading implies (nominal peak on a GPU; on a CPU the bandwidth of a 1 GB memcpy on one core, measured here),
+and prefill tok/s of a --prefill-token prompt.
+
+Usage: python benchmarks/bench_decode.py [--model smollm2-135m-instruct | --shape llama-1b|llama-8b|qwen3-30b-a3b]
+           [--variants float affine4 mixed tq4-mlp] [--steps 64] [--prefill 512] [--json out.json]
+"""
+import argparse, json, time
+
+SHAPES = {
+    'llama-1b': dict(model_type='llama', hidden_size=2048, num_hidden_layers=16, intermediate_size=8192, num_attention_heads=32,
+                     num_key_value_heads=8, head_dim=64, vocab_size=128256, rms_norm_eps=1e-5, rope_theta=500000.0, tie_word_embeddings=True),
+    'llama-8b': dict(model_type='llama', hidden_size=4096, num_hidden_layers=32, intermediate_size=14336, num_attention_heads=32,
+                     num_key_value_heads=8, head_dim=128, vocab_size=128256, rms_norm_eps=1e-5, rope_theta=500000.0, tie_word_embeddings=False),
+    'qwen3-30b-a3b': dict(model_type='qwen3_moe', hidden_size=2048, num_hidden_layers=48, intermediate_size=6144, moe_intermediate_size=768,
+                          num_attention_heads=32, num_key_value_heads=4, head_dim=128, vocab_size=151936, num_experts=128,
+                          num_experts_per_tok=8, decoder_sparse_step=1, mlp_only_layers=[], norm_topk_prob=True, rms_norm_eps=1e-6,
+                          rope_theta=1e6, max_position_embeddings=32768, tie_word_embeddings=False),
+}
+PEAK_BANDWIDTH = {'H200': 4.8e12, 'H100': 3.35e12}   # bytes/s, nominal
+
+def gpu_name() -> str:
+    "The CUDA GPU's name from nvidia-smi ('' without one): MLX names the device only 'gpu'."
+    import subprocess
+    try: return subprocess.run(['nvidia-smi', '--query-gpu=name', '--format=csv,noheader'], capture_output=True, text=True, timeout=30).stdout.strip().splitlines()[0]
+    except (OSError, IndexError, subprocess.SubprocessError): return ''
+
+def model_of(a, dtype):
+    "(fresh float model, tokenizer or None, config) of --model or --shape, floating parameters in `dtype`."
+    from jang_research.backend import mx
+    if a.model:
+        from jang_research.models import load_model
+        model, tok = load_model(a.model, dtype=dtype)
+        return model, tok, dict(model.args.__dict__) if hasattr(model, 'args') else {}
+    from jang_research.models import model_classes
+    cfg = SHAPES[a.shape]
+    model_cls, args_cls = model_classes(cfg)
+    mx.random.seed(0)
+    model = model_cls(args_cls.from_dict(cfg))
+    model.set_dtype(dtype)   # each parameter is made (fp32) and cast when evaluated: never the whole model in fp32
+    mx.eval(model.parameters())
+    return model, None, cfg
+
+def plan_of(variant:str, inv:list):
+    from jang_research.inventory import uniform_plan, QuantSpec, Plan
+    from jang_research.jangtq import tq_mlp_plan
+    if variant == 'float': return None
+    base = uniform_plan(inv, 4, 64)
+    if variant == 'affine4': return base
+    if variant == 'tq4-mlp': return tq_mlp_plan(inv, 4, base=base)
+    if variant == 'mixed':
+        specs = dict(base.specs)   # routers and anything else: as uniform_plan has them
+        for t in inv:
+            if t.role == 'attention': specs[t.path] = QuantSpec(8, 64)
+            elif t.role in ('lm_head', 'embed'): specs[t.path] = QuantSpec(6, 64)
+            elif t.role in ('mlp', 'expert', 'shared_expert'): specs[t.path] = QuantSpec((3, 4, 5, 6)[(t.layer or 0) % 4], 64)
+        return Plan(specs, base.float_dtype)
+    raise SystemExit(f'unknown variant {variant}')
+
+def step_bytes(inv:list, plan, cfg:dict, float_dtype:str) -> int:
+    "Weight bytes one decode step reads: every tensor once, the embedding one row (unless it is the tied head), routed experts top-k of E."
+    from jang_research.inventory import tensor_bytes, QuantSpec
+    k, e = cfg.get('num_experts_per_tok'), cfg.get('num_experts') or cfg.get('num_local_experts')
+    total = 0
+    for t in inv:
+        spec = plan.specs[t.path] if plan else QuantSpec(None, dtype=float_dtype)
+        b = tensor_bytes(t.shape, spec)
+        if t.role == 'embed' and not t.tied: b = b // t.shape[0]
+        if t.role == 'expert' and k and e: b = b * k // e
+        total += b
+    return total
+
+def copy_bandwidth() -> float:
+    "Bytes/s of a 1 GB memory copy (read + write, numpy: memcpy speed, one core): the bandwidth a CPU decode can hope for."
+    import numpy as np
+    src, dst = np.ones(1 << 28, np.float32), np.empty(1 << 28, np.float32)
+    best = 0.0
+    for _ in range(3):
+        t = time.perf_counter()
+        np.copyto(dst, src)
+        best = max(best, 2 * src.nbytes / (time.perf_counter() - t))
+    return best
+
+def decode_speed(model, steps:int, warmup:int=4) -> float:
+    "Greedy decode tokens/s over `steps` steps after `warmup` steps, from a 16-token prompt."
+    from jang_research.backend import mx
+    from mlx_lm.generate import generate_step
+    prompt = mx.array(list(range(100, 116)))
+    t = None
+    for i, _ in enumerate(generate_step(prompt, model, max_tokens=warmup + steps, sampler=lambda l: mx.argmax(l, axis=-1))):
+        if i == warmup - 1: t = time.perf_counter()
+    return steps / (time.perf_counter() - t)
+
+def prefill_speed(model, n:int) -> float:
+    "Tokens/s of one n-token prompt through a fresh cache (best of two runs, the first warms up)."
+    from jang_research.backend import mx
+    from mlx_lm.models.cache import make_prompt_cache
+    x = mx.array([[(7 * i) % 1000 + 100 for i in range(n)]])
+    best = 0.0
+    for _ in range(2):
+        cache = make_prompt_cache(model)
+        t = time.perf_counter()
+        mx.eval(model(x, cache=cache))
+        best = max(best, n / (time.perf_counter() - t))
+    return best
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    src = ap.add_mutually_exclusive_group()
+    src.add_argument('--model', help='a real model (e.g. smollm2-135m-instruct)')
+    src.add_argument('--shape', choices=sorted(SHAPES), help='random weights of a real shape')
+    ap.add_argument('--variants', nargs='+', default=['float', 'affine4', 'mixed', 'tq4-mlp'])
+    ap.add_argument('--steps', type=int, default=64)
+    ap.add_argument('--prefill', type=int, default=512)
+    ap.add_argument('--json')
+    a = ap.parse_args()
+    if not (a.model or a.shape): a.model = 'smollm2-135m-instruct'
+    from jang_research.backend import mx, device_name
+    from jang_research.inventory import inventory
+    from jang_research.methods import float_weights, quantize_weights, to_quantized_model
+    gpu = mx.default_device() == mx.gpu
+    dev = gpu_name() or device_name() if gpu else device_name()
+    dtype, dtype_name = (mx.bfloat16, 'bfloat16') if gpu else (mx.float32, 'float32')   # what a user runs on each: bf16 on a GPU, fp32 on a CPU (bf16 is emulated there)
+    peak = next((v for k, v in PEAK_BANDWIDTH.items() if k in dev), None)
+    bw, bw_kind = (peak, 'nominal peak') if peak else (copy_bandwidth(), 'measured copy')
+    print(f"{a.model or a.shape} on {dev}, activations {dtype_name}; bandwidth {bw/1e9:.0f} GB/s ({bw_kind}); {a.steps} decode steps, {a.prefill}-token prefill")
+    print(f"{'variant':10s} {'tok/s':>8s} {'ms/tok':>8s} {'GB/step':>8s} {'% of bw':>8s} {'prefill tok/s':>14s} {'vs float':>9s}")
+    rows = []
+    for v in a.variants:
+        t0 = time.time()
+        model, _, cfg = model_of(a, dtype)
+        inv = inventory(model)
+        plan = plan_of(v, inv)
+        if plan is not None:
+            q = quantize_weights(float_weights(model, inv), plan, tq_seed=0)
+            to_quantized_model(model, q, plan, compute_dtype=dtype)
+            del q
+        built = time.time() - t0
+        tps, pre = decode_speed(model, a.steps), prefill_speed(model, a.prefill)
+        nbytes = step_bytes(inv, plan, cfg, dtype_name)
+        row = dict(variant=v, tok_s=tps, ms_tok=1000 / tps, bytes_step=nbytes, bw_share=nbytes * tps / bw, prefill_tok_s=pre, build_s=built)
+        rows.append(row)
+        print(f"{v:10s} {tps:8.1f} {1000/tps:8.2f} {nbytes/1e9:8.3f} {100*row['bw_share']:7.1f}% {pre:14.0f} {tps/rows[0]['tok_s']:8.2f}x   (built in {built:.0f} s)", flush=True)
+        del model
+        mx.clear_cache()
+    if a.json: open(a.json, 'w').write(json.dumps(dict(model=a.model or a.shape, device=dev, bandwidth=bw, bandwidth_kind=bw_kind, rows=rows), indent=1))
+
+if __name__ == '__main__': main()

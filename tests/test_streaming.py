@@ -1,0 +1,55 @@
+"""Layer-streamed quantization from the command line: `quantize --stream` writes the bundle `quantize` writes in
+memory, from a bf16 folder in shards; what it cannot do is refused before any work, in one line."""
+import json, subprocess, sys
+from pathlib import Path
+import pytest
+
+EXE = Path(sys.executable).with_name('jang-research')
+
+def run(*args, timeout=900):
+    return subprocess.run([str(EXE), *map(str, args)], capture_output=True, text=True, timeout=timeout)
+
+def stored(d) -> dict:
+    from jang_research.backend import mx
+    out = {}
+    for f in sorted(Path(d).glob('model*.safetensors')): out.update(mx.load(str(f)))
+    return out
+
+@pytest.fixture(scope='module')
+def folder(tmp_path_factory):
+    from jang_research.models import prepare_model
+    from jang_research.testing import tiny_folder
+    return tiny_folder('qwen3', tmp_path_factory.mktemp('stream')/'qwen3-bf16', prepare_model('smollm2-135m-instruct', progress=False))
+
+def test_stream_writes_the_in_memory_bundle(folder, tmp_path):
+    from jang_research.backend import mx
+    args = ['--model', folder, '--bits', '3', '--group-size', '32', '--method', 'gptq', '--calib-windows', '4', '--calib-len', '64']
+    streamed = run('quantize', *args, '--stream', '--out', tmp_path/'streamed')
+    assert streamed.returncode == 0, streamed.stderr[-3000:]
+    whole = run('quantize', *args, '--no-stream', '--out', tmp_path/'whole')
+    assert whole.returncode == 0, whole.stderr[-3000:]
+    a, b = stored(tmp_path/'streamed'), stored(tmp_path/'whole')
+    assert sorted(a) == sorted(b) and all(mx.array_equal(a[k], b[k]).item() for k in a)
+    ma, mb = (json.loads((tmp_path/d/'jang_config.json').read_text()) for d in ('streamed', 'whole'))
+    assert ma['tensors'] == mb['tensors'] and ma['totals'] == mb['totals'] and ma['notes']['streamed'] is True
+    assert len(list((tmp_path/'streamed').glob('model-*.safetensors'))) == 3   # part 0 and one shard a block
+    assert (tmp_path/'streamed'/'README.md').exists()
+
+@pytest.mark.parametrize('extra, msg', [
+    (['--stream', '--target-bpw', '3.0'], '--stream takes plans that need no sensitivity table'),
+    (['--stream', '--no-sequential'], '--stream quantizes block after block in one process'),
+])
+def test_stream_refusals(folder, tmp_path, extra, msg):
+    r = run('quantize', '--model', folder, *extra, '--out', tmp_path/'x')
+    assert r.returncode == 2 and 'Traceback' not in r.stderr, r.stderr[-3000:]
+    lines = [l for l in r.stderr.splitlines() if l.strip()]
+    assert len(lines) == 1 and msg in lines[0], r.stderr
+    assert not (tmp_path/'x').exists() and not list(tmp_path.glob('.x*'))
+
+def test_missing_shard_is_named(folder, tmp_path):
+    import shutil
+    broken = Path(shutil.copytree(folder, tmp_path/'broken'))
+    next(broken.glob('model-00002-*')).unlink()
+    r = run('quantize', '--model', broken, '--bits', '4', '--stream', '--out', tmp_path/'x')
+    assert r.returncode == 2 and 'shard model-00002-of-' in r.stderr and 'is missing' in r.stderr, r.stderr[-3000:]
+    assert not (tmp_path/'x').exists()
