@@ -134,6 +134,7 @@ def fit_block(model:nn.Module, b:int, # the model and the index of the block to 
     "Block b's tensors quantized with the Hessians of the hidden states `batches` carry into it; returns them and the batches with the hidden states the quantized block passes on."
     from jang_research.models import swapped_weights
     from jang_research.calibration import CalibrationRecorder, recording
+    from jang_research.gptq import clear_factors
     layer, sub = model.model.layers[b], Plan({p: plan.specs[p] for p in weights}, plan.float_dtype)
     hessians = None
     if needs_hessians(sub):
@@ -142,6 +143,7 @@ def fit_block(model:nn.Module, b:int, # the model and the index of the block to 
             for h, args in batches: cal.run(layer, h, *args[b][0], **args[b][1])
         hessians = cal.hessians()
     q = quantize_weights(weights, sub, hessians=hessians, **ctx)
+    clear_factors()   # the block's Hessians and their factors are not needed again
     with swapped_weights(model, dequantized(q)):
         batches = [(layer(h, *args[b][0], **args[b][1]), args) for h, args in batches]
         mx.eval([h for h, _ in batches])

@@ -13,7 +13,7 @@ import numpy as np
 from tqdm.auto import tqdm
 from mlx.utils import tree_flatten, tree_map, tree_unflatten
 from .backend import mx, nn, JangError, COMPUTE_DTYPE, nonfinite
-from .files import folder_writer, check_destination, write_atomic
+from .files import folder_writer, check_destination, write_atomic, pid_alive
 from .inventory import inventory, layer_index, other_params, plan_bytes, validate_plan, Plan
 from .quantized import is_quantized
 from .models import load_model, model_fingerprint, safetensors_header
@@ -41,12 +41,6 @@ def release(module:nn.Module):
 # %% ../nbs/41_streaming.ipynb #79d63354
 STREAM_FORMAT, STREAM_VERSION = 'jang_research.stream', 1
 
-def _pid_alive(pid:int) -> bool:
-    try: os.kill(pid, 0)
-    except ProcessLookupError: return False
-    except PermissionError: return True
-    return True
-
 def work_folder(out:Path, key:str, progress:bool=True) -> tuple:
     "(folder, state) of the streamed quantization of `out` with settings `key`: resumed when a dead run left one with the same key, else new."
     out = Path(out)
@@ -57,7 +51,7 @@ def work_folder(out:Path, key:str, progress:bool=True) -> tuple:
         except (OSError, ValueError): state = {}
         if state.get('format') != STREAM_FORMAT:
             raise JangError(f"{work} exists and is not a jang_research work folder; move it away (nothing was changed)")
-        if state.get('host') == socket.gethostname() and state.get('pid') != os.getpid() and _pid_alive(state.get('pid', -1)):
+        if state.get('host') == socket.gethostname() and state.get('pid') != os.getpid() and pid_alive(state.get('pid', -1)):
             raise JangError(f"another process (pid {state['pid']}) is quantizing into {out}; wait for it or stop it")
         if state.get('key') == key:
             state.update(pid=os.getpid(), host=socket.gethostname())
