@@ -34,7 +34,7 @@ def _chol_inverse_upper(box:list, damp:float, max_tries:int=6):
     mean_diag = float(np.mean(np.diag(H)))
     if not np.isfinite(H).all(): raise JangError('Hessian has NaN/Inf values')
     if mean_diag <= 0: raise JangError('Hessian is zero: no calibration signal reached this layer')
-    diag, plain, added = np.diag_indices_from(H), np.diag(H).copy(), None
+    diag, plain = np.diag_indices_from(H), np.diag(H).copy()
     for _ in range(max_tries):
         try:
             H[diag] = plain + damp * mean_diag   # H + damp·mean·I, in place
