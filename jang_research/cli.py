@@ -7,7 +7,7 @@ __all__ = ['SAMPLE_PROMPT', 'MLX_RECIPES', 'BITS', 'GROUP', 'CHAT_HELP', 'check_
            'report_coherence', 'report', 'api_arg', 'plan_for_args', 'bundle_source', 'main']
 
 # %% ../nbs/70_cli.ipynb #5b818026
-import argparse, errno, inspect, json, math, sys, time
+import argparse, errno, inspect, json, math, signal, sys, time
 from fastcore.docments import docments
 import jang_research as jr
 from pathlib import Path
@@ -541,6 +541,8 @@ def _chat_turn(chat, user:str, out=sys.stdout):
 
 # %% ../nbs/70_cli.ipynb #24173b18
 def _cmd_chat(a):
+    # Ctrl-C stops a reply even when the shell started us with SIGINT ignored (a background job does): Python keeps an inherited SIG_IGN
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     if a.bundle: model, tok, _ = load_bundle(a.bundle, verify=not a.no_verify)
     else: model, tok = load_model(a.model or DEFAULT_MODEL)
     chat = Chat(model, tok, a.max_tokens, a.temp, a.seed, a.system, a.context)
