@@ -73,6 +73,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                       'jang_research.bundle.read_manifest': ('bundle.html#read_manifest', 'jang_research/bundle.py'),
                                       'jang_research.bundle.read_runtime': ('bundle.html#read_runtime', 'jang_research/bundle.py'),
                                       'jang_research.bundle.save_bundle': ('bundle.html#save_bundle', 'jang_research/bundle.py'),
+                                      'jang_research.bundle.stored_parts': ('bundle.html#stored_parts', 'jang_research/bundle.py'),
                                       'jang_research.bundle.validate_tensors': ('bundle.html#validate_tensors', 'jang_research/bundle.py'),
                                       'jang_research.bundle.verify_files': ('bundle.html#verify_files', 'jang_research/bundle.py'),
                                       'jang_research.bundle.write_index': ('bundle.html#write_index', 'jang_research/bundle.py'),

@@ -15,11 +15,10 @@ from mlx.utils import tree_flatten, tree_map, tree_unflatten
 from .backend import mx, nn, JangError, COMPUTE_DTYPE, nonfinite
 from .files import folder_writer, check_destination, write_atomic, pid_alive
 from .inventory import inventory, layer_index, other_params, plan_bytes, validate_plan, Plan
-from .quantized import is_quantized
 from .models import load_model, model_fingerprint, safetensors_header
 from .calibration import CalibrationRecorder, HESSIAN_BATCH
-from .methods import quantize_weights, dequantized, bundle_tensors, fit_block, block_batches, needs_hessians
-from .bundle import is_bundle, finish_bundle, write_index
+from .methods import quantize_weights, dequantized, fit_block, block_batches, needs_hessians
+from .bundle import is_bundle, finish_bundle, write_index, stored_parts
 
 # %% ../nbs/41_streaming.ipynb #da029b0b
 def materialize(module:nn.Module, where:str='', # the module, and its path for messages
@@ -61,7 +60,7 @@ def work_folder(out:Path, key:str, progress:bool=True) -> tuple:
         shutil.rmtree(work)
     work.mkdir(parents=True)
     return work, dict(format=STREAM_FORMAT, version=STREAM_VERSION, key=key, pid=os.getpid(), host=socket.gethostname(),
-                      target=str(out), outside=False, next_block=0, parts={}, reports={}, entries={})
+                      target=str(out), next_block=0, parts={}, reports={}, entries={})
 
 # %% ../nbs/41_streaming.ipynb #e53acee1
 def save_state(work:Path, state:dict):
@@ -73,15 +72,11 @@ def save_part(work:Path, state:dict, i:int, # the work folder, its state, and th
               qweights:dict, plan:Plan, params:dict # quantized tensors, the plan, the part's other parameters by full name
              ):
     "Write one part in bundle layout (and its runtime sidecar arrays), and note its size, reports and sidecar entries in `state` (saved by the caller)."
-    tensors = bundle_tensors(None, qweights, plan, params)
-    if bad := nonfinite(tensors): raise JangError(f"refusing to write NaN/Inf values: {', '.join(bad[:5])}")
-    side, entries = {}, {}
-    for p, q in qweights.items():
-        if is_quantized(q) and (e := q.sidecar(p, side)) is not None: entries[p] = e
+    tensors, side, entries, reports = stored_parts(None, qweights, plan, params)
     write_atomic(work/f'part-{i:05d}.safetensors', lambda f: mx.save_safetensors(str(f), tensors, metadata={'format': 'mlx'}))
     if side: write_atomic(work/f'side-{i:05d}.safetensors', lambda f: mx.save_safetensors(str(f), side))
     state['parts'][str(i)] = sum(v.nbytes for v in tensors.values())
-    state['reports'].update({p: q.meta for p, q in qweights.items() if is_quantized(q) and getattr(q, 'meta', None)})
+    state['reports'].update(reports)
     state['entries'].update(entries)
 
 # %% ../nbs/41_streaming.ipynb #14c43ee3

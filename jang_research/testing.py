@@ -6,7 +6,7 @@
 __all__ = ['TINY_CONFIGS', 'tiny_model', 'hf_tensors', 'shard_names', 'write_model_folder', 'tiny_folder']
 
 # %% ../nbs/03_testing.ipynb #b555568e
-from .models import model_classes
+from .models import model_classes, TOKENIZER_FILES
 from .backend import mx, nn
 
 # %% ../nbs/03_testing.ipynb #af0d173e
@@ -103,7 +103,7 @@ def write_model_folder(model:nn.Module, config:dict, out, # an mlx-lm model (eva
     if len(shards) > 1:
         (out/'model.safetensors.index.json').write_text(json.dumps({'metadata': {'total_size': total}, 'weight_map': wmap}, indent=2))
     (out/'config.json').write_text(json.dumps({**config, 'torch_dtype': dtype}, indent=2))
-    for f in ('tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'chat_template.jinja', 'tokenizer.model'):
+    for f in TOKENIZER_FILES:
         if tokenizer_from and (Path(tokenizer_from)/f).exists(): shutil.copy2(Path(tokenizer_from)/f, out/f)
     return out
 
