@@ -5,6 +5,9 @@ Variants, each built in memory from the same float model (real weights, or rando
   affine4   uniform MLX affine 4-bit g64 (stock mlx-lm layers)
   mixed     what an allocator produces: attention 8-bit, MLP 3/4/5/6-bit by layer, head 6-bit (affine g64)
   tq4-mlp   TurboQuant 4-bit per-row codes on every MLP / expert tensor, affine 4-bit g64 elsewhere
+  jangtq-k  (MoE) routed experts TurboQuant gate/up 2-bit, down 4-bit; everything else affine 8-bit g64
+  affine-k  (MoE) the same widths in MLX affine g64
+  NAME-fused  variant NAME with its affine layers turned into our fused-kernel layers (load_bundle(runtime='fused'))
 
 For each: greedy decode tok/s and ms/token (mlx-lm's generate_step, after warm-up steps), the bytes of
 weights one decode step reads (embedding: one row; routed experts: top-k of them), the share of the memory
@@ -12,7 +15,7 @@ bandwidth that reading implies (nominal peak on a GPU; on a CPU the bandwidth of
 and prefill tok/s of a --prefill-token prompt.
 
 Usage: python benchmarks/bench_decode.py [--model smollm2-135m-instruct | --shape llama-1b|llama-8b|qwen3-30b-a3b]
-           [--variants float affine4 mixed tq4-mlp] [--steps 64] [--prefill 512] [--json out.json]
+           [--variants float affine4 affine4-fused mixed mixed-fused tq4-mlp tq4-mlp-fused] [--steps 64] [--prefill 512] [--json out.json]
 """
 import argparse, json, time
 
@@ -53,7 +56,13 @@ def model_of(a, dtype):
 def plan_of(variant:str, inv:list):
     from jang_research.inventory import uniform_plan, QuantSpec, Plan
     from jang_research.jangtq import tq_mlp_plan
+    from jang_research.jangtq import jangtq_plan, JANGTQ_RECIPES
     if variant == 'float': return None
+    if variant in ('jangtq-k', 'affine-k'):
+        plan = jangtq_plan(inv, 'JANGTQ_K')
+        if variant == 'jangtq-k': return plan
+        widths = JANGTQ_RECIPES['JANGTQ_K']
+        return Plan({t.path: QuantSpec(widths[t.kind], 64) if t.role == 'expert' else plan.specs[t.path] for t in inv}, plan.float_dtype)
     base = uniform_plan(inv, 4, 64)
     if variant == 'affine4': return base
     if variant == 'tq4-mlp': return tq_mlp_plan(inv, 4, base=base)
@@ -127,29 +136,32 @@ def main():
     from jang_research.backend import mx, device_name
     from jang_research.inventory import inventory
     from jang_research.methods import float_weights, quantize_weights, to_quantized_model
+    from jang_research.turboquant import fuse_layers
     gpu = mx.default_device() == mx.gpu
     dev = gpu_name() or device_name() if gpu else device_name()
     dtype, dtype_name = (mx.bfloat16, 'bfloat16') if gpu else (mx.float32, 'float32')   # what a user runs on each: bf16 on a GPU, fp32 on a CPU (bf16 is emulated there)
     peak = next((v for k, v in PEAK_BANDWIDTH.items() if k in dev), None)
     bw, bw_kind = (peak, 'nominal peak') if peak else (copy_bandwidth(), 'measured copy')
     print(f"{a.model or a.shape} on {dev}, activations {dtype_name}; bandwidth {bw/1e9:.0f} GB/s ({bw_kind}); {a.steps} decode steps, {a.prefill}-token prefill")
-    print(f"{'variant':10s} {'tok/s':>8s} {'ms/tok':>8s} {'GB/step':>8s} {'% of bw':>8s} {'prefill tok/s':>14s} {'vs float':>9s}")
+    print(f"{'variant':14s} {'tok/s':>8s} {'ms/tok':>8s} {'GB/step':>8s} {'% of bw':>8s} {'prefill tok/s':>14s} {'vs float':>9s}")
     rows = []
     for v in a.variants:
         t0 = time.time()
         model, _, cfg = model_of(a, dtype)
         inv = inventory(model)
-        plan = plan_of(v, inv)
+        base, fused = v.removesuffix('-fused'), v.endswith('-fused')
+        plan = plan_of(base, inv)
         if plan is not None:
             q = quantize_weights(float_weights(model, inv), plan, tq_seed=0)
             to_quantized_model(model, q, plan, compute_dtype=dtype)
             del q
+        if fused: print(f"  {v}: {fuse_layers(model)} affine layers fused", flush=True)
         built = time.time() - t0
         tps, pre = decode_speed(model, a.steps), prefill_speed(model, a.prefill)
         nbytes = step_bytes(inv, plan, cfg, dtype_name)
         row = dict(variant=v, tok_s=tps, ms_tok=1000 / tps, bytes_step=nbytes, bw_share=nbytes * tps / bw, prefill_tok_s=pre, build_s=built)
         rows.append(row)
-        print(f"{v:10s} {tps:8.1f} {1000/tps:8.2f} {nbytes/1e9:8.3f} {100*row['bw_share']:7.1f}% {pre:14.0f} {tps/rows[0]['tok_s']:8.2f}x   (built in {built:.0f} s)", flush=True)
+        print(f"{v:14s} {tps:8.1f} {1000/tps:8.2f} {nbytes/1e9:8.3f} {100*row['bw_share']:7.1f}% {pre:14.0f} {tps/rows[0]['tok_s']:8.2f}x   (built in {built:.0f} s)", flush=True)
         del model
         mx.clear_cache()
     if a.json: open(a.json, 'w').write(json.dumps(dict(model=a.model or a.shape, device=dev, bandwidth=bw, bandwidth_kind=bw_kind, rows=rows), indent=1))

@@ -4,8 +4,9 @@
 
 # %% auto #0
 __all__ = ['KIND_ORDER', 'BlockRunner', 'relative_error', 'option_specs', 'fit_spec', 'SensitivityTable', 'measured_gains',
-           'sample_pairs', 'sensitivity_sweep', 'read_sweep_rows', 'predictor_check', 'shipped_table',
-           'sensitivity_records', 'sensitivity_heatmap', 'sensitivity_summary']
+           'sample_pairs', 'rank_file', 'read_cache_rows', 'rank_share', 'gather_rows', 'sensitivity_sweep',
+           'read_sweep_rows', 'predictor_check', 'shipped_table', 'sensitivity_records', 'sensitivity_heatmap',
+           'sensitivity_summary']
 
 # %% ../nbs/30_sensitivity.ipynb #a780f4c7
 from fastcore.basics import patch
@@ -13,7 +14,7 @@ import hashlib, json, os, time
 from pathlib import Path
 from dataclasses import dataclass, field
 import numpy as np
-from .backend import mx, nn, JangError, cache_dir
+from .backend import mx, nn, JangError, cache_dir, world, rank_of, barrier, gather_bytes
 from .files import write_atomic, read_cached
 from .inventory import QuantSpec, inventory, storable, tensor_bytes, AFFINE_BITS, TQ_BITS, TQ_METHODS, largest_group
 from .methods import float_weights, quantize_tensor
@@ -232,6 +233,53 @@ def sample_pairs(todo:list, # (TensorInfo, QuantSpec) pairs of a sweep
         out |= {pairs[i] for i in rng.choice(len(pairs), min(per_method, len(pairs)), replace=False)}
     return out
 
+# %% ../nbs/30_sensitivity.ipynb #3a5a748f
+def rank_file(f:Path, rank:int) -> Path:
+    "The file rank `rank` of a shared sweep appends its rows to (merged into `f` when the sweep ends)."
+    return f.with_name(f'{f.stem}.rank{rank}.jsonl')
+
+def read_cache_rows(f:Path) -> dict:
+    "Rows of a sweep cache and of the rank files a killed shared sweep left beside it."
+    rows = {}
+    for p in [f, *sorted(f.parent.glob(f'{f.stem}.rank*.jsonl'))]:
+        if p.exists(): rows.update(read_sweep_rows(p))
+    return rows
+
+# %% ../nbs/30_sensitivity.ipynb #48c7b356
+def rank_share(inv:list, specs:list, todo:list, rank:int, ranks:int) -> list:
+    "The (tensor, option) pairs of `todo` that rank `rank` of `ranks` works on: option j of tensor i goes to rank (i + j) mod ranks."
+    if ranks == 1: return todo
+    ti = {t.path: i for i, t in enumerate(inv)}
+    oj = {s.label(): j for j, s in enumerate(specs)}
+    # staggered, so each rank gets every option of some tensors: the measured reference option alternates between
+    # ranks down the model, and no rank gets only the slow options (GPTQ) of every tensor
+    return [(t, s) for t, s in todo if (ti[t.path] + oj[s.label()]) % ranks == rank]
+
+# %% ../nbs/30_sensitivity.ipynb #e12aba5c
+def _rank_index(p:Path) -> int: return int(p.stem.rsplit('.rank', 1)[1])
+
+def gather_rows(f:Path, rows:dict, group) -> dict:
+    "Every rank's new rows on every rank; rank 0 appends them (and those of rank files a killed run left) to the one cache `f`, then removes the rank files."
+    rank, ranks = rank_of(group)
+    mine = rank_file(f, rank)
+    new = mine.read_bytes() if ranks > 1 and mine.exists() else b''   # alone, rows went straight into `f`
+    gathered = b''.join(gather_bytes(new, group))
+    for line in gathered.splitlines():
+        r = json.loads(line)
+        rows[(r['path'], r['label'])] = r
+    if rank == 0:
+        left = [p for p in sorted(f.parent.glob(f'{f.stem}.rank*.jsonl')) if _rank_index(p) >= ranks or ranks == 1]
+        merged = gathered + b''.join(p.read_bytes() for p in left)   # rows of ranks this run does not have: read at the start, kept
+        if merged:
+            with open(f, 'ab') as out:
+                out.write(merged)
+                out.flush()
+                os.fsync(out.fileno())
+    barrier(group)   # the rows are in the cache before any rank file goes
+    if rank == 0:
+        for p in f.parent.glob(f'{f.stem}.rank*.jsonl'): p.unlink(missing_ok=True)
+    return rows
+
 # %% ../nbs/30_sensitivity.ipynb #716d3195
 def sensitivity_sweep(model:nn.Module, tokenizer, fingerprint:str, # float model, tokenizer, model_fingerprint()
                       hessians=None, # calibration Hessians (proxy, and needed by 'mse'/'gptq' options)
@@ -243,6 +291,7 @@ def sensitivity_sweep(model:nn.Module, tokenizer, fingerprint:str, # float model
                       seed:int=0, # of the sample
                       n_windows:int=4, window_len:int=128, # sensitivity windows from the calibration text
                       resume:bool=True, # reuse results cached by an earlier (interrupted) sweep
+                      group='world', # ranks sharing the sweep (an mx.distributed group; 'world': those mlx.launch started, if any; None: this process alone)
                       progress:bool=False) -> SensitivityTable:
     "Per-tensor sensitivity of every tensor × option: proxy always, measured ΔKL for the reference (or all)."
     from tqdm.auto import tqdm
@@ -252,14 +301,19 @@ def sensitivity_sweep(model:nn.Module, tokenizer, fingerprint:str, # float model
     inv = [t for t in inventory(model) if t.role != 'router' and (layers is None or t.layer is None or t.layer in layers)]
     windows = token_windows(tokenizer, calibration_text(), n_windows, window_len)
     key = _sweep_key(fingerprint, windows, hessians, ref)
+    group = world() if group == 'world' else group
+    rank, ranks = rank_of(group)
     f = cache_dir('sensitivity')/f'{key}.jsonl'
-    rows = read_sweep_rows(f) if resume and f.exists() else {}
+    rows = read_cache_rows(f) if resume else {}
+    barrier(group)   # every rank has read the cache before any rank writes to it
     runner, fw = None, float_weights(model, inv)
-    t0 = time.time(); n_measured = 0
+    t0 = time.time()
+    n_measured = 0
     todo = [(t, s) for t in inv for s in specs if _storable_option(t, s)]   # e.g. no TurboQuant option for an embedding
     sampled = sample_pairs(todo, ref, sample, seed)
-    with open(f, 'a') as out:
-        for t, s in tqdm(todo, desc='sensitivity', disable=not progress, leave=False):
+    mine = rank_share(inv, specs, todo, rank, ranks)
+    with open(f if ranks == 1 else rank_file(f, rank), 'a') as out:
+        for t, s in tqdm(mine, desc='sensitivity', disable=not progress or rank > 0, leave=False):
             label = s.label()
             want_dkl = measure == 'all' or label == ref.label() or (t.path, label) in sampled
             r = rows.get((t.path, label))
@@ -275,15 +329,18 @@ def sensitivity_sweep(model:nn.Module, tokenizer, fingerprint:str, # float model
             dkl = None
             if want_dkl:
                 if runner is None: runner = BlockRunner(model, windows)
-                dkl = runner.kl_with({t.path: w_hat}); n_measured += 1
+                dkl = runner.kl_with({t.path: w_hat})
+                n_measured += 1
             r = dict(path=t.path, label=label, bytes=tensor_bytes(t.shape, spec), proxy=proxy, dkl=dkl,
                      bits=spec.bits, group_size=spec.group_size, method=spec.method)
             rows[(t.path, label)] = r
-            out.write(json.dumps(r) + '\n'); out.flush()
-    keep = {(t.path, s.label()) for t, s in todo}
-    rows = {k: v for k, v in rows.items() if k in keep}
+            out.write(json.dumps(r) + '\n')
+            out.flush()
+    rows = gather_rows(f, rows, group)
+    n_measured = sum(int(n) for n in gather_bytes(str(n_measured).encode(), group))   # by every rank
+    rows = {(t.path, s.label()): rows[(t.path, s.label())] for t, s in todo}   # in the order of the options, however many ranks measured them
     return SensitivityTable(rows, ref.label(), dict(key=key, fingerprint=fingerprint, seconds=time.time() - t0, measured_now=n_measured,
-                                                  windows=[n_windows, window_len], measure=measure, sample=sample))
+                                                  windows=[n_windows, window_len], measure=measure, sample=sample, ranks=ranks))
 
 # %% ../nbs/30_sensitivity.ipynb #3da0d2c3
 def read_sweep_rows(f:Path) -> dict:

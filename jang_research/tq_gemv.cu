@@ -1,7 +1,9 @@
-// TurboQuant decode GEMV for MLX's mx.fast.cuda_kernel (jang_research/turboquant.py reads this file).
+// Decode GEMV for MLX's mx.fast.cuda_kernel over packed codes (jang_research/turboquant.py reads this file): TurboQuant
+// codebook codes (AFFINE == 0: w = codebook[q] * scale) and MLX affine codes (AFFINE == 1: w = scale * q + bias, the
+// layout of mx.quantize: a little-endian bit stream per row, one scale and bias per group).
 // Everything above the line `// @kernel-body` is the kernel's header (helpers); everything below it is the
-// body MLX wraps into a __global__ function with inputs x, experts, codes, scales, codebook and output y, and
-// template constants BITS, IN, OUT, NG, GS, RPW, E, OutT.
+// body MLX wraps into a __global__ function with inputs x, experts, codes, scales, aux (the codebook, or the biases)
+// and output y, and template constants AFFINE, BITS, IN, OUT, NG, GS, RPW, E, OutT.
 constexpr int tq_gcd(int a, int b) { return b == 0 ? a : tq_gcd(b, a % b); }
 // eight consecutive activations as floats, with one or two 16-byte loads
 __device__ inline void tq_load8(const float* p, float* o) {
@@ -34,23 +36,27 @@ __device__ inline void tq_load8(const __nv_bfloat16* p, float* o) {
     constexpr int UW = UP * WPP;              // words per lane step
     constexpr int NU = NP / UP;
     constexpr int STEPS = (NU + 31) / 32;     // lane steps per row (the last may be partial)
-    constexpr int CH = STEPS < 8 ? STEPS : 8; // steps whose words are loaded together
+    constexpr int CHR = 192 / (RPW * UW) < 1 ? 1 : 192 / (RPW * UW);   // at most ~192 code words in registers (5-bit: 4 steps)
+    constexpr int CHW = CHR < 8 ? CHR : 8;
+    constexpr int CH = STEPS < CHW ? STEPS : CHW; // steps whose words are loaded together
     constexpr unsigned MASK = (1u << BITS) - 1u;
-    __shared__ float lv[1 << BITS];
+    __shared__ float lv[AFFINE ? 1 : (1 << BITS)];
     int tid = threadIdx.x;
-    if (tid < (1 << BITS)) lv[tid] = codebook[tid];
+    if (!AFFINE && tid < (1 << BITS)) lv[tid] = static_cast<float>(aux[tid]);
     int lane = tid & 31;
     int row0 = (blockIdx.x * (blockDim.x >> 5) + (tid >> 5)) * RPW;
     int p = blockIdx.y;
     int e = (E == 1) ? 0 : experts[p];
     const auto* xp = x + (size_t)p * IN;
     const uint32_t* rw[RPW];
+    size_t rg[RPW];                           // index of the row's first group in scales (and, affine, in the biases)
     float acc[RPW], srow[RPW];
     #pragma unroll
     for (int r = 0; r < RPW; ++r) {
         int row = min(row0 + r, OUT - 1);     // a short last warp recomputes the final row and does not store it
         rw[r] = codes + ((size_t)e * OUT + row) * WORDS; acc[r] = 0.f;
-        srow[r] = (NG == 1) ? static_cast<float>(scales[(size_t)e * OUT + row]) : 0.f;
+        rg[r] = ((size_t)e * OUT + row) * NG;
+        srow[r] = (!AFFINE && NG == 1) ? static_cast<float>(scales[rg[r]]) : 0.f;
     }
     __syncthreads();
     if (row0 >= OUT) return;
@@ -83,8 +89,18 @@ __device__ inline void tq_load8(const __nv_bfloat16* p, float* o) {
             for (int q = 0; q < UP; ++q) {
                 const int base = (u * UP + q) * CPP;
                 float xv[CPP];
-                #pragma unroll
-                for (int j8 = 0; j8 < CPP; j8 += 8) tq_load8(xp + base + j8, xv + j8);
+                if constexpr (CPP >= 8) {
+                    #pragma unroll
+                    for (int j8 = 0; j8 < CPP; j8 += 8) tq_load8(xp + base + j8, xv + j8);
+                } else {                          // 8-bit codes: four to a period
+                    #pragma unroll
+                    for (int j = 0; j < CPP; ++j) xv[j] = static_cast<float>(xp[base + j]);
+                }
+                float sx = 0.f;                   // affine: the bias term of a period is bias * sum(x), one sum for all rows
+                if constexpr (AFFINE) {
+                    #pragma unroll
+                    for (int j = 0; j < CPP; ++j) sx += xv[j];
+                }
                 #pragma unroll
                 for (int r = 0; r < RPW; ++r) {
                     float p0 = 0.f, p1 = 0.f;     // two chains: the adds of a period do not wait on each other
@@ -93,10 +109,15 @@ __device__ inline void tq_load8(const __nv_bfloat16* p, float* o) {
                         const int bit = j * BITS, wi = q * WPP + (bit >> 5), off = bit & 31;
                         unsigned v = w[c][r][wi] >> off;
                         if (off + BITS > 32) v |= w[c][r][wi + 1] << (32 - off);
-                        if (j & 1) p1 += lv[v & MASK] * xv[j]; else p0 += lv[v & MASK] * xv[j];
+                        const float level = AFFINE ? static_cast<float>(v & MASK) : lv[v & MASK];
+                        if (j & 1) p1 += level * xv[j]; else p0 += level * xv[j];
                     }
-                    if constexpr (NG == 1) acc[r] += p0 + p1;
-                    else acc[r] += (p0 + p1) * static_cast<float>(scales[((size_t)e * OUT + min(row0 + r, OUT - 1)) * NG + base / GS]);
+                    if constexpr (AFFINE) {       // a period never straddles a group: GS is a multiple of 32, CPP divides 32
+                        const size_t gi = rg[r] + base / GS;
+                        acc[r] += (p0 + p1) * static_cast<float>(scales[gi]) + sx * static_cast<float>(aux[gi]);
+                    }
+                    else if constexpr (NG == 1) acc[r] += p0 + p1;
+                    else acc[r] += (p0 + p1) * static_cast<float>(scales[rg[r] + base / GS]);
                 }
             }
         }
@@ -106,5 +127,5 @@ __device__ inline void tq_load8(const __nv_bfloat16* p, float* o) {
         float a = acc[r];
         #pragma unroll
         for (int o = 16; o > 0; o >>= 1) a += __shfl_down_sync(0xffffffff, a, o);
-        if (lane == 0 && row0 + r < OUT) y[(size_t)p * OUT + row0 + r] = static_cast<OutT>((NG == 1) ? a * srow[r] : a);
+        if (lane == 0 && row0 + r < OUT) y[(size_t)p * OUT + row0 + r] = static_cast<OutT>((!AFFINE && NG == 1) ? a * srow[r] : a);
     }
