@@ -51,8 +51,9 @@ def test_a_killed_shared_sweep_resumes(folder, tmp_path):
 
 def test_commands_that_do_not_share_are_refused(folder, tmp_path):
     r = run(['quantize', '--model', folder, '--bits', '4', '--out', tmp_path/'q'], tmp_path/'cache', ranks=2, launcher='mlx')
-    # mlx.launch itself exits 0 whatever its ranks do: it reports each rank's exit code
-    assert 'rank 0 exited with code 2' in r.stderr and 'rank 1 exited with code 2' in r.stderr, r.stderr[-3000:]
+    # mlx.launch itself exits 0 whatever its ranks do: it reports each rank's exit code (and stops the other ranks once
+    # one has ended, so a rank may end by its signal instead)
+    assert 'exited with code 2' in r.stderr and 'exited with code 0' not in r.stderr, r.stderr[-3000:]
     assert "'quantize' runs in one process" in r.stderr and 'Traceback' not in r.stderr, r.stderr[-3000:]
     assert not (tmp_path/'q').exists() and not list(tmp_path.glob('.q*'))
 
