@@ -550,6 +550,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                      'jang_research.sweep.option_specs': ('sensitivity.html#option_specs', 'jang_research/sweep.py'),
                                      'jang_research.sweep.predictor_check': ('sensitivity.html#predictor_check', 'jang_research/sweep.py'),
                                      'jang_research.sweep.rank_file': ('sensitivity.html#rank_file', 'jang_research/sweep.py'),
+                                     'jang_research.sweep.rank_files': ('sensitivity.html#rank_files', 'jang_research/sweep.py'),
                                      'jang_research.sweep.rank_share': ('sensitivity.html#rank_share', 'jang_research/sweep.py'),
                                      'jang_research.sweep.read_cache_rows': ('sensitivity.html#read_cache_rows', 'jang_research/sweep.py'),
                                      'jang_research.sweep.read_sweep_rows': ('sensitivity.html#read_sweep_rows', 'jang_research/sweep.py'),

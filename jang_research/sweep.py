@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['KIND_ORDER', 'BlockRunner', 'relative_error', 'option_specs', 'fit_spec', 'SensitivityTable', 'measured_gains',
-           'sample_pairs', 'rank_file', 'read_cache_rows', 'rank_share', 'gather_rows', 'sensitivity_sweep',
-           'read_sweep_rows', 'predictor_check', 'shipped_table', 'sensitivity_records', 'sensitivity_heatmap',
-           'sensitivity_summary']
+           'sample_pairs', 'rank_file', 'rank_files', 'read_cache_rows', 'rank_share', 'gather_rows',
+           'sensitivity_sweep', 'read_sweep_rows', 'predictor_check', 'shipped_table', 'sensitivity_records',
+           'sensitivity_heatmap', 'sensitivity_summary']
 
 # %% ../nbs/30_sensitivity.ipynb #a780f4c7
 from fastcore.basics import patch
@@ -238,10 +238,14 @@ def rank_file(f:Path, rank:int) -> Path:
     "The file rank `rank` of a shared sweep appends its rows to (merged into `f` when the sweep ends)."
     return f.with_name(f'{f.stem}.rank{rank}.jsonl')
 
+def rank_files(f:Path) -> list:
+    "The rank files beside sweep cache `f`, of this run's ranks or of a killed run's."
+    return sorted(f.parent.glob(f'{f.stem}.rank*.jsonl'))
+
 def read_cache_rows(f:Path) -> dict:
     "Rows of a sweep cache and of the rank files a killed shared sweep left beside it."
     rows = {}
-    for p in [f, *sorted(f.parent.glob(f'{f.stem}.rank*.jsonl'))]:
+    for p in [f, *rank_files(f)]:
         if p.exists(): rows.update(read_sweep_rows(p))
     return rows
 
@@ -268,7 +272,7 @@ def gather_rows(f:Path, rows:dict, group) -> dict:
         r = json.loads(line)
         rows[(r['path'], r['label'])] = r
     if rank == 0:
-        left = [p for p in sorted(f.parent.glob(f'{f.stem}.rank*.jsonl')) if _rank_index(p) >= ranks or ranks == 1]
+        left = [p for p in rank_files(f) if _rank_index(p) >= ranks or ranks == 1]
         merged = gathered + b''.join(p.read_bytes() for p in left)   # rows of ranks this run does not have: read at the start, kept
         if merged:
             with open(f, 'ab') as out:
@@ -277,7 +281,7 @@ def gather_rows(f:Path, rows:dict, group) -> dict:
                 os.fsync(out.fileno())
     barrier(group)   # the rows are in the cache before any rank file goes
     if rank == 0:
-        for p in f.parent.glob(f'{f.stem}.rank*.jsonl'): p.unlink(missing_ok=True)
+        for p in rank_files(f): p.unlink(missing_ok=True)
     return rows
 
 # %% ../nbs/30_sensitivity.ipynb #716d3195

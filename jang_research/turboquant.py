@@ -320,7 +320,8 @@ def quant_gemv_cuda(x:mx.array, # activations (P, in): rotated for TurboQuant co
     E, out, words = codes.shape if codes.ndim == 3 else (1, *codes.shape)   # the kernel reads flat memory: no expand op per call
     if words != n * bits // 32: raise JangError(f"codes hold {words * 32 // bits} input features, activation has {n}")
     g = group_size or n
-    return _gemv_kernel()(inputs=[x, experts.astype(mx.int32), codes, scales, aux],
+    experts = experts if experts.dtype == mx.int32 else experts.astype(mx.int32)   # no cast op per call on the decode path
+    return _gemv_kernel()(inputs=[x, experts, codes, scales, aux],
                           template=[('AFFINE', int(affine)), ('BITS', bits), ('IN', n), ('OUT', out), ('NG', n // g), ('GS', g),
                                     ('RPW', rows_per_warp), ('E', E), ('OutT', x.dtype)],
                           grid=(-(-out // (warps_per_block * rows_per_warp)) * warps_per_block * 32, P, 1),
