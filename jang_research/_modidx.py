@@ -42,6 +42,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                        'jang_research.backend.find_openblas': ('backend.html#find_openblas', 'jang_research/backend.py'),
                                        'jang_research.backend.gather_bytes': ('backend.html#gather_bytes', 'jang_research/backend.py'),
                                        'jang_research.backend.has_gpu': ('backend.html#has_gpu', 'jang_research/backend.py'),
+                                       'jang_research.backend.keep_fp32_matmuls': ( 'backend.html#keep_fp32_matmuls',
+                                                                                    'jang_research/backend.py'),
                                        'jang_research.backend.local_ranks': ('backend.html#local_ranks', 'jang_research/backend.py'),
                                        'jang_research.backend.matmul_gflops': ('backend.html#matmul_gflops', 'jang_research/backend.py'),
                                        'jang_research.backend.nonfinite': ('backend.html#nonfinite', 'jang_research/backend.py'),

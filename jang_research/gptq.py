@@ -83,12 +83,13 @@ def clear_factors():
 @functools.lru_cache(maxsize=None)
 def feedback_step(quantize_column):
     "A compiled GPTQ step for `quantize_column(x, *args) -> (codes, x_hat)`: quantize column i of a block, push its error onto the block's later columns."
-    def step(W1, i, u, *args):       # u: row i of U (zero before i); i is a compile-time constant
-        x = W1[:, i]
+    def step(W1, i, u, *args):       # i: the column within the sub-block, an array (a Python int would be a constant: one trace each)
+        x = mx.take(W1, i, axis=1)
         q, x_hat = quantize_column(x, *args)
-        e = (x - x_hat) / u[i]
+        e = (x - x_hat) / mx.take(u, i)     # u: row i of U (zero before i)
         return W1 - e[:, None] * u[None, :], q, e
-    return mx.compile(step)   # one fused kernel per column on a GPU
+    # one fused kernel per column on a GPU, traced once per shape and quantizer constants (each trace is a JIT compile there)
+    return mx.compile(step)
 
 # %% ../nbs/22_gptq.ipynb #0b276312
 def gptq_loop(W:mx.array, # weights (out, in), columns already in processing order
@@ -101,6 +102,7 @@ def gptq_loop(W:mx.array, # weights (out, in), columns already in processing ord
     "Codes (out, in) in processing order: every column quantized by `quantize_column`, its error pushed onto the columns still to come."
     if block % sub: raise JangError(f'block {block} must be a multiple of sub-block {sub}')
     step = feedback_step(quantize_column)
+    index = [mx.array(i) for i in range(sub)]
     cols = W.shape[1]
     rest, Qs = W, []                      # the columns not yet quantized, error-corrected so far
     for i1 in range(0, cols, block):
@@ -112,7 +114,7 @@ def gptq_loop(W:mx.array, # weights (out, in), columns already in processing ord
             W1, Wb = Wb[:, :j2 - j1], Wb[:, j2 - j1:]
             U1, qs, es = U[j1:j2, j1:j2], [], []
             for i in range(j2 - j1):
-                W1, q, e = step(W1, i, U1[i], *column_args(j1 + i))
+                W1, q, e = step(W1, index[i], U1[i], *column_args(j1 + i))
                 qs.append(q)
                 es.append(e)
             E1 = mx.stack(es, axis=1)
