@@ -12,7 +12,10 @@ SWEEP = ['--bits', '2', '4', '--methods', 'rtn', 'gptq', '--sample', '3', '--cal
 def run(args, cache, ranks=1, launcher='ours', timeout=900):
     exe = [str(BIN/'jang-research')]
     if ranks > 1: exe = [str(BIN/'mlx.launch'), '-n', str(ranks), *exe] if launcher == 'mlx' else [*exe, 'launch', '-n', str(ranks)]
-    env = dict(os.environ, JANG_CACHE=str(cache))
+    # One BLAS thread in every process, one rank or two: on some CPUs OpenBLAS splits a matmul's rows between its
+    # threads so that a few sums end in another order (seen in CI: ΔKL equal to 5e-7 relative, not bit for bit between
+    # one 2-thread process and two 1-thread ranks). With equal arithmetic, any difference is the sharing's fault.
+    env = dict(os.environ, JANG_CACHE=str(cache), OPENBLAS_NUM_THREADS='1')
     return subprocess.run([*exe, *map(str, args)], capture_output=True, text=True, timeout=timeout, env=env)
 
 @pytest.fixture(scope='module')
