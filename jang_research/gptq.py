@@ -9,6 +9,7 @@ __all__ = ['hessian_error', 'hessian_factor', 'clear_factors', 'feedback_step', 
 # %% ../nbs/22_gptq.ipynb #02230ee1
 import functools, time
 import numpy as np
+from scipy.linalg import lapack
 from .backend import mx, JangError
 from .inventory import QuantSpec
 from .quantized import check_finite, as_mx
@@ -16,37 +17,36 @@ from .affine import QTensor, qtensor_from_codes, rtn_quantize
 from .mse import mse_affine_params, mse_quantize, nearest_codes
 
 # %% ../nbs/22_gptq.ipynb #6a5ccd44
-def _tri_inv_lower(L:np.ndarray, base:int=256) -> np.ndarray:
-    "Inverse of a lower-triangular matrix by 2×2 block recursion: matrix products instead of a general inverse (~4× faster)."
-    n = len(L)
-    if n <= base: return np.linalg.inv(L)
-    h = n // 2
-    Ai, Di = _tri_inv_lower(L[:h, :h], base), _tri_inv_lower(L[h:, h:], base)
-    out = np.zeros_like(L)
-    out[:h, :h], out[h:, h:] = Ai, Di
-    out[h:, :h] = -(Di @ L[h:, :h]) @ Ai       # [[A,0],[C,D]]⁻¹ = [[A⁻¹,0],[−D⁻¹CA⁻¹,D⁻¹]]
+def _ordered_hessian(H:np.ndarray, order:np.ndarray, rows:int=1024) -> np.ndarray:
+    "H[order][:, order] in float64, built a slice of rows at a time (no second n×n copy)."
+    out = np.empty((len(order), len(order)), np.float64)
+    for r in range(0, len(order), rows): out[r:r + rows] = H[order[r:r + rows]][:, order]
     return out
 
 # %% ../nbs/22_gptq.ipynb #e3cf7f3d
-def _chol_inverse_upper(box:list, damp:float, max_tries:int=6):
-    "Upper Cholesky factor of (H + damp·mean(diag H)·I)^-1, raising damp ×10 until it succeeds; H (float64) is taken out of `box` and dampened in place."
-    H = box.pop()   # the only reference left: freed as soon as it is factored (each n×n float64 copy is 1.6 GB at n = 14336)
-    mean_diag = float(np.mean(np.diag(H)))
-    if not np.isfinite(H).all(): raise JangError('Hessian has NaN/Inf values')
+def _chol_inverse_upper(H:np.ndarray, # Hessian (n, n), float32 or float64; only read
+                        hdiag:np.ndarray, # the diagonal to use (dead inputs set to 1), float64
+                        order:np.ndarray, # processing order of the columns
+                        damp:float, max_tries:int=6):
+    "Upper U (float32) with UᵀU = (Hₒ + damp·mean(hdiag)·I)⁻¹ for Hₒ = H in `order` with diagonal `hdiag`; damp raised ×10 until it succeeds."
+    mean_diag = float(np.mean(hdiag))
+    if not np.isfinite(hdiag).all(): raise JangError('Hessian has NaN/Inf values')
     if mean_diag <= 0: raise JangError('Hessian is zero: no calibration signal reached this layer')
-    diag, plain = np.diag_indices_from(H), np.diag(H).copy()
+    rev, diag = order[::-1], np.diag_indices(len(order))
     for _ in range(max_tries):
-        try:
-            H[diag] = plain + damp * mean_diag   # H + damp·mean·I, in place
-            # with J the reversal, J·Hd·J = L Lᵀ gives Hd⁻¹ = UᵀU for U = J L⁻¹ J (upper, positive diagonal):
-            # one Cholesky and one inverse, instead of inverting Hd and factoring the inverse again
-            L = np.linalg.cholesky(H[::-1, ::-1])
-            del H
-            Li = _tri_inv_lower(L)
-            del L
-            return np.ascontiguousarray(Li[::-1, ::-1]), damp
-        except np.linalg.LinAlgError:
-            tried, damp = damp, max(damp * 10, 1e-4)
+        # with J the reversal, J·Hd·J = L·Lᵀ gives Hd⁻¹ = UᵀU for U = J·L⁻¹·J (upper, positive diagonal): one Cholesky
+        # and one triangular inverse, instead of inverting Hd and factoring the inverse again. Building J·Hd·J costs
+        # nothing more than the ordered copy, and LAPACK then works in place on its Fortran view (the matrix is
+        # symmetric): one n×n float64 array from start to end
+        A = _ordered_hessian(H, rev)
+        if not np.isfinite(A).all(): raise JangError('Hessian has NaN/Inf values')
+        A[diag] = hdiag[rev] + damp * mean_diag
+        L, info = lapack.dpotrf(A.T, lower=1, clean=1, overwrite_a=1)
+        if info == 0:
+            Li, info = lapack.dtrtri(L, lower=1, overwrite_c=1)
+            if info == 0: return Li[::-1, ::-1].astype(np.float32), damp   # the float64 array is freed on return
+        del A, L
+        tried, damp = damp, max(damp * 10, 1e-4)
     raise JangError(f'Hessian is not positive definite even with dampening {tried:g}')
 
 # %% ../nbs/22_gptq.ipynb #641e581b
@@ -62,15 +62,13 @@ def hessian_factor(H, damp:float, act_order:bool):
     "(diag H as float64 with dead inputs fixed, dead inputs, processing order, upper Cholesky factor of the inverse (mx fp32), damp used)."
     key = (id(H), damp, act_order)
     if key in _FACTORS and _FACTORS[key][0] is H: return _FACTORS[key][1]
-    Hn = np.array(H, np.float64, copy=True)
-    dead = np.diag(Hn) == 0
-    Hn[dead, dead] = 1                        # a channel that never fired: any value of its weight is free
-    hdiag = np.diag(Hn).copy()
-    perm = np.argsort(-hdiag, kind='stable') if act_order else np.arange(len(Hn))
-    box = [Hn[np.ix_(perm, perm)] if act_order else Hn]
-    del Hn                                    # the factorisation owns the one float64 copy left
-    U, used = _chol_inverse_upper(box, damp)
-    out = (hdiag, dead, perm, mx.array(U.astype(np.float32)), used)
+    Hs = np.asarray(H if isinstance(H, np.ndarray) or H.dtype == mx.float32 else H.astype(mx.float32))
+    hdiag = np.diag(Hs).astype(np.float64)
+    dead = hdiag == 0
+    hdiag[dead] = 1                           # a channel that never fired: any value of its weight is free
+    perm = np.argsort(-hdiag, kind='stable') if act_order else np.arange(len(hdiag))
+    U, used = _chol_inverse_upper(Hs, hdiag, perm, damp)
+    out = (hdiag, dead, perm, mx.array(U), used)
     if len(_FACTORS) >= 4: _FACTORS.pop(next(iter(_FACTORS)))
     _FACTORS[key] = (H, out)                  # holding H keeps its id from being reused
     return out
