@@ -12,9 +12,12 @@ RSS is that stage's alone:
              GPTQ of a 128256-row head is half an hour here) on the same shape cut to 2 blocks (GPTQ of all 32
              blocks is hours of this 2-core CPU's time: ~33 s for one 4096 x 4096 tensor), beside
   whole-2    the same plan with the 2-block model loaded whole (--no-stream): the memory streaming saves
+  eval       eval --stream of the RTN bundle against the 32-block float folder (4 x 128 held-out tokens): both models
+             walked block by block, since the float one cannot be held
+  eval-2     eval --stream and eval --no-stream of a 2-block RTN 4-bit bundle: the same numbers, and the memory saved
 
 Random weights make text quality meaningless; the numbers are cost. Usage:
-  python benchmarks/bench_streaming.py [--work /tmp/bench-stream] [--json out.json] [--keep] [--stages rtn generate gptq-2 whole-2]
+  python benchmarks/bench_streaming.py [--work /tmp/bench-stream] [--json out.json] [--keep] [--stages rtn generate gptq-2 whole-2 eval eval-2]
 (--json merges: rows of stages not run this time are kept from the file)
 """
 import argparse, json, os, shutil, subprocess, sys
@@ -76,30 +79,47 @@ def main():
     ap.add_argument('--json')
     ap.add_argument('--keep', action='store_true', help='keep the folders afterwards')
     ap.add_argument('--tokens', type=int, default=4, help='tokens to generate from the RTN bundle')
-    ap.add_argument('--stages', nargs='+', default=['rtn', 'generate', 'gptq-2', 'whole-2'])
+    ap.add_argument('--stages', nargs='+', default=['rtn', 'generate', 'gptq-2', 'whole-2', 'eval', 'eval-2'])
     a = ap.parse_args()
     work = Path(a.work)
     work.mkdir(parents=True, exist_ok=True)
     rows, log = [], sys.stdout
     print(f"Llama-3.1-8B shape, random bf16 weights; {os.cpu_count()} CPU cores; one process a stage", file=log)
     full, two = work/'llama8b-bf16', work/'llama8b-2blocks-bf16'
-    for d, layers in ((full, 32), (two, 2)):
+    needed = [(full, 32)] if {'rtn', 'generate', 'eval'} & set(a.stages) else []      # the 32-block folder only for its stages
+    needed += [(two, 2)] if {'gptq-2', 'whole-2', 'eval-2'} & set(a.stages) else []
+    for d, layers in needed:
         if not (d/'config.json').exists():
             shutil.rmtree(d, ignore_errors=True)
             rows.append(timed(f'write-{layers}', [sys.executable, '-c', WRITE, json.dumps({**LLAMA_8B, 'num_hidden_layers': layers}), d], log))
-    size = sum(f.stat().st_size for f in full.glob('*.safetensors'))
-    print(f"folder: {size/1e9:.1f} GB of bf16 shards ({2*size/1e9:.1f} GB in fp32)", file=log)
-    for d in a.stages: shutil.rmtree(work/d, ignore_errors=True)
+    for d, _ in needed:
+        size = sum(f.stat().st_size for f in d.glob('*.safetensors'))
+        print(f"{d.name}: {size/1e9:.1f} GB of bf16 shards ({2*size/1e9:.1f} GB in fp32)", file=log)
+    for d in a.stages:
+        if not d.startswith('eval'): shutil.rmtree(work/d, ignore_errors=True)   # an eval stage scores what an earlier run wrote
     if 'rtn' in a.stages:
         rows.append(timed('rtn', [EXE, 'quantize', '--model', full, '--bits', '4', '--group-size', '64', '--stream', '--out', work/'rtn'], log))
     if 'generate' in a.stages:
         rows.append(timed('generate', [EXE, 'generate', '--bundle', work/'rtn', '--prompt', 'Hello', '--max-tokens', a.tokens, '--no-chat'], log))
     plan = work/'gptq-blocks.json'
-    subprocess.run([sys.executable, '-c', PLAN, two, plan], check=True)
     calib = ['--calib-windows', '4', '--calib-len', '128', '--plan', plan]
     for stage, how in (('gptq-2', '--stream'), ('whole-2', '--no-stream')):
-        if stage in a.stages: rows.append(timed(stage, [EXE, 'quantize', '--model', two, *calib, how, '--out', work/stage], log))
-    old = json.loads(Path(a.json).read_text())['rows'] if a.json and Path(a.json).exists() else []
+        if stage not in a.stages: continue
+        if not plan.exists(): subprocess.run([sys.executable, '-c', PLAN, two, plan], check=True)
+        rows.append(timed(stage, [EXE, 'quantize', '--model', two, *calib, how, '--out', work/stage], log))
+    if 'eval' in a.stages:
+        rows.append(timed('eval', [EXE, 'eval', '--model', full, '--bundle', work/'rtn', '--windows', '4', '--window-len', '128', '--stream',
+                                   '--json', work/'eval.json', '--force'], log))
+    if 'eval-2' in a.stages:
+        shutil.rmtree(work/'rtn-2', ignore_errors=True)
+        rows.append(timed('rtn-2', [EXE, 'quantize', '--model', two, '--bits', '4', '--group-size', '64', '--stream', '--out', work/'rtn-2'], log))
+        for stage, how in (('eval-2', '--stream'), ('eval-2-whole', '--no-stream')):
+            rows.append(timed(stage, [EXE, 'eval', '--model', two, '--bundle', work/'rtn-2', '--windows', '4', '--window-len', '128', how,
+                                      '--json', work/f'{stage}.json', '--force'], log))
+        kl = {st: json.loads((work/f'{st}.json').read_text())['kl_mean']['value'] for st in ('eval-2', 'eval-2-whole')}
+        print(f"2-block RTN bundle, KL mean streamed {kl['eval-2']:.6f} vs whole {kl['eval-2-whole']:.6f}", file=log)
+    before = json.loads(Path(a.json).read_text()) if a.json and Path(a.json).exists() else {}
+    old = before.get('rows', [])
     rows = [r for r in old if r['stage'] not in {x['stage'] for x in rows}] + rows
     by = {r['stage']: r for r in rows}
     if 'gptq-2' in by and 'whole-2' in by:
@@ -109,7 +129,8 @@ def main():
     if (work/'gptq-2').exists() and (work/'whole-2').exists():
         identical = subprocess.run([sys.executable, '-c', SAME, work/'gptq-2', work/'whole-2'], capture_output=True, text=True).stdout.strip() == 'True'
         print(f"streamed and whole 2-block GPTQ bundles identical: {identical}", file=log)
-    if a.json: Path(a.json).write_text(json.dumps(dict(shape=LLAMA_8B, folder_bytes=size, rows=rows, identical=identical), indent=1))
+    folder_bytes = sum(f.stat().st_size for f in full.glob('*.safetensors')) or before.get('folder_bytes')
+    if a.json: Path(a.json).write_text(json.dumps(dict(shape=LLAMA_8B, folder_bytes=folder_bytes, rows=rows, identical=identical), indent=1))
     if not a.keep: shutil.rmtree(work)
 
 if __name__ == '__main__': main()

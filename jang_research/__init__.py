@@ -204,19 +204,29 @@ def evaluate(m:Model, # the float model
              q=None, # a Quantized, a bundle folder, a quantized MLX folder another tool wrote, or None (the float model itself)
              windows:int=16, # held-out windows
              window_len:int=128, # tokens per held-out window
-             label:str|None=None, progress:bool=False) -> dict:
+             label:str|None=None, progress:bool=False,
+             stream:bool=False, # score the bundle `q` block by block, one block of each model in memory (`m` best loaded with lazy=True)
+             verify:bool=True # check a bundle's files against their checksums
+            ) -> dict:
     "Size, bpw, KL mean/p99, top-1, logit MSE and PPL of `q` against the float model (fake-quant fp32), with 95% intervals."
     from jang_research.inventory import plan_bytes, uniform_plan, other_params
     from jang_research.methods import dequantized
     from jang_research.bundle import bundle_fake_params, read_manifest, plan_from_manifest, is_foreign_folder, mlx_folder_params
     from jang_research.evaluation import summary_row
+    from jang_research.streaming import stream_evaluate
+    from jang_research.backend import JangError
+    if stream:
+        if q is None or isinstance(q, Quantized) or is_foreign_folder(q): raise JangError('stream=True scores a bundle folder of ours')
+        res = stream_evaluate(m.path, q, windows, window_len, verify=verify, progress=progress)
+        plan = plan_from_manifest(read_manifest(q))
+        return summary_row(label or Path(q).name, plan_bytes(m.inventory, plan, other_params(m.model, m.inventory)), res)
     ev = evaluator(m, windows, window_len)
     if q is None: plan, res, label = uniform_plan(m.inventory, None), ev.evaluate(), label or 'float reference'
     elif isinstance(q, Quantized): plan, res = q.plan, ev.evaluate(dequantized(q.weights), progress=progress)
     elif is_foreign_folder(q):   # e.g. mlx-lm's own quantizers' output: scored from its tensors, its source is the caller's word
         plan, params = mlx_folder_params(q, m.inventory)
         res, label = ev.evaluate(params=params, progress=progress), label or Path(q).name
-    else: plan, res, label = plan_from_manifest(read_manifest(q)), ev.evaluate(params=bundle_fake_params(q), progress=progress), label or Path(q).name
+    else: plan, res, label = plan_from_manifest(read_manifest(q)), ev.evaluate(params=bundle_fake_params(q, verify), progress=progress), label or Path(q).name
     return summary_row(label or plan.meta.get('recipe', 'quantized'), plan_bytes(m.inventory, plan, other_params(m.model, m.inventory)), res)
 
 # %% ../nbs/index.ipynb #a77ea03c

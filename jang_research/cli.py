@@ -261,6 +261,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--method', default='rtn', choices=['rtn', 'mse', 'gptq'], help='with --bits')
     _calib_args(s)
     s.add_argument('--no-verify', action='store_true', help="skip the bundle's checksum check (shape and NaN/Inf checks still run)")
+    s.add_argument('--stream', action=argparse.BooleanOptionalAction, default=None,
+                   help='score the bundle block by block, one block of each model in memory: for float models larger than memory '
+                        '(default: streamed when the fp32 model would need more than 60%% of the available memory)')
     s.add_argument('--coherence', action='store_true', help='also measure long-generation coherence: multi-turn conversations from fixed prompts (slow on CPU)')
     api_arg(s, '--coherence-tokens', conversation, 'max_tokens', type=_positive())
     api_arg(s, '--turns', conversation, 'turns', type=_positive())
@@ -427,16 +430,20 @@ def _cmd_sensitivity(a):
         write_atomic(a.json, lambda p: p.write_text(json.dumps(rows, indent=1)))
 
 # %% ../nbs/70_cli.ipynb #90e0f4c4
-def _streams(a) -> bool:
-    "Quantize streamed? --stream / --no-stream, else when the fp32 model would not fit in 60% of the available memory (and the plan needs no sweep)."
-    from jang_research.allocation import K_PROFILES
+def _too_big(path) -> bool:
+    "Would the fp32 model at `path` need more than 60% of the available memory? (Then it is said, and the work streams.)"
     from jang_research.models import weight_bytes, available_memory
-    if a.stream is not None: return a.stream
-    if a.target_bpw is not None or a.profile in K_PROFILES or not a.sequential or a.workers > 1: return False
-    need, free = weight_bytes(model_path(a.model or DEFAULT_MODEL)), available_memory()
+    need, free = weight_bytes(path), available_memory()
     if need <= 0.6 * free: return False
     print(f"streaming block by block: the model needs {need/1e9:.1f} GB in fp32, {free/1e9:.1f} GB of memory are available (--no-stream loads it whole)")
     return True
+
+def _streams(a) -> bool:
+    "Quantize streamed? --stream / --no-stream, else when the fp32 model would not fit in 60% of the available memory (and the plan needs no sweep)."
+    from jang_research.allocation import K_PROFILES
+    if a.stream is not None: return a.stream
+    if a.target_bpw is not None or a.profile in K_PROFILES or not a.sequential or a.workers > 1: return False
+    return _too_big(model_path(a.model or DEFAULT_MODEL))
 
 # %% ../nbs/70_cli.ipynb #3717e88f
 def _cmd_quantize(a):
@@ -487,33 +494,39 @@ def _cmd_eval(a):
     qmodel = qparams = None
     # a quantized MLX folder another tool wrote (stock mlx-lm, the jang package): no manifest of ours
     foreign = bool(a.bundle) and is_foreign_folder(a.bundle)
+    if a.stream and (not a.bundle or foreign or a.real or a.coherence):
+        raise JangError('--stream scores a bundle of ours with fake-quant weights, block by block: give --bundle, and drop --real and --coherence')
+    stream = False
     if a.bundle and not foreign:   # our bundle: read and checked before the float model is loaded
         m = read_manifest(a.bundle)
         check_config(Path(a.bundle), m)
         src = bundle_source(a.bundle, a.model)
         if a.model is None: print(f"source model of {a.bundle}: {src}", file=sys.stderr)
+        stream = a.stream or (a.stream is None and not (a.real or a.coherence) and _too_big(src))
         qmodel = load_bundle(a.bundle, verify=not a.no_verify)[0] if a.real else None
-        qparams = None if a.real else bundle_fake_params(a.bundle, verify=not a.no_verify)
+        qparams = None if a.real or stream else bundle_fake_params(a.bundle, verify=not a.no_verify)
     else: src = model_path(a.model or DEFAULT_MODEL)
     if foreign: print(f"{a.bundle} is not a jang_research bundle: evaluated as a quantized MLX folder against {src} (its source cannot be checked from the folder)", file=sys.stderr)
-    fm = jr.load(src)
-    ev = jr.evaluator(fm, a.windows, a.window_len)
-    if foreign:
-        from mlx_lm import load as mlx_load
-        plan, qparams = mlx_folder_params(a.bundle, fm.inventory)
-        label = Path(a.bundle).name
-        qmodel = mlx_load(a.bundle)[0] if a.real else None
-        res = ev.evaluate_model(qmodel, progress=True) if a.real else ev.evaluate(params=qparams, progress=True)
-    elif a.bundle:
-        from jang_research.bundle import plan_from_manifest
-        plan, label = plan_from_manifest(m), Path(a.bundle).name
-        res = ev.evaluate_model(qmodel, progress=True) if a.real else ev.evaluate(params=qparams, progress=True)
-    elif a.bits:
-        plan, label = uniform_plan(fm.inventory, a.bits, a.group_size, a.method), f'{a.method.upper()} {a.bits}-bit g{a.group_size}'
-        qparams = {f'{p}.weight': w for p, w in dequantized(jr.quantize(fm, plan, a.calib_windows, a.calib_len).weights).items()}
-        res = ev.evaluate(params=qparams, progress=True)
-    else: plan, label, res, qparams = uniform_plan(fm.inventory, None), 'float reference', ev.evaluate(), {}
-    row = summary_row(label, plan_bytes(fm.inventory, plan, other_params(fm.model, fm.inventory)), res)
+    fm = jr.load(src, lazy=stream)
+    if stream: row = jr.evaluate(fm, a.bundle, a.windows, a.window_len, progress=True, stream=True, verify=not a.no_verify)
+    else:
+        ev = jr.evaluator(fm, a.windows, a.window_len)
+        if foreign:
+            from mlx_lm import load as mlx_load
+            plan, qparams = mlx_folder_params(a.bundle, fm.inventory)
+            label = Path(a.bundle).name
+            qmodel = mlx_load(a.bundle)[0] if a.real else None
+            res = ev.evaluate_model(qmodel, progress=True) if a.real else ev.evaluate(params=qparams, progress=True)
+        elif a.bundle:
+            from jang_research.bundle import plan_from_manifest
+            plan, label = plan_from_manifest(m), Path(a.bundle).name
+            res = ev.evaluate_model(qmodel, progress=True) if a.real else ev.evaluate(params=qparams, progress=True)
+        elif a.bits:
+            plan, label = uniform_plan(fm.inventory, a.bits, a.group_size, a.method), f'{a.method.upper()} {a.bits}-bit g{a.group_size}'
+            qparams = {f'{p}.weight': w for p, w in dequantized(jr.quantize(fm, plan, a.calib_windows, a.calib_len).weights).items()}
+            res = ev.evaluate(params=qparams, progress=True)
+        else: plan, label, res, qparams = uniform_plan(fm.inventory, None), 'float reference', ev.evaluate(), {}
+        row = summary_row(label, plan_bytes(fm.inventory, plan, other_params(fm.model, fm.inventory)), res)
     print(format_table([row]))
     if a.coherence: row['coherence'] = _coherence_of(fm, qmodel if a.real else None, qparams, a)
     if a.json: write_atomic(a.json, lambda p: p.write_text(json.dumps(row, indent=2)))

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['STREAM_FORMAT', 'STREAM_VERSION', 'materialize', 'release', 'work_folder', 'save_state', 'save_part',
-           'float_head_hessians', 'stream_quantize', 'assemble']
+           'float_head_hessians', 'stream_quantize', 'assemble', 'bundle_part', 'stream_evaluate']
 
 # %% ../nbs/41_streaming.ipynb #e36020d5
 import hashlib, json, os, shutil, socket
@@ -19,6 +19,9 @@ from .models import load_model, model_fingerprint, safetensors_header
 from .calibration import CalibrationRecorder, HESSIAN_BATCH
 from .methods import quantize_weights, dequantized, fit_block, block_batches, needs_hessians
 from .bundle import is_bundle, finish_bundle, write_index, stored_parts
+from .bundle import read_manifest, verify_files, load_tensors, validate_tensors, plan_from_manifest, read_runtime, fake_params
+from .evaluation import EvalResult, eval_batch, head_logits, token_metrics
+from .data import token_windows, heldout_text
 
 # %% ../nbs/41_streaming.ipynb #da029b0b
 def materialize(module:nn.Module, where:str='', # the module, and its path for messages
@@ -200,3 +203,80 @@ def assemble(work:Path, state:dict, source:Path, plan:Plan, out:Path, force:bool
         finish_bundle(tmp, model, plan, source, notes, state['reports'], side, state['entries'])
     shutil.rmtree(work)
     return out
+
+# %% ../nbs/41_streaming.ipynb #c8d2e3f4
+def bundle_part(tensors:dict, plan:Plan, runtime:dict, keys:list, where:str='') -> dict:
+    "The bundle arrays named `keys`, taken out of `tensors` (lazily loaded) and read now, as fp32 parameters: quantized tensors dequantized by their format."
+    part = {k: tensors.pop(k) for k in keys}
+    if bad := nonfinite(part): raise JangError(f"{where}: NaN/Inf values in {', '.join(bad[:5])}{' …' if len(bad) > 5 else ''}: the bundle is damaged")
+    paths = {k.rsplit('.', 1)[0] for k in part} & set(plan.specs)   # the quantizable tensors among them
+    return fake_params(Plan({p: plan.specs[p] for p in paths}, plan.float_dtype), part, runtime)
+
+# %% ../nbs/41_streaming.ipynb #d9e3f4a5
+def _outside_floats(path:Path, keep) -> dict:
+    "The float parameters outside the blocks whose names `keep` accepts, read now from a fresh lazy model (so nothing read before stays held), fp32."
+    model, _ = load_model(path, lazy=True)
+    out = {k: v.astype(COMPUTE_DTYPE) if mx.issubdtype(v.dtype, mx.floating) else v
+           for k, v in tree_flatten(model.parameters()) if not k.startswith('model.layers.') and keep(k)}
+    mx.eval(list(out.values()))
+    if bad := nonfinite(out): raise JangError(f"NaN/Inf values in {path}: {bad[0]}; refusing to score against these weights")
+    return out
+
+# %% ../nbs/41_streaming.ipynb #e0f4a5b6
+def stream_evaluate(path, # the float model folder the bundle was made from
+                    bundle, # the bundle folder
+                    n_windows:int=16, # held-out windows
+                    window_len:int=128, # tokens per window
+                    batch:int|None=None, # windows per forward pass (default: as Evaluator)
+                    text:str|None=None, # evaluation text (default: held-out Jargon File excerpts)
+                    verify:bool=True, # check the bundle's files against their checksums first
+                    progress:bool=True) -> EvalResult:
+    "The metrics `Evaluator.evaluate` gives for the bundle's fake-quant weights, with one block of each model in memory at a time."
+    path, bundle = Path(path), Path(bundle)
+    m = read_manifest(bundle)
+    if verify: verify_files(bundle, m)
+    tensors = load_tensors(bundle)      # lazy: each array is read when its block is reached
+    validate_tensors(m, tensors)
+    plan, runtime = plan_from_manifest(m), read_runtime(bundle, m)
+    src = m.get('source', {}).get('fingerprint')
+    if src and (got := model_fingerprint(path)) != src:
+        raise JangError(f"{bundle} was made from weights {src}, but {path} has other weights ({got}); score a bundle against its own source model")
+    model, tok = load_model(path, lazy=True)
+    inv = inventory(model)
+    validate_plan(inv, plan)
+    windows = token_windows(tok, text or heldout_text(), n_windows, window_len)
+    batch = batch or eval_batch(model, window_len)
+    emb = [t.path for t in inv if t.module_type == 'Embedding']
+    tied = any(t.tied for t in inv)
+    of_emb = lambda k: any(k.startswith(f'{p}.') for p in emb)
+    mods = dict(model.named_modules())
+    model.update(tree_unflatten(list(_outside_floats(path, of_emb).items())))
+    ref = block_batches(model, windows, batch)          # (hidden state entering block 0, every block's arguments) per batch
+    for p in emb: release(mods[p])                      # one embedding in memory at a time (2 GB each for an 8B model)
+    q_emb = bundle_part(tensors, plan, runtime, [k for k in tensors if of_emb(k)], bundle)
+    model.update(tree_unflatten(list(q_emb.items())))
+    hq = [h for h, _ in block_batches(model, windows, batch)]
+    for p in emb: release(mods[p])
+    if not tied: q_emb = None       # the embedding comes back at the end only as a tied head
+    layers = model.model.layers
+    for b in tqdm(range(len(layers)), desc='evaluate blocks (streamed)', disable=not progress, leave=False):
+        prefix = f'model.layers.{b}.'
+        materialize(layers[b], prefix)
+        ref = [(layers[b](h, *args[b][0], **args[b][1]), args) for h, args in ref]
+        mx.eval([h for h, _ in ref])
+        q_block = bundle_part(tensors, plan, runtime, [k for k in tensors if k.startswith(prefix)], bundle)
+        layers[b].update(tree_unflatten([(k[len(prefix):], v) for k, v in q_block.items()]))
+        hq = [layers[b](h, *args[b][0], **args[b][1]) for h, (_, args) in zip(hq, ref)]
+        mx.eval(hq)
+        del q_block
+        release(layers[b])
+    # the final norm and head of both models, held together now that no block is
+    f_head = _outside_floats(path, lambda k: tied or not of_emb(k))
+    q_head = {**(q_emb or {}), **bundle_part(tensors, plan, runtime, [k for k in tensors if not k.startswith('model.layers.')], bundle)}
+    parts = []
+    for i, ((hr, _), h) in enumerate(zip(ref, hq)):
+        model.update(tree_unflatten(list(f_head.items())))
+        r = head_logits(model, model.model.norm(hr))
+        model.update(tree_unflatten(list(q_head.items())))
+        parts.append(token_metrics(r, head_logits(model, model.model.norm(h)), windows[i * batch:(i + 1) * batch]))
+    return EvalResult(**{k: np.concatenate([p[k] for p in parts]) for k in parts[0]})

@@ -7,7 +7,7 @@ import subprocess, sys
 import pytest
 from conftest import ROOT, SLOW
 
-NOTEBOOKS = sorted((ROOT/'nbs').glob('[0-9]*.ipynb'))
+NOTEBOOKS = [*sorted((ROOT/'nbs').glob('[0-9]*.ipynb')), ROOT/'nbs'/'index.ipynb']   # the numbered ones, then the front door
 RUNNER = ("import sys; from nbdev.test import test_nb; "
           "ok, _ = test_nb(sys.argv[1], skip_flags=sys.argv[2:], showerr=True); sys.exit(0 if ok else 1)")
 

@@ -53,3 +53,31 @@ def test_missing_shard_is_named(folder, tmp_path):
     r = run('quantize', '--model', broken, '--bits', '4', '--stream', '--out', tmp_path/'x')
     assert r.returncode == 2 and 'shard model-00002-of-' in r.stderr and 'is missing' in r.stderr, r.stderr[-3000:]
     assert not (tmp_path/'x').exists()
+
+def test_stream_eval_gives_the_in_memory_numbers(folder, tmp_path):
+    q = run('quantize', '--model', folder, '--bits', '3', '--group-size', '32', '--stream', '--out', tmp_path/'b')
+    assert q.returncode == 0, q.stderr[-3000:]
+    rows = {}
+    for how in ('--stream', '--no-stream'):
+        r = run('eval', '--bundle', tmp_path/'b', '--windows', '3', '--window-len', '32', how, '--json', tmp_path/f'{how}.json')
+        assert r.returncode == 0, r.stderr[-3000:]
+        rows[how] = json.loads((tmp_path/f'{how}.json').read_text())
+    a, b = rows['--stream'], rows['--no-stream']
+    assert a['size_mb'] == b['size_mb'] and a['bpw'] == b['bpw']
+    for k in ('kl_mean', 'top1', 'ppl'):
+        assert abs(a[k]['value'] - b[k]['value']) <= 1e-4 * max(1, abs(b[k]['value'])), (k, a[k], b[k])
+    assert b['kl_mean']['value'] > 1e-3                       # a 3-bit model of random weights is not the float one
+
+@pytest.mark.parametrize('extra, msg', [
+    (['--bits', '4'], '--stream scores a bundle of ours'),
+    (['--bundle', 'B', '--real'], '--stream scores a bundle of ours'),
+])
+def test_stream_eval_refusals(folder, tmp_path, extra, msg):
+    if 'B' in extra:
+        q = run('quantize', '--model', folder, '--bits', '4', '--out', tmp_path/'B')
+        assert q.returncode == 0, q.stderr[-3000:]
+        extra = [str(tmp_path/'B') if e == 'B' else e for e in extra]
+    r = run('eval', '--model', folder, *extra, '--stream')
+    assert r.returncode == 2 and 'Traceback' not in r.stderr, r.stderr[-3000:]
+    lines = [l for l in r.stderr.splitlines() if l.strip()]
+    assert len(lines) == 1 and msg in lines[0], r.stderr
