@@ -188,6 +188,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                          'jang_research/evaluation.py'),
                                           'jang_research.evaluation.EvalResult': ( 'evaluation.html#evalresult',
                                                                                    'jang_research/evaluation.py'),
+                                          'jang_research.evaluation.EvalResult.concat': ( 'evaluation.html#evalresult.concat',
+                                                                                          'jang_research/evaluation.py'),
                                           'jang_research.evaluation.EvalResult.summary': ( 'evaluation.html#evalresult.summary',
                                                                                            'jang_research/evaluation.py'),
                                           'jang_research.evaluation.Evaluator': ( 'evaluation.html#evaluator',

@@ -105,6 +105,11 @@ class EvalResult:
     nll: np.ndarray # (n_windows, L-1)
     nll_ref: np.ndarray # (n_windows, L-1)
 
+    @classmethod
+    def concat(cls, parts:list):
+        "One result from token_metrics of consecutive batches of windows."
+        return cls(**{k: np.concatenate([p[k] for p in parts]) for k in parts[0]})
+
     def summary(self, n_boot:int=1000) -> dict:
         "Point estimates with 95% bootstrap intervals."
         return dict(kl_mean=bootstrap(self.kl, n_boot=n_boot), kl_p99=bootstrap(self.kl, lambda v: np.quantile(v, .99), min(n_boot, 300)),
@@ -151,7 +156,7 @@ def _run(self:Evaluator, forward, progress:bool=False) -> EvalResult:
         x = self.windows[i:i+self.batch]
         ref = head_logits(self.model, self.hidden[i:i+self.batch])
         parts.append(token_metrics(ref, forward(x), x))
-    return EvalResult(**{k: np.concatenate([p[k] for p in parts]) for k in parts[0]})
+    return EvalResult.concat(parts)
 
 # %% ../nbs/10_evaluation.ipynb #f9dea23c
 @patch

@@ -279,4 +279,4 @@ def stream_evaluate(path, # the float model folder the bundle was made from
         r = head_logits(model, model.model.norm(hr))
         model.update(tree_unflatten(list(q_head.items())))
         parts.append(token_metrics(r, head_logits(model, model.model.norm(h)), windows[i * batch:(i + 1) * batch]))
-    return EvalResult(**{k: np.concatenate([p[k] for p in parts]) for k in parts[0]})
+    return EvalResult.concat(parts)
