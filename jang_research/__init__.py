@@ -63,6 +63,7 @@ def sensitivity(m:Model,
                 measure:str='ref', # measure ΔKL for the reference option only ('ref') or every option ('all')
                 layers:list|None=None, # only these block indices (top-level tensors are kept)
                 sample:int=0, # measure ΔKL of this many random pairs of every method too (validates and corrects the predictor)
+                stream:bool=False, # measure from the weight shards block by block, one block in memory (for a model larger than memory: `m` may be loaded lazily)
                 progress:bool=True):
     "Per-tensor sensitivity of `m`: a SensitivityTable of every tensor × option."
     from jang_research.sweep import option_specs, shipped_table, sensitivity_sweep
@@ -76,6 +77,10 @@ def sensitivity(m:Model,
         methods = ('rtn',)
     specs = option_specs(tuple(bits), tuple(group_sizes), tuple(methods), tq_bits=tuple(tq_bits), tq_group_sizes=tuple(tq_group_sizes))
     table = shipped_table(m.name, m.fingerprint, specs) if ship else None
+    if table is None and stream:
+        from jang_research.streaming import stream_sensitivity
+        table = stream_sensitivity(m.path, specs, measure=measure, layers=layers, sample=sample, n_windows=windows, window_len=window_len,
+                                   calib_windows=calib_windows, calib_len=calib_len, progress=progress)
     if table is None:
         hs = model_hessians(m.model, m.tokenizer, m.fingerprint, calib_windows, calib_len, progress=progress)
         table = sensitivity_sweep(m.model, m.tokenizer, m.fingerprint, hs, specs, measure=measure, layers=layers, sample=sample,

@@ -240,6 +240,9 @@ def _sensitivity_parser(sub):
     s.add_argument('--top', type=_positive(), default=12, help='fragile tensors to list')
     s.add_argument('--json', help='write every row as JSON here')
     s.add_argument('--table', help='write the table as a SensitivityTable file here (the format data/sensitivity/ ships)')
+    s.add_argument('--stream', action=argparse.BooleanOptionalAction, default=None,
+                   help='read the weights block by block from the shards, one block in memory; the same table '
+                        '(default: streamed when the fp32 model would need more than 60%% of the available memory)')
     s.add_argument('--force', action='store_true', help='overwrite the --json file')
 
 # %% ../nbs/70_cli.ipynb #ba6ab072
@@ -317,6 +320,7 @@ def _cmd_prepare(a):
 def _sweep(m, a, **options):
     "The sensitivity table a command asks for, through `jr.sensitivity` (shipped when it matches, unless --sweep)."
     options.setdefault('shipped', not getattr(a, 'sweep', False))
+    options.setdefault('stream', bool(getattr(a, 'stream', False)))   # resolved by the command before the model is loaded
     return jr.sensitivity(m, calib_windows=a.calib_windows, calib_len=a.calib_len, **options)
 
 # %% ../nbs/70_cli.ipynb #06006bef
@@ -353,9 +357,6 @@ def _check_quantize_args(a):
         raise JangError(f"unknown profile {a.profile!r}; tier profiles: {sorted(JANG_PROFILES)}; budget profiles: {sorted(K_PROFILES)}")
     _min_bits(a)
     if a.sequential and a.workers > 1: raise JangError('--workers > 1 quantizes in one pass: add --no-sequential')
-    if a.stream and (a.target_bpw is not None or a.profile in K_PROFILES):
-        raise JangError('--stream takes plans that need no sensitivity table (--bits/--method, --plan, --recipe, --tq-mlp, tier profiles); '
-                        '--target-bpw and budget profiles measure the whole model')
     if a.stream and (not a.sequential or a.workers > 1): raise JangError('--stream quantizes block after block in one process: drop --no-sequential and --workers')
     check_destination(a.out, a.force, is_bundle, 'bundle')
     return _read_plan_file(a.plan) if a.plan else None
@@ -410,7 +411,9 @@ def _base_plan(m, a, plan_file) -> Plan:
 def _cmd_sensitivity(a):
     for f in (a.json, a.table):
         if f: check_output_file(f, a.force)
-    tab = _sweep(jr.load(a.model or DEFAULT_MODEL), a, bits=a.bits, group_sizes=a.group_sizes, methods=a.methods,
+    if a.stream and rank_of(world())[1] > 1: raise JangError('--stream measures in one process, block after block: run it without launch / mlx.launch')
+    a.stream = rank_of(world())[1] == 1 and _streams(a)
+    tab = _sweep(jr.load(a.model or DEFAULT_MODEL, lazy=a.stream), a, bits=a.bits, group_sizes=a.group_sizes, methods=a.methods,
                  tq_bits=a.tq_bits, tq_group_sizes=a.tq_group_sizes, sample=a.sample, measure=a.measure,
                  layers=a.layers, windows=a.windows, window_len=a.window_len, shipped=False)   # this command measures
     print(f"{len(tab.paths)} tensors × {len(tab.labels(tab.paths[0]))} options; {tab.meta['measured_now']} ΔKL measured now "
@@ -439,16 +442,15 @@ def _too_big(path) -> bool:
     return True
 
 def _streams(a) -> bool:
-    "Quantize streamed? --stream / --no-stream, else when the fp32 model would not fit in 60% of the available memory (and the plan needs no sweep)."
-    from jang_research.allocation import K_PROFILES
+    "Stream? --stream / --no-stream, else when the fp32 model would not fit in 60% of the available memory (and, for quantize, it runs block after block in one process)."
     if a.stream is not None: return a.stream
-    if a.target_bpw is not None or a.profile in K_PROFILES or not a.sequential or a.workers > 1: return False
+    if not getattr(a, 'sequential', True) or getattr(a, 'workers', 1) > 1: return False
     return _too_big(model_path(a.model or DEFAULT_MODEL))
 
 # %% ../nbs/70_cli.ipynb #3717e88f
 def _cmd_quantize(a):
     plan_file = _check_quantize_args(a)
-    stream = _streams(a)
+    stream = a.stream = _streams(a)
     m = jr.load(a.model or DEFAULT_MODEL, lazy=stream)
     plan = plan_for_args(m, a, plan_file)
     validate_plan(m.inventory, plan)   # a plan file naming other tensors, or groups that do not divide: refused before quantizing

@@ -4,24 +4,26 @@
 
 # %% auto #0
 __all__ = ['STREAM_FORMAT', 'STREAM_VERSION', 'materialize', 'release', 'work_folder', 'save_state', 'save_part',
-           'float_head_hessians', 'stream_quantize', 'assemble', 'bundle_part', 'stream_evaluate']
+           'float_head_hessians', 'stream_quantize', 'assemble', 'bundle_part', 'stream_evaluate', 'stream_sensitivity']
 
 # %% ../nbs/41_streaming.ipynb #e36020d5
-import hashlib, json, os, shutil, socket
+import hashlib, json, os, shutil, socket, time
 from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 from mlx.utils import tree_flatten, tree_map, tree_unflatten
-from .backend import mx, nn, JangError, COMPUTE_DTYPE, nonfinite
+from .backend import mx, nn, JangError, COMPUTE_DTYPE, nonfinite, cache_dir
 from .files import folder_writer, check_destination, write_atomic, pid_alive
-from .inventory import inventory, layer_index, other_params, plan_bytes, validate_plan, Plan
-from .models import load_model, model_fingerprint, safetensors_header
-from .calibration import CalibrationRecorder, HESSIAN_BATCH
-from .methods import quantize_weights, dequantized, fit_block, block_batches, needs_hessians
+from .inventory import inventory, layer_index, other_params, plan_bytes, validate_plan, Plan, QuantSpec
+from .models import load_model, model_fingerprint, safetensors_header, swapped_params
+from .calibration import CalibrationRecorder, HESSIAN_BATCH, recording, hessians_key
+from .methods import quantize_weights, quantize_tensor, dequantized, fit_block, block_batches, needs_hessians, HESSIAN_METHODS
+from .gptq import clear_factors
 from .bundle import is_bundle, finish_bundle, write_index, stored_parts
 from .bundle import read_manifest, verify_files, load_tensors, validate_tensors, plan_from_manifest, read_runtime, fake_params
 from .evaluation import EvalResult, eval_batch, head_logits, token_metrics
-from .data import token_windows, heldout_text
+from .data import token_windows, heldout_text, calibration_text
+from .sweep import SensitivityTable, sweep_options, sweep_key, sweep_row, pending_pairs, sample_pairs, read_cache_rows, mean_kl, fit_spec
 
 # %% ../nbs/41_streaming.ipynb #da029b0b
 def materialize(module:nn.Module, where:str='', # the module, and its path for messages
@@ -280,3 +282,131 @@ def stream_evaluate(path, # the float model folder the bundle was made from
         model.update(tree_unflatten(list(q_head.items())))
         parts.append(token_metrics(r, head_logits(model, model.model.norm(h)), windows[i * batch:(i + 1) * batch]))
     return EvalResult.concat(parts)
+
+# %% ../nbs/41_streaming.ipynb #f7a10002
+def _uses_hessians(s:QuantSpec) -> bool: return s.method in HESSIAN_METHODS
+
+def _walk(path:Path, pending:list, windows:mx.array, calib:mx.array, rows:dict, out, progress:bool) -> int:
+    "Measure the `pending` (tensor, option, ΔKL wanted) pairs in one pass over the blocks; each row goes into `rows` and `out` once complete. Returns the ΔKL count."
+    def done(r):
+        rows[(r['path'], r['label'])] = r
+        out.write(json.dumps(r) + '\n')
+        out.flush()
+    model, _ = load_model(path, lazy=True)
+    inv, layers = inventory(model), model.model.layers
+    heads = [t.path for t in inv if t.tied or t.role == 'lm_head']
+    by_block = {}
+    for t, s, want in pending: by_block.setdefault(t.layer, []).append((t, s, want))
+    outside = by_block.pop(None, [])
+    head_H = None
+    if any(want and t.role == 'embed' and t.path in heads and _uses_hessians(s) for t, s, want in outside):
+        # a tied embedding quantized with the head's Hessian, its ΔKL wanted: it changes block 0's input, so that Hessian is needed first
+        head_H = float_head_hessians(model, calib, heads, progress)
+        model, _ = load_model(path, lazy=True)   # the float pass freed the blocks it read
+        layers = model.model.layers
+    floats = {k: v.astype(COMPUTE_DTYPE) if mx.issubdtype(v.dtype, mx.floating) else v
+              for k, v in tree_flatten(model.parameters()) if not k.startswith('model.layers.')}   # embedding, final norm, head
+    mx.eval(list(floats.values()))
+    if bad := nonfinite(floats): raise JangError(f"NaN/Inf values in {bad[0]}{' …' if len(bad) > 1 else ''}; refusing to measure these weights")
+    model.update(tree_unflatten(list(floats.items())))
+    fw_out = {t.path: floats[f'{t.path}.weight'] for t in inv if t.layer is None}
+    (x, args), = block_batches(model, windows, windows.shape[0])   # the ΔKL windows in one batch, as BlockRunner runs them
+    batches = block_batches(model, calib, HESSIAN_BATCH)           # the batches collect_hessians runs: the same sums
+    states, waiting, hats, n = {}, {}, {}, 0
+    for t, s, want in outside:
+        if want and t.role == 'embed':   # its perturbed state starts before block 0
+            k = (t.path, s.label())
+            hats[k] = quantize_tensor(fw_out[t.path], fit_spec(t, s), path=t.path, hessians=head_H).dequantize()
+            with swapped_params(model, {f'{t.path}.weight': hats[k]}): (states[k], _), = block_batches(model, windows, windows.shape[0])
+    last = max(by_block, default=-1)
+    for b in tqdm(range(len(layers)), desc='sensitivity (streamed)', disable=not progress, leave=False):
+        run = lambda h, m=None: (m or layers[b])(h, *args[b][0], **args[b][1])
+        prefix = f'model.layers.{b}.'
+        params = {prefix + k: v for k, v in materialize(layers[b], prefix).items()}
+        for k in states: states[k] = run(states[k])
+        mx.eval(list(states.values()))
+        hs = None
+        if b <= last or (outside and head_H is None):   # calibration states are needed up to the last block with work, or the head's Hessian
+            cal = CalibrationRecorder()
+            with recording(model, [t.path for t in inv if t.layer == b and t.role != 'router'], cal):
+                batches = [(cal.run(layers[b], h, *a[b][0], **a[b][1]), a) for h, a in batches]
+            mx.eval([h for h, _ in batches])
+            hs = cal.hessians()
+        for t, s, want in by_block.get(b, []):
+            r, w_hat = sweep_row(t, s, params[f'{t.path}.weight'], hs)
+            if not want:
+                done(r)
+                continue
+            k = (t.path, s.label())
+            with swapped_params(model, {f'{t.path}.weight': w_hat}): states[k] = run(x)
+            mx.eval(states[k])
+            waiting[k] = r
+        clear_factors()
+        x = run(x)
+        mx.eval(x)
+        del params, hs
+        release(layers[b])
+    final = model.model.norm(x)
+    ref = head_logits(model, final).astype(mx.float32)
+    lp = ref - mx.logsumexp(ref, -1, keepdims=True)
+    p = mx.exp(lp)
+    mx.eval(lp, p)
+    kl = lambda h, swap={}: _kl_under(model, h, swap, p, lp)
+    if outside and head_H is None:
+        cal = CalibrationRecorder()
+        for h, _ in batches:
+            cal.seen.clear()
+            fh = model.model.norm(h)
+            for q in heads: cal.record(q, fh)
+            mx.eval(*[a.S for a in cal.accs.values()])
+        head_H = cal.hessians()
+    for t, s, want in outside:
+        k = (t.path, s.label())
+        r, w_hat = sweep_row(t, s, fw_out[t.path], head_H, w_hat=hats.pop(k, None))
+        if want:
+            swap = {f'{t.path}.weight': w_hat} if t.tied or t.role == 'lm_head' else {}
+            r['dkl'] = kl(states.pop(k) if k in states else x, swap)
+            n += 1
+        done(r)
+    for k, h in states.items():
+        waiting[k]['dkl'] = kl(h)
+        n += 1
+        done(waiting[k])
+    return n
+
+def _kl_under(model, h, swap, p, lp) -> float:
+    "Mean KL(float ‖ logits of final hidden state `h`), with the parameters `swap` in place."
+    with swapped_params(model, swap): return mean_kl(p, lp, head_logits(model, model.model.norm(h)).astype(mx.float32)).item()
+
+# %% ../nbs/41_streaming.ipynb #f7a10003
+def stream_sensitivity(path, # float model folder (any mlx-lm family; safetensors in any dtype, sharded or not)
+                       specs:list|None=None, # options (default option_specs(): RTN 2/3/4/5/6/8-bit g64)
+                       ref:QuantSpec=QuantSpec(3, 64), # reference option, its ΔKL measured for every tensor
+                       measure:str='ref', # 'ref': measure the reference option only; 'all': every option
+                       layers:list|None=None, # restrict to these block indices (top-level tensors are kept)
+                       sample:int=0, # also measure ΔKL of this many random (tensor, option) pairs of every method
+                       seed:int=0, # of the sample
+                       n_windows:int=4, window_len:int=128, # ΔKL windows from the calibration text
+                       calib_windows:int=16, calib_len:int=256, # calibration windows (Hessians)
+                       resume:bool=True, # reuse rows an earlier sweep of the same settings cached (streamed or in memory: one cache)
+                       progress:bool=True) -> SensitivityTable:
+    "The table `sensitivity_sweep` measures, from one pass over the shards in about a block of memory; cached row by row, resumable."
+    if measure not in ('ref', 'all'): raise JangError(f"measure must be 'ref' or 'all', got {measure!r}")
+    path = Path(path)
+    model, tok = load_model(path, lazy=True)
+    fp = model_fingerprint(path)
+    inv = [t for t in inventory(model) if t.role != 'router' and (layers is None or t.layer is None or t.layer in layers)]
+    del model
+    windows = token_windows(tok, calibration_text(), n_windows, window_len)
+    calib = token_windows(tok, calibration_text(), calib_windows, calib_len)
+    key = sweep_key(fp, windows, hessians_key(fp, calib), ref)   # the key the in-memory sweep with model_hessians uses
+    f = cache_dir('sensitivity')/f'{key}.jsonl'
+    rows = read_cache_rows(f) if resume else {}
+    specs, todo = sweep_options(inv, specs, ref)
+    pending = pending_pairs(todo, rows, ref, measure, sample_pairs(todo, ref, sample, seed))
+    t0, n = time.time(), 0
+    if pending:
+        with open(f, 'a') as out: n = _walk(path, pending, windows, calib, rows, out, progress)
+    rows = {(t.path, s.label()): rows[(t.path, s.label())] for t, s in todo}
+    return SensitivityTable(rows, ref.label(), dict(key=key, fingerprint=fp, seconds=time.time() - t0, measured_now=n, streamed=True,
+                                                  windows=[n_windows, window_len], measure=measure, sample=sample, ranks=1))

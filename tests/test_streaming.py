@@ -6,8 +6,10 @@ import pytest
 
 EXE = Path(sys.executable).with_name('jang-research')
 
-def run(*args, timeout=900):
-    return subprocess.run([str(EXE), *map(str, args)], capture_output=True, text=True, timeout=timeout)
+def run(*args, timeout=900, cache=None):
+    import os
+    env = {**os.environ, 'JANG_CACHE': str(cache)} if cache else None   # a cache of its own: nothing measured by another run is reused
+    return subprocess.run([str(EXE), *map(str, args)], capture_output=True, text=True, timeout=timeout, env=env)
 
 def stored(d) -> dict:
     from jang_research.backend import mx
@@ -36,7 +38,6 @@ def test_stream_writes_the_in_memory_bundle(folder, tmp_path):
     assert (tmp_path/'streamed'/'README.md').exists()
 
 @pytest.mark.parametrize('extra, msg', [
-    (['--stream', '--target-bpw', '3.0'], '--stream takes plans that need no sensitivity table'),
     (['--stream', '--no-sequential'], '--stream quantizes block after block in one process'),
 ])
 def test_stream_refusals(folder, tmp_path, extra, msg):
@@ -45,6 +46,32 @@ def test_stream_refusals(folder, tmp_path, extra, msg):
     lines = [l for l in r.stderr.splitlines() if l.strip()]
     assert len(lines) == 1 and msg in lines[0], r.stderr
     assert not (tmp_path/'x').exists() and not list(tmp_path.glob('.x*'))
+
+def test_stream_allocates_as_in_memory(folder, tmp_path):
+    "--target-bpw --stream: sensitivity sweep and quantization both block by block, the bundle the in-memory command writes (each with a cache of its own)."
+    args = ['--model', folder, '--target-bpw', '3.5', '--sweep', '--calib-windows', '4', '--calib-len', '64']
+    streamed = run('quantize', *args, '--stream', '--out', tmp_path/'streamed', cache=tmp_path/'c1')
+    assert streamed.returncode == 0, streamed.stderr[-3000:]
+    whole = run('quantize', *args, '--no-stream', '--out', tmp_path/'whole', cache=tmp_path/'c2')
+    assert whole.returncode == 0, whole.stderr[-3000:]
+    ma, mb = (json.loads((tmp_path/d/'jang_config.json').read_text()) for d in ('streamed', 'whole'))
+    assert ma['tensors'] == mb['tensors'] and len({t['bits'] for t in ma['tensors'].values()}) > 1   # the same mixed plan
+    from jang_research.backend import mx
+    a, b = stored(tmp_path/'streamed'), stored(tmp_path/'whole')
+    assert sorted(a) == sorted(b) and all(mx.array_equal(a[k], b[k]).item() for k in a)
+
+def test_stream_sensitivity_cli(folder, tmp_path):
+    "sensitivity --stream prints and writes the rows --no-stream does."
+    args = ['--model', folder, '--calib-windows', '4', '--calib-len', '64', '--windows', '2', '--window-len', '32', '--force']
+    rows = {}
+    for mode in ('--stream', '--no-stream'):
+        r = run('sensitivity', *args, mode, '--json', tmp_path/f'{mode}.json', cache=tmp_path/mode)
+        assert r.returncode == 0 and 'ΔKL measured now' in r.stdout, r.stderr[-3000:]
+        rows[mode] = json.loads((tmp_path/f'{mode}.json').read_text())
+    assert [(r['path'], r['label']) for r in rows['--stream']] == [(r['path'], r['label']) for r in rows['--no-stream']]
+    for s, w in zip(rows['--stream'], rows['--no-stream']):
+        assert s['proxy'] == pytest.approx(w['proxy'], rel=1e-4, abs=1e-9)
+        assert (s['dkl'] is None) == (w['dkl'] is None) and (s['dkl'] is None or s['dkl'] == pytest.approx(w['dkl'], rel=1e-3, abs=1e-6))
 
 def test_missing_shard_is_named(folder, tmp_path):
     import shutil
