@@ -1,0 +1,135 @@
+"""The whole pipeline on a real shape, every stage streamed block by block: time, peak device memory and peak RSS per stage.
+
+A random-weight model of a real shape (bench_decode's SHAPES: llama-1b, llama-8b, qwen3-30b-a3b; --layers cuts it) is
+written as a bf16 folder in shards, then in one process:
+
+  write        the bf16 folder (random weights, each shard made and written in turn)
+  sensitivity  streaming.stream_sensitivity: RTN 2/3/4/5/6/8-bit g64 proxies of every tensor on the calibration
+               Hessians (--calib-windows x --calib-len tokens), ΔKL of the reference option (3-bit g64) measured for
+               every tensor on 4 x 128 tokens, one pass over the shards
+  allocate     the exact allocator at --target-bpw over that table
+  gptq         streaming.stream_quantize of the allocated widths with GPTQ for every block tensor (RTN for the embedding and
+               head), calibration carried block to block on the same windows
+  decode       the bundle loaded (load_bundle, MLX's quantized layers) and 64 greedy tokens decoded (mlx-lm generate_step)
+
+Random weights make KL meaningless: the numbers are cost. Peak device memory is MLX's (mx.get_peak_memory, reset per
+stage); peak RSS is the process's high-water mark, reset per stage (/proc/self/clear_refs). Rows are appended to --json
+as each stage ends (a run cut short keeps what it measured).
+
+Usage: python benchmarks/bench_pipeline.py --shape llama-8b [--layers N] [--vocab V] [--calib-windows 128 --calib-len 2048]
+           [--work /tmp/bench-pipeline] [--tokenizer FOLDER] [--json out.json] [--plan plan.json] [--stages write sensitivity allocate gptq decode]
+"""
+import argparse, json, sys, time
+from pathlib import Path
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_decode import SHAPES, gpu_name
+
+STAGES = ('write', 'sensitivity', 'allocate', 'gptq', 'decode')
+
+def reset_peaks():
+    from jang_research.backend import mx
+    mx.reset_peak_memory()
+    try: Path('/proc/self/clear_refs').write_text('5')   # the RSS high-water mark restarts from the current RSS
+    except OSError: pass
+
+def peak_rss_gb() -> float:
+    for line in Path('/proc/self/status').read_text().splitlines():
+        if line.startswith('VmHWM:'): return int(line.split()[1]) / 2**20
+    return float('nan')
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--shape', choices=sorted(SHAPES), default='llama-1b')
+    ap.add_argument('--layers', type=int, help='keep only this many blocks of the shape')
+    ap.add_argument('--vocab', type=int, help='cut the vocabulary to this size (a quick run on a CPU: a 128k-row head is slow there)')
+    ap.add_argument('--calib-windows', type=int, default=128)
+    ap.add_argument('--calib-len', type=int, default=2048)
+    ap.add_argument('--target-bpw', type=float, default=4.0)
+    ap.add_argument('--work', default='/tmp/bench-pipeline')
+    ap.add_argument('--tokenizer', help='folder whose tokenizer files the model folder gets (default: the prepared SmolLM2)')
+    ap.add_argument('--stages', nargs='+', default=list(STAGES), choices=STAGES)
+    ap.add_argument('--json')
+    ap.add_argument('--plan', help='the allocate stage writes its plan here; the gptq stage of a later run reads it (default: uniform 4-bit)')
+    a = ap.parse_args()
+    import jang_research as jr   # first: it preloads the system BLAS before mlx.core is imported
+    from jang_research.backend import mx, COMPUTE_DTYPE
+    from jang_research.models import model_classes, prepare_model, load_model
+    from jang_research.testing import write_model_folder
+    from jang_research.streaming import stream_sensitivity, stream_quantize
+    from jang_research.sweep import option_specs
+    from jang_research.inventory import inventory, layer_index, Plan, QuantSpec
+    from jang_research.data import token_windows, calibration_text
+    cfg = dict(SHAPES[a.shape], **({'num_hidden_layers': a.layers} if a.layers else {}), **({'vocab_size': a.vocab} if a.vocab else {}))
+    name = a.shape + (f'-{a.layers}l' if a.layers else '') + (f'-v{a.vocab}' if a.vocab else '')
+    work = Path(a.work)
+    folder, bundle = work/f'{name}-bf16', work/f'{name}-gptq'
+    dev = f"{mx.default_device()} {gpu_name()}".strip()
+    print(f"{name} on {dev}; compute {COMPUTE_DTYPE}; calibration {a.calib_windows} x {a.calib_len} tokens", flush=True)
+    old = json.loads(Path(a.json).read_text()) if a.json and Path(a.json).exists() else {}
+    rows = [r for r in old.get('rows', []) if r['shape'] != name or r['stage'] not in a.stages]   # --json merges: other shapes' and stages' rows stay
+    meta = dict(configs={**old.get('configs', {}), name: cfg}, calib={**old.get('calib', {}), name: [a.calib_windows, a.calib_len]})
+    state = {}
+
+    def stage(label, fn):
+        reset_peaks()
+        t0 = time.perf_counter()
+        note = fn()
+        row = dict(shape=name, stage=label, seconds=round(time.perf_counter() - t0, 1), peak_device_gb=round(mx.get_peak_memory() / 1e9, 2),
+                   peak_rss_gb=round(peak_rss_gb(), 2), device=dev, note=note or '')
+        rows.append(row)
+        print(f"{label:12s} {row['seconds']:8.1f} s  peak device {row['peak_device_gb']:7.2f} GB  peak RSS {row['peak_rss_gb']:6.2f} GiB  {row['note']}", flush=True)
+        if a.json: Path(a.json).write_text(json.dumps(dict(meta, rows=rows), indent=1))
+
+    def write():
+        import shutil
+        if folder.exists(): shutil.rmtree(folder)
+        model_cls, args_cls = model_classes(cfg)
+        mx.random.seed(0)
+        model = model_cls(args_cls.from_dict(cfg))   # lazy: each parameter is made when its shard is written
+        tok = Path(a.tokenizer) if a.tokenizer else prepare_model('smollm2-135m-instruct', progress=False)
+        write_model_folder(model, cfg, folder, 'bfloat16', tokenizer_from=tok, free=True)
+        return f"{sum(f.stat().st_size for f in folder.glob('*.safetensors')) / 1e9:.1f} GB bf16"
+
+    def sensitivity():
+        t = stream_sensitivity(folder, option_specs(), calib_windows=a.calib_windows, calib_len=a.calib_len, resume=False, progress=False)
+        state['table'] = t
+        return f"{len(t.paths)} tensors x {len(t.labels(t.paths[0]))} options, {t.meta['measured_now']} ΔKL measured"
+
+    def allocate():
+        if 'table' not in state: raise SystemExit('allocate needs the sensitivity stage in the same run')
+        inv = inventory(load_model(folder, lazy=True)[0])
+        plan = jr.allocate(state['table'], target_bpw=a.target_bpw, inventory=inv)
+        # GPTQ for every block tensor at its allocated width; the embedding and head stay RTN
+        state['plan'] = Plan({p: QuantSpec(s.bits, s.group_size, 'gptq', s.dtype) if layer_index(p) is not None and not s.is_float else s
+                              for p, s in plan.specs.items()}, plan.float_dtype)
+        if a.plan: Path(a.plan).write_text(json.dumps(state['plan'].to_json()))
+        return f"{plan.meta['bpw']:.3f} bpw, widths {sorted({s.bits for s in plan.specs.values()})}"
+
+    def gptq():
+        plan = state.get('plan')
+        if plan is None and a.plan and Path(a.plan).exists(): plan = Plan.from_json(json.loads(Path(a.plan).read_text()))
+        if plan is None:   # without an allocated plan: uniform 4-bit g64
+            from jang_research.inventory import uniform_plan
+            inv = inventory(load_model(folder, lazy=True)[0])
+            plan = uniform_plan(inv, 4, 64, 'gptq')
+            plan.specs.update({t.path: QuantSpec(4, 64) for t in inv if layer_index(t.path) is None})
+        _, tok = load_model(folder, lazy=True)
+        windows = token_windows(tok, calibration_text(), a.calib_windows, a.calib_len)
+        stream_quantize(folder, plan, bundle, windows, force=True, progress=False)
+        return f"{sum(f.stat().st_size for f in bundle.glob('*.safetensors')) / 1e9:.2f} GB bundle"
+
+    def decode():
+        from mlx_lm.generate import generate_step
+        from jang_research.bundle import load_bundle
+        model, tok, _ = load_bundle(bundle, compute_dtype=None if 'gpu' in str(mx.default_device()) else COMPUTE_DTYPE, verify=False)
+        prompt = mx.array(tok.encode('The quick brown fox'))
+        n, t0 = 0, None
+        for i, _ in enumerate(generate_step(prompt, model, max_tokens=68)):
+            if i == 3: t0 = time.perf_counter()   # after 4 warm-up steps
+            n = i
+        return f"{(n - 3) / (time.perf_counter() - t0):.1f} tok/s greedy decode"
+
+    run = dict(write=write, sensitivity=sensitivity, allocate=allocate, gptq=gptq, decode=decode)
+    for s in a.stages: stage(s, run[s])
+
+if __name__ == '__main__': main()
