@@ -404,6 +404,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                        'jang_research.methods.read_share': ('methods.html#read_share', 'jang_research/methods.py'),
                                        'jang_research.methods.register_method': ( 'methods.html#register_method',
                                                                                   'jang_research/methods.py'),
+                                       'jang_research.methods.run_block': ('methods.html#run_block', 'jang_research/methods.py'),
                                        'jang_research.methods.shares': ('methods.html#shares', 'jang_research/methods.py'),
                                        'jang_research.methods.to_quantized_model': ( 'methods.html#to_quantized_model',
                                                                                      'jang_research/methods.py')},

@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['METHODS', 'HESSIAN_METHODS', 'register_method', 'needs_hessians', 'quantize_tensor', 'float_weights',
-           'quantize_weights', 'dequantized', 'shares', 'quantize_share', 'read_share', 'block_batches', 'fit_block',
-           'quantize_sequential', 'bundle_tensors', 'apply_quantization', 'to_quantized_model']
+           'quantize_weights', 'dequantized', 'shares', 'quantize_share', 'read_share', 'block_batches', 'run_block',
+           'fit_block', 'quantize_sequential', 'bundle_tensors', 'apply_quantization', 'to_quantized_model']
 
 # %% ../nbs/24_methods.ipynb #24558297
 from tqdm.auto import tqdm
@@ -126,6 +126,19 @@ def block_batches(model:nn.Module, windows:mx.array, batch:int=4) -> list:
         out.append((inputs[0][0], [(args, kw) for _, args, kw in inputs]))
     return out
 
+# %% ../nbs/24_methods.ipynb #b10c0001
+def run_block(layer:nn.Module, b:int, # a block and its index (which of the batches' extra arguments it takes)
+              batches:list, # per batch: (hidden state entering block b, every block's extra arguments), as block_batches gives
+              cal=None # a CalibrationRecorder recording inside `layer`: each batch's inputs are added to it
+             ) -> list:
+    "The batches with the hidden states block b passes on, evaluated one batch at a time: evaluated together, every batch's activations (attention scores, MLP intermediates) would be held at once."
+    out = []
+    for h, args in batches:
+        y = cal.run(layer, h, *args[b][0], **args[b][1]) if cal is not None else layer(h, *args[b][0], **args[b][1])
+        mx.eval(y)
+        out.append((y, args))
+    return out
+
 # %% ../nbs/24_methods.ipynb #361669bf
 def fit_block(model:nn.Module, b:int, # the model and the index of the block to quantize
               batches:list, # per batch: (hidden state entering block b, every block's extra arguments), as block_batches gives
@@ -144,9 +157,7 @@ def fit_block(model:nn.Module, b:int, # the model and the index of the block to 
         hessians = cal.hessians()
     q = quantize_weights(weights, sub, hessians=hessians, **ctx)
     clear_factors()   # the block's Hessians and their factors are not needed again
-    with swapped_weights(model, dequantized(q)):
-        batches = [(layer(h, *args[b][0], **args[b][1]), args) for h, args in batches]
-        mx.eval([h for h, _ in batches])
+    with swapped_weights(model, dequantized(q)): batches = run_block(layer, b, batches)
     return q, batches
 
 # %% ../nbs/24_methods.ipynb #e8395b7d

@@ -17,7 +17,7 @@ from .files import folder_writer, check_destination, write_atomic, pid_alive
 from .inventory import inventory, layer_index, other_params, plan_bytes, validate_plan, Plan, QuantSpec
 from .models import load_model, model_fingerprint, safetensors_header, swapped_params
 from .calibration import CalibrationRecorder, HESSIAN_BATCH, recording, hessians_key
-from .methods import quantize_weights, quantize_tensor, dequantized, fit_block, block_batches, needs_hessians, HESSIAN_METHODS
+from .methods import quantize_weights, quantize_tensor, dequantized, fit_block, block_batches, run_block, needs_hessians, HESSIAN_METHODS
 from .gptq import clear_factors
 from .bundle import is_bundle, finish_bundle, write_index, stored_parts
 from .bundle import read_manifest, verify_files, load_tensors, validate_tensors, plan_from_manifest, read_runtime, fake_params
@@ -89,13 +89,11 @@ def float_head_hessians(model:nn.Module, windows:mx.array, heads:list, progress:
     "Hessians of the head inputs (`heads`: the lm_head or tied embedding paths) from one streamed float pass of the blocks; every block is freed again."
     cal, layers = CalibrationRecorder(), model.model.layers
     batches = block_batches(model, windows, HESSIAN_BATCH)
-    hs = [h for h, _ in batches]
     for b in tqdm(range(len(layers)), desc='float pass (head Hessian)', disable=not progress, leave=False):
         materialize(layers[b], f'model.layers.{b}.')
-        hs = [layers[b](h, *args[b][0], **args[b][1]) for h, (_, args) in zip(hs, batches)]
-        mx.eval(hs)
+        batches = run_block(layers[b], b, batches)
         release(layers[b])
-    for h in hs:
+    for h, _ in batches:
         cal.seen.clear()
         final = model.model.norm(h)
         for p in heads: cal.record(p, final)
@@ -323,14 +321,13 @@ def _walk(path:Path, pending:list, windows:mx.array, calib:mx.array, rows:dict, 
         run = lambda h, m=None: (m or layers[b])(h, *args[b][0], **args[b][1])
         prefix = f'model.layers.{b}.'
         params = {prefix + k: v for k, v in materialize(layers[b], prefix).items()}
-        for k in states: states[k] = run(states[k])
-        mx.eval(list(states.values()))
+        for k in states:   # one state at a time: evaluated together, every state's activations would be held at once
+            states[k] = run(states[k])
+            mx.eval(states[k])
         hs = None
         if b <= last or (outside and head_H is None):   # calibration states are needed up to the last block with work, or the head's Hessian
             cal = CalibrationRecorder()
-            with recording(model, [t.path for t in inv if t.layer == b and t.role != 'router'], cal):
-                batches = [(cal.run(layers[b], h, *a[b][0], **a[b][1]), a) for h, a in batches]
-            mx.eval([h for h, _ in batches])
+            with recording(model, [t.path for t in inv if t.layer == b and t.role != 'router'], cal): batches = run_block(layers[b], b, batches, cal)
             hs = cal.hessians()
         for t, s, want in by_block.get(b, []):
             r, w_hat = sweep_row(t, s, params[f'{t.path}.weight'], hs)
