@@ -318,7 +318,7 @@ def _walk(path:Path, pending:list, windows:mx.array, calib:mx.array, rows:dict, 
             with swapped_params(model, {f'{t.path}.weight': hats[k]}): (states[k], _), = block_batches(model, windows, windows.shape[0])
     last = max(by_block, default=-1)
     for b in tqdm(range(len(layers)), desc='sensitivity (streamed)', disable=not progress, leave=False):
-        run = lambda h, m=None: (m or layers[b])(h, *args[b][0], **args[b][1])
+        run = lambda h: layers[b](h, *args[b][0], **args[b][1])   # block b on a ΔKL-window state
         prefix = f'model.layers.{b}.'
         params = {prefix + k: v for k, v in materialize(layers[b], prefix).items()}
         for k in states:   # one state at a time: evaluated together, every state's activations would be held at once
@@ -348,7 +348,6 @@ def _walk(path:Path, pending:list, windows:mx.array, calib:mx.array, rows:dict, 
     lp = ref - mx.logsumexp(ref, -1, keepdims=True)
     p = mx.exp(lp)
     mx.eval(lp, p)
-    kl = lambda h, swap={}: _kl_under(model, h, swap, p, lp)
     if outside and head_H is None:
         cal = CalibrationRecorder()
         for h, _ in batches:
@@ -362,11 +361,11 @@ def _walk(path:Path, pending:list, windows:mx.array, calib:mx.array, rows:dict, 
         r, w_hat = sweep_row(t, s, fw_out[t.path], head_H, w_hat=hats.pop(k, None))
         if want:
             swap = {f'{t.path}.weight': w_hat} if t.tied or t.role == 'lm_head' else {}
-            r['dkl'] = kl(states.pop(k) if k in states else x, swap)
+            r['dkl'] = _kl_under(model, states.pop(k) if k in states else x, swap, p, lp)
             n += 1
         done(r)
     for k, h in states.items():
-        waiting[k]['dkl'] = kl(h)
+        waiting[k]['dkl'] = _kl_under(model, h, {}, p, lp)
         n += 1
         done(waiting[k])
     return n
