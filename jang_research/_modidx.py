@@ -516,6 +516,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                   'jang_research/streaming.py'),
                                          'jang_research.streaming.float_head_hessians': ( 'streaming.html#float_head_hessians',
                                                                                           'jang_research/streaming.py'),
+                                         'jang_research.streaming.head_hessians': ( 'streaming.html#head_hessians',
+                                                                                    'jang_research/streaming.py'),
                                          'jang_research.streaming.materialize': ( 'streaming.html#materialize',
                                                                                   'jang_research/streaming.py'),
                                          'jang_research.streaming.release': ('streaming.html#release', 'jang_research/streaming.py'),

@@ -4,7 +4,8 @@
 
 # %% auto #0
 __all__ = ['STREAM_FORMAT', 'STREAM_VERSION', 'materialize', 'release', 'work_folder', 'save_state', 'save_part',
-           'float_head_hessians', 'stream_quantize', 'assemble', 'bundle_part', 'stream_evaluate', 'stream_sensitivity']
+           'float_head_hessians', 'head_hessians', 'stream_quantize', 'assemble', 'bundle_part', 'stream_evaluate',
+           'stream_sensitivity']
 
 # %% ../nbs/41_streaming.ipynb #e36020d5
 import hashlib, json, os, shutil, socket, time
@@ -87,12 +88,17 @@ def save_part(work:Path, state:dict, i:int, # the work folder, its state, and th
 # %% ../nbs/41_streaming.ipynb #14c43ee3
 def float_head_hessians(model:nn.Module, windows:mx.array, heads:list, progress:bool=True):
     "Hessians of the head inputs (`heads`: the lm_head or tied embedding paths) from one streamed float pass of the blocks; every block is freed again."
-    cal, layers = CalibrationRecorder(), model.model.layers
+    layers = model.model.layers
     batches = block_batches(model, windows, HESSIAN_BATCH)
     for b in tqdm(range(len(layers)), desc='float pass (head Hessian)', disable=not progress, leave=False):
         materialize(layers[b], f'model.layers.{b}.')
         batches = run_block(layers[b], b, batches)
         release(layers[b])
+    return head_hessians(model, batches, heads)
+
+def head_hessians(model:nn.Module, batches:list, heads:list):
+    "Hessians of the head inputs (`heads`) from the calibration `batches` after the last block: the final norm of each, as collect_hessians records them."
+    cal = CalibrationRecorder()
     for h, _ in batches:
         cal.seen.clear()
         final = model.model.norm(h)
@@ -213,13 +219,13 @@ def bundle_part(tensors:dict, plan:Plan, runtime:dict, keys:list, where:str='') 
     return fake_params(Plan({p: plan.specs[p] for p in paths}, plan.float_dtype), part, runtime)
 
 # %% ../nbs/41_streaming.ipynb #d9e3f4a5
-def _outside_floats(path:Path, keep) -> dict:
+def _outside_floats(path:Path, keep, use:str='score against') -> dict:
     "The float parameters outside the blocks whose names `keep` accepts, read now from a fresh lazy model (so nothing read before stays held), fp32."
     model, _ = load_model(path, lazy=True)
     out = {k: v.astype(COMPUTE_DTYPE) if mx.issubdtype(v.dtype, mx.floating) else v
            for k, v in tree_flatten(model.parameters()) if not k.startswith('model.layers.') and keep(k)}
     mx.eval(list(out.values()))
-    if bad := nonfinite(out): raise JangError(f"NaN/Inf values in {path}: {bad[0]}; refusing to score against these weights")
+    if bad := nonfinite(out): raise JangError(f"NaN/Inf values in {path}: {bad[0]}; refusing to {use} these weights")
     return out
 
 # %% ../nbs/41_streaming.ipynb #e0f4a5b6
@@ -302,10 +308,7 @@ def _walk(path:Path, pending:list, windows:mx.array, calib:mx.array, rows:dict, 
         head_H = float_head_hessians(model, calib, heads, progress)
         model, _ = load_model(path, lazy=True)   # the float pass freed the blocks it read
         layers = model.model.layers
-    floats = {k: v.astype(COMPUTE_DTYPE) if mx.issubdtype(v.dtype, mx.floating) else v
-              for k, v in tree_flatten(model.parameters()) if not k.startswith('model.layers.')}   # embedding, final norm, head
-    mx.eval(list(floats.values()))
-    if bad := nonfinite(floats): raise JangError(f"NaN/Inf values in {bad[0]}{' …' if len(bad) > 1 else ''}; refusing to measure these weights")
+    floats = _outside_floats(path, lambda k: True, 'measure')   # embedding, final norm, head
     model.update(tree_unflatten(list(floats.items())))
     fw_out = {t.path: floats[f'{t.path}.weight'] for t in inv if t.layer is None}
     (x, args), = block_batches(model, windows, windows.shape[0])   # the ΔKL windows in one batch, as BlockRunner runs them
@@ -348,14 +351,7 @@ def _walk(path:Path, pending:list, windows:mx.array, calib:mx.array, rows:dict, 
     lp = ref - mx.logsumexp(ref, -1, keepdims=True)
     p = mx.exp(lp)
     mx.eval(lp, p)
-    if outside and head_H is None:
-        cal = CalibrationRecorder()
-        for h, _ in batches:
-            cal.seen.clear()
-            fh = model.model.norm(h)
-            for q in heads: cal.record(q, fh)
-            mx.eval(*[a.S for a in cal.accs.values()])
-        head_H = cal.hessians()
+    if outside and head_H is None: head_H = head_hessians(model, batches, heads)
     for t, s, want in outside:
         k = (t.path, s.label())
         r, w_hat = sweep_row(t, s, fw_out[t.path], head_H, w_hat=hats.pop(k, None))
