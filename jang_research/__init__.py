@@ -86,6 +86,7 @@ def sensitivity(m:Model,
         table = sensitivity_sweep(m.model, m.tokenizer, m.fingerprint, hs, specs, measure=measure, layers=layers, sample=sample,
                                    n_windows=windows, window_len=window_len, progress=progress)
     table.inventory = m.inventory
+    table.meta.setdefault('model', m.name)   # a table saved from a .gguf or folder path is still named for its model
     return table
 
 # %% ../nbs/index.ipynb #c63ed00d

@@ -428,6 +428,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                       'jang_research.models.check_model_folder': ( 'models.html#check_model_folder',
                                                                                    'jang_research/models.py'),
                                       'jang_research.models.check_shards': ('models.html#check_shards', 'jang_research/models.py'),
+                                      'jang_research.models.check_vocabulary': ('models.html#check_vocabulary', 'jang_research/models.py'),
                                       'jang_research.models.file_sha256': ('models.html#file_sha256', 'jang_research/models.py'),
                                       'jang_research.models.gguf_meta': ('models.html#gguf_meta', 'jang_research/models.py'),
                                       'jang_research.models.gguf_tokenizer': ('models.html#gguf_tokenizer', 'jang_research/models.py'),

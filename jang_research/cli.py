@@ -426,7 +426,6 @@ def _cmd_sensitivity(a):
             print(f"predictor {meth:8s}: {v['n']} sampled pairs, log-log r {v['r_loglog']:.3f}, measured/predicted median {v['median_factor']:.2f}")
     if rank_of(world())[0] > 0: return   # rank 0 writes the files
     if a.table:
-        tab.meta['model'] = tab.meta.get('model') or Path(str(a.model or DEFAULT_MODEL)).name
         tab.save(a.table)
     if a.json:
         rows = [{**r, 'predicted': tab.predicted(r['path'], r['label'])} for r in tab.rows.values()]

@@ -6,8 +6,9 @@
 __all__ = ['MODELS', 'DEFAULT_MODEL', 'BLOCK_NAMES', 'TOP_NAMES', 'ARCHS', 'CONVERTER_VERSION', 'TOKENIZER_FILES', 'ModelSource',
            'ModelNotAvailable', 'locate_gguf', 'GGUFError', 'read_gguf', 'gguf_meta', 'hf_tensor_name', 'unpermute_qk',
            'GGUFArch', 'gguf_tokenizer', 'file_sha256', 'weights_sha256', 'prepare_model', 'model_classes',
-           'safetensors_header', 'check_shards', 'check_model_folder', 'model_path', 'load_model', 'weight_bytes',
-           'available_memory', 'model_fingerprint', 'swapped_params', 'swapped_weights', 'record_blocks']
+           'safetensors_header', 'check_shards', 'check_model_folder', 'model_path', 'check_vocabulary', 'load_model',
+           'weight_bytes', 'available_memory', 'model_fingerprint', 'swapped_params', 'swapped_weights',
+           'record_blocks']
 
 # %% ../nbs/02_models.ipynb #cf9dafbf
 import hashlib, importlib.metadata, json, math, os, shutil
@@ -376,6 +377,15 @@ def model_path(name_or_path) -> Path:
     if p.exists(): raise JangError(f"{p} is neither a model folder nor a .gguf file")
     raise ModelNotAvailable(f"unknown model {str(name_or_path)!r}: not a folder or .gguf file; known names: {', '.join(MODELS)}")
 
+# %% ../nbs/02_models.ipynb #5b0c7a11
+def check_vocabulary(model:nn.Module, tokenizer, where=''):
+    "Refuse a tokenizer whose ids reach past the model's vocabulary: MLX would look them up out of bounds (on the CPU a crash, not an error)."
+    rows = getattr(getattr(model, 'args', None), 'vocab_size', None)   # mlx-lm's model arguments; a family without them is not checked
+    n_ids = max(tokenizer.get_vocab().values()) + 1
+    if rows is not None and n_ids > rows:
+        raise JangError(f"{where}: the tokenizer has ids up to {n_ids - 1} but the model's vocabulary has {rows} rows "
+                        "(a tokenizer of another model?); refusing to look up ids past its embedding")
+
 # %% ../nbs/02_models.ipynb #41bdfd46
 def load_model(name_or_path=DEFAULT_MODEL, # known model name or model folder
                dtype=None, # compute dtype for floating parameters; default fp32
@@ -387,6 +397,7 @@ def load_model(name_or_path=DEFAULT_MODEL, # known model name or model folder
     path = model_path(name_or_path)
     try: model, tokenizer = load(str(path), lazy=lazy)
     except ValueError as e: raise JangError(f"{path}: mlx-lm cannot load this folder ({' '.join(str(e).split())[:300]})") from None
+    check_vocabulary(model, tokenizer, path)
     if lazy: return model, tokenizer
     if bad := nonfinite(dict(tree_flatten(model.parameters()))):
         raise JangError(f"{path}: NaN/Inf values in {', '.join(bad[:5])}{' …' if len(bad) > 5 else ''}; refusing to use these weights")

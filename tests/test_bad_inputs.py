@@ -153,6 +153,12 @@ def test_bad_model_folders(work, tmp_path, case):
     f = _hf_folder(work, tmp_path, 'hf', edit)
     refused(['quantize', '--model', f, '--bits', '4', '--out', tmp_path/'out'], msg, watch=[tmp_path])
 
+def test_tokenizer_past_the_vocabulary(work, tmp_path):
+    "A tiny Llama of 256 rows shipped with SmolLM2's 49,152-token tokenizer: refused at load (MLX's CPU gather crashed on such ids)."
+    from jang_research.testing import tiny_model, write_model_folder, TINY_CONFIGS
+    f = write_model_folder(tiny_model('llama'), TINY_CONFIGS['llama'], tmp_path/'small-vocab', tokenizer_from=work['src'])
+    refused(['quantize', '--model', f, '--bits', '4', '--out', tmp_path/'out'], "tokenizer has ids up to 49151 but the model's vocabulary has 256 rows", watch=[tmp_path])
+
 def test_bad_sources_and_plans(work, tmp_path):
     w = [tmp_path, work['bundle']]
     refused(['quantize', '--model', tmp_path/'missing.gguf', '--out', tmp_path/'o'], 'no such GGUF file', watch=w)

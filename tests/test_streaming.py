@@ -65,9 +65,10 @@ def test_stream_sensitivity_cli(folder, tmp_path):
     args = ['--model', folder, '--calib-windows', '4', '--calib-len', '64', '--windows', '2', '--window-len', '32', '--force']
     rows = {}
     for mode in ('--stream', '--no-stream'):
-        r = run('sensitivity', *args, mode, '--json', tmp_path/f'{mode}.json', cache=tmp_path/mode)
+        r = run('sensitivity', *args, mode, '--json', tmp_path/f'{mode}.json', '--table', tmp_path/f'{mode}.table.json', cache=tmp_path/mode)
         assert r.returncode == 0 and 'ΔKL measured now' in r.stdout, r.stderr[-3000:]
         rows[mode] = json.loads((tmp_path/f'{mode}.json').read_text())
+        assert json.loads((tmp_path/f'{mode}.table.json').read_text())['meta']['model'] == Path(folder).name   # named for the model, not its path
     assert [(r['path'], r['label']) for r in rows['--stream']] == [(r['path'], r['label']) for r in rows['--no-stream']]
     for s, w in zip(rows['--stream'], rows['--no-stream']):
         assert s['proxy'] == pytest.approx(w['proxy'], rel=1e-4, abs=1e-9)
