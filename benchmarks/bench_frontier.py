@@ -37,6 +37,8 @@ def main():
     ap.add_argument('--stage', default='all', choices=['all', 'ours', 'peers', 'table'])
     ap.add_argument('--work', default='bench/frontier', help='row cache and peer output folders')
     ap.add_argument('--rows', default='all', choices=['all', 'allocators', 'baselines'], help="with --stage ours: only these of our rows (two processes, two cores)")
+    ap.add_argument('--skip-nogrid', action='store_true',
+                    help="leave out the allocator rows without affine g32 options of >= 4 bits (at each target size, a full quantization each)")
     ap.add_argument('--windows', type=int, default=16)
     ap.add_argument('--window-len', type=int, default=128)
     ap.add_argument('--json', help='write every row here')
@@ -193,7 +195,7 @@ def run_ours(m, a, cache):
     no_grid = table.only(keep=lambda r: not (r['group_size'] == 32 and r['bits'] >= 4 and r['method'] in ('rtn', 'mse', 'gptq')))
     for s in (a.sizes if a.rows in ('all', 'allocators') else ()):
         variants = [(f'allocator @{s:g}', 'ours', table), (f'allocator RTN-only @{s:g}', 'ours-rtn', rtn_only)]
-        if s in TARGETS: variants.append((f'allocator @{s:g} w/o g32 >=4b', 'ours-nogrid', no_grid))
+        if s in TARGETS and not a.skip_nogrid: variants.append((f'allocator @{s:g} w/o g32 >=4b', 'ours-nogrid', no_grid))
         for label, family, t in variants:
             try: plan = jr.allocate(t, target_bpw=s)
             except JangError as e:   # e.g. below the smallest plan of the RTN options (2-bit g64 everywhere)
