@@ -383,7 +383,7 @@ def check_vocabulary(model:nn.Module, tokenizer, where=''):
     rows = getattr(getattr(model, 'args', None), 'vocab_size', None)   # mlx-lm's model arguments; a family without them is not checked
     n_ids = max(tokenizer.get_vocab().values()) + 1
     if rows is not None and n_ids > rows:
-        raise JangError(f"{where}: the tokenizer has ids up to {n_ids - 1} but the model's vocabulary has {rows} rows "
+        raise JangError(f"{f'{where}: ' if where else ''}the tokenizer has ids up to {n_ids - 1} but the model's vocabulary has {rows} rows "
                         "(a tokenizer of another model?); refusing to look up ids past its embedding")
 
 # %% ../nbs/02_models.ipynb #41bdfd46

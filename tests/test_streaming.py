@@ -68,7 +68,7 @@ def test_stream_sensitivity_cli(folder, tmp_path):
         r = run('sensitivity', *args, mode, '--json', tmp_path/f'{mode}.json', '--table', tmp_path/f'{mode}.table.json', cache=tmp_path/mode)
         assert r.returncode == 0 and 'ΔKL measured now' in r.stdout, r.stderr[-3000:]
         rows[mode] = json.loads((tmp_path/f'{mode}.json').read_text())
-        assert json.loads((tmp_path/f'{mode}.table.json').read_text())['meta']['model'] == Path(folder).name   # named for the model, not its path
+        assert json.loads((tmp_path/f'{mode}.table.json').read_text())['meta']['model'] == Path(folder).name   # the table file is written, named for its model
     assert [(r['path'], r['label']) for r in rows['--stream']] == [(r['path'], r['label']) for r in rows['--no-stream']]
     for s, w in zip(rows['--stream'], rows['--no-stream']):
         assert s['proxy'] == pytest.approx(w['proxy'], rel=1e-4, abs=1e-9)
