@@ -9,7 +9,8 @@ written as a bf16 folder in shards, then in one process:
                every tensor on 4 x 128 tokens, one pass over the shards
   allocate     the exact allocator at --target-bpw over that table
   gptq         streaming.stream_quantize of the allocated widths with GPTQ for every block tensor (RTN for the embedding and
-               head), calibration carried block to block on the same windows
+               head), calibration carried block to block on the same windows; the blocks' time split by phase (read, Hessians,
+               GPTQ factor / codes / guard, other quantizing, forward of the quantized block, save)
   decode       the bundle loaded (load_bundle, MLX's quantized layers) and 64 greedy tokens decoded (mlx-lm generate_step)
 
 Random weights make KL meaningless: the numbers are cost. Peak device memory is MLX's (mx.get_peak_memory, reset per
@@ -18,6 +19,7 @@ as each stage ends (a run cut short keeps what it measured).
 
 Usage: python benchmarks/bench_pipeline.py --shape llama-8b [--layers N] [--vocab V] [--calib-windows 128 --calib-len 2048]
            [--work /tmp/bench-pipeline] [--tokenizer FOLDER] [--json out.json] [--plan plan.json] [--stages write sensitivity allocate gptq decode]
+           [--factor auto|host|device]
 """
 import argparse, json, sys, time
 from pathlib import Path
@@ -41,7 +43,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--shape', choices=sorted(SHAPES), default='llama-1b')
     ap.add_argument('--layers', type=int, help='keep only this many blocks of the shape')
-    ap.add_argument('--vocab', type=int, help='cut the vocabulary to this size (a quick run on a CPU: a 128k-row head is slow there)')
+    ap.add_argument('--vocab', type=int, help="cut the vocabulary to this size (a quick run on a CPU: a 128k-row head is slow there); at least the tokenizer's (SmolLM2's: 49152)")
     ap.add_argument('--calib-windows', type=int, default=128)
     ap.add_argument('--calib-len', type=int, default=2048)
     ap.add_argument('--target-bpw', type=float, default=4.0)
@@ -49,6 +51,8 @@ def main():
     ap.add_argument('--tokenizer', help='folder whose tokenizer files the model folder gets (default: the prepared SmolLM2)')
     ap.add_argument('--stages', nargs='+', default=list(STAGES), choices=STAGES)
     ap.add_argument('--json')
+    ap.add_argument('--factor', default='auto', choices=['auto', 'host', 'device'],
+                    help="where GPTQ's factor of H⁻¹ is computed (auto: on the device when it is a GPU)")
     ap.add_argument('--plan', help='the allocate stage writes its plan here; the gptq stage of a later run reads it (default: uniform 4-bit)')
     a = ap.parse_args()
     import jang_research as jr   # first: it preloads the system BLAS before mlx.core is imported
@@ -59,12 +63,15 @@ def main():
     from jang_research.sweep import option_specs
     from jang_research.inventory import inventory, layer_index, Plan, QuantSpec
     from jang_research.data import token_windows, calibration_text
+    from jang_research.gptq import set_gptq_factor, factor_on_device
+    set_gptq_factor(a.factor)
     cfg = dict(SHAPES[a.shape], **({'num_hidden_layers': a.layers} if a.layers else {}), **({'vocab_size': a.vocab} if a.vocab else {}))
     name = a.shape + (f'-{a.layers}l' if a.layers else '') + (f'-v{a.vocab}' if a.vocab else '')
     work = Path(a.work)
     folder, bundle = work/f'{name}-bf16', work/f'{name}-gptq'
     dev = f"{mx.default_device()} {gpu_name()}".strip()
-    print(f"{name} on {dev}; compute {COMPUTE_DTYPE}; calibration {a.calib_windows} x {a.calib_len} tokens", flush=True)
+    print(f"{name} on {dev}; compute {COMPUTE_DTYPE}; calibration {a.calib_windows} x {a.calib_len} tokens; "
+          f"GPTQ factor on the {'device (fp32)' if factor_on_device() else 'host (float64)'}", flush=True)
     old = json.loads(Path(a.json).read_text()) if a.json and Path(a.json).exists() else {}
     rows = [r for r in old.get('rows', []) if r['shape'] != name or r['stage'] not in a.stages]   # --json merges: other shapes' and stages' rows stay
     meta = dict(configs={**old.get('configs', {}), name: cfg}, calib={**old.get('calib', {}), name: [a.calib_windows, a.calib_len]})
@@ -115,8 +122,10 @@ def main():
             plan.specs.update({t.path: QuantSpec(4, 64) for t in inv if layer_index(t.path) is None})
         _, tok = load_model(folder, lazy=True)
         windows = token_windows(tok, calibration_text(), a.calib_windows, a.calib_len)
-        stream_quantize(folder, plan, bundle, windows, force=True, progress=False)
-        return f"{sum(f.stat().st_size for f in bundle.glob('*.safetensors')) / 1e9:.2f} GB bundle"
+        timings = {}
+        stream_quantize(folder, plan, bundle, windows, force=True, timings=timings, progress=False)
+        split = ', '.join(f'{k} {v:.1f}' for k, v in sorted(timings.items(), key=lambda kv: -kv[1]))
+        return f"{sum(f.stat().st_size for f in bundle.glob('*.safetensors')) / 1e9:.2f} GB bundle; blocks: {split} s"
 
     def decode():
         from mlx_lm.generate import generate_step

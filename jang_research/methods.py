@@ -5,9 +5,11 @@
 # %% auto #0
 __all__ = ['METHODS', 'HESSIAN_METHODS', 'register_method', 'needs_hessians', 'quantize_tensor', 'float_weights',
            'quantize_weights', 'dequantized', 'shares', 'quantize_share', 'read_share', 'block_batches', 'run_block',
-           'fit_block', 'quantize_sequential', 'bundle_tensors', 'apply_quantization', 'to_quantized_model']
+           'add_seconds', 'fit_block', 'quantize_sequential', 'bundle_tensors', 'apply_quantization',
+           'to_quantized_model']
 
 # %% ../nbs/24_methods.ipynb #24558297
+import time
 from tqdm.auto import tqdm
 from mlx.utils import tree_flatten, tree_unflatten
 from .backend import mx, nn, JangError, COMPUTE_DTYPE, MX_DTYPES
@@ -140,24 +142,37 @@ def run_block(layer:nn.Module, b:int, # a block and its index (which of the batc
     return out
 
 # %% ../nbs/24_methods.ipynb #361669bf
+def add_seconds(timings:dict|None, # phase -> seconds, added to (None: nothing is kept)
+                **seconds):
+    "Add each phase's seconds to `timings`."
+    if timings is None: return
+    for k, v in seconds.items(): timings[k] = timings.get(k, 0.0) + v
+
 def fit_block(model:nn.Module, b:int, # the model and the index of the block to quantize
               batches:list, # per batch: (hidden state entering block b, every block's extra arguments), as block_batches gives
               weights:dict, # path -> float weight of block b's tensors
-              plan:Plan, **ctx) -> tuple:
+              plan:Plan,
+              timings:dict|None=None, # seconds per phase are added here: hessians, factor/codes/guard (GPTQ), quantize (the rest), forward
+              **ctx) -> tuple:
     "Block b's tensors quantized with the Hessians of the hidden states `batches` carry into it; returns them and the batches with the hidden states the quantized block passes on."
     from jang_research.models import swapped_weights
     from jang_research.calibration import CalibrationRecorder, recording
     from jang_research.gptq import clear_factors
     layer, sub = model.model.layers[b], Plan({p: plan.specs[p] for p in weights}, plan.float_dtype)
-    hessians = None
+    hessians, t0 = None, time.perf_counter()
     if needs_hessians(sub):
         cal = CalibrationRecorder()
         with recording(model, list(weights), cal):
             for h, args in batches: cal.run(layer, h, *args[b][0], **args[b][1])
         hessians = cal.hessians()
+    t1 = time.perf_counter()
     q = quantize_weights(weights, sub, hessians=hessians, **ctx)
     clear_factors()   # the block's Hessians and their factors are not needed again
+    t2 = time.perf_counter()
     with swapped_weights(model, dequantized(q)): batches = run_block(layer, b, batches)
+    split = {}
+    for t in q.values(): add_seconds(split, **((getattr(t, 'meta', None) or {}).get('seconds') or {}))
+    add_seconds(timings, hessians=t1 - t0, quantize=t2 - t1 - sum(split.values()), forward=time.perf_counter() - t2, **split)
     return q, batches
 
 # %% ../nbs/24_methods.ipynb #e8395b7d

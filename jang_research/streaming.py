@@ -18,7 +18,7 @@ from .files import folder_writer, check_destination, write_atomic, pid_alive
 from .inventory import inventory, layer_index, other_params, plan_bytes, validate_plan, Plan, QuantSpec
 from .models import load_model, model_fingerprint, safetensors_header, swapped_params
 from .calibration import CalibrationRecorder, HESSIAN_BATCH, recording, hessians_key
-from .methods import quantize_weights, quantize_tensor, dequantized, fit_block, block_batches, run_block, needs_hessians, HESSIAN_METHODS
+from .methods import quantize_weights, quantize_tensor, dequantized, fit_block, add_seconds, block_batches, run_block, needs_hessians, HESSIAN_METHODS
 from .gptq import clear_factors
 from .bundle import is_bundle, finish_bundle, write_index, stored_parts
 from .bundle import read_manifest, verify_files, load_tensors, validate_tensors, plan_from_manifest, read_runtime, fake_params
@@ -151,6 +151,8 @@ def stream_quantize(path, # float model folder (any mlx-lm family; safetensors i
                     batch:int=4, # windows per block call
                     force:bool=False, # replace `out` if it is a bundle
                     notes:dict|None=None, # free-form notes for the manifest
+                    resume_every:float=60.0, # seconds of work between two saves of the carried hidden states (a killed run resumes from the last); 0: every block
+                    timings:dict|None=None, # seconds per phase are added here: read, fit_block's phases, save
                     progress:bool=True) -> Path:
     "Quantize the model at `path` block by block from its shards into the bundle `out` (what `quantize_sequential` gives), in about one block of memory; resumable."
     path, out = Path(path), Path(out)
@@ -178,19 +180,27 @@ def stream_quantize(path, # float model folder (any mlx-lm family; safetensors i
             carry = mx.load(str(work/'carry.safetensors'))
             batches = [(carry[f'h{i}'], args) for i, (_, args) in enumerate(batches)]
     q_out = None   # the quantized embedding and head are in part 0 already: not held while the blocks run
+    saved = time.perf_counter()
     for b in tqdm(range(start, len(layers)), desc='quantize blocks (streamed)', disable=not progress, leave=False):
-        prefix = f'model.layers.{b}.'
+        prefix, t0 = f'model.layers.{b}.', time.perf_counter()
         params = {prefix + k: v for k, v in materialize(layers[b], prefix).items()}
         weights = {t.path: params[f'{t.path}.weight'] for t in inv if layer_index(t.path) == b}
-        if batches is not None: q, batches = fit_block(model, b, batches, weights, plan, tq_seed=tq_seed)
+        t1 = time.perf_counter()
+        if batches is not None: q, batches = fit_block(model, b, batches, weights, plan, timings, tq_seed=tq_seed)
         else: q = quantize_weights(weights, Plan({p: plan.specs[p] for p in weights}, plan.float_dtype), tq_seed=tq_seed)
+        t2 = time.perf_counter()
         save_part(work, state, b + 1, q, plan, params)
         del q, weights, params
         release(layers[b])
-        if batches is not None:
+        # the carried hidden states are what a resumed run starts from: one batch of them is the size of the calibration set's
+        # activations (4.3 GB for 128 x 2048 tokens of an 8B model), so they are saved every `resume_every` seconds, not every
+        # block; a resumed run redoes the blocks after the last save (their parts are simply written again)
+        if batches is None or b + 1 == len(layers): state['next_block'] = b + 1
+        elif time.perf_counter() - saved >= resume_every:
             write_atomic(work/'carry.safetensors', lambda f: mx.save_safetensors(str(f), {f'h{i}': h for i, (h, _) in enumerate(batches)}))
-        state['next_block'] = b + 1
+            state['next_block'], saved = b + 1, time.perf_counter()
         save_state(work, state)
+        add_seconds(timings, read=t1 - t0, save=time.perf_counter() - t2)
     return assemble(work, state, path, plan, out, force, notes)
 
 # %% ../nbs/41_streaming.ipynb #104fa031
