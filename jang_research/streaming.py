@@ -192,9 +192,9 @@ def stream_quantize(path, # float model folder (any mlx-lm family; safetensors i
         save_part(work, state, b + 1, q, plan, params)
         del q, weights, params
         release(layers[b])
-        # the carried hidden states are what a resumed run starts from: one batch of them is the size of the calibration set's
-        # activations (4.3 GB for 128 x 2048 tokens of an 8B model), so they are saved every `resume_every` seconds, not every
-        # block; a resumed run redoes the blocks after the last save (their parts are simply written again)
+        # the carried hidden states are what a resumed run starts from: they are the calibration set's activations (4.3 GB
+        # for 128 x 2048 tokens of an 8B model), so they are saved every `resume_every` seconds, not every block; a resumed
+        # run redoes the blocks after the last save (their parts are simply written again)
         if batches is None or b + 1 == len(layers): state['next_block'] = b + 1
         elif time.perf_counter() - saved >= resume_every:
             write_atomic(work/'carry.safetensors', lambda f: mx.save_safetensors(str(f), {f'h{i}': h for i, (h, _) in enumerate(batches)}))
