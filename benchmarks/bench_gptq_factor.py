@@ -18,6 +18,8 @@ def main():
     import jang_research  # noqa: F401  (first: the system BLAS is preloaded before mlx.core)
     from jang_research.backend import mx
     from jang_research.gptq import set_gptq_factor, hessian_factor, gptq_codes, hessian_error, clear_factors
+    from jang_research.affine import qtensor_from_codes
+    from jang_research.inventory import QuantSpec
     print(f"MLX default device {mx.default_device()}; GPTQ 4-bit g64, damp 0.3, act-order", flush=True)
     print(f"{'n':>6} {'host s':>8} {'device s':>9} {'max rel dU':>11} {'h_err host':>12} {'h_err device':>13} {'dev/host':>9} {'codes differ':>13}")
     rows = []
@@ -38,7 +40,7 @@ def main():
             mx.eval(U)
             secs = time.perf_counter() - t
             q, s, b, _, _ = gptq_codes(W, H, 4, 64)
-            w_hat = (q.reshape(a.rows, -1, 64).astype(mx.float32) * s[..., None] + b[..., None]).reshape(a.rows, n)
+            w_hat = qtensor_from_codes(q, s, b, QuantSpec(4, 64)).dequantize()
             out[where] = dict(seconds=secs, U=np.array(U), q=np.array(q), h_err=hessian_error(W, w_hat, H))
         set_gptq_factor('auto')
         clear_factors()

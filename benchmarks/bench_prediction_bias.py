@@ -35,12 +35,14 @@ def main():
         r = rows[f'allocator @{s:g}']
         print(f"  allocator @{s:<4g}    predicted {r['predicted']:.4f}  held-out {r['kl_mean']['value']:.4f}  {r['kl_mean']['value'] / r['predicted']:.2f}x")
     base = dict(t.method_factors())
+    def scale_feedback(k):   # the table's predictions of gptq and tq_gptq, times k
+        t.factors = {mm: f * (k if mm in ('gptq', 'tq_gptq') else 1.0) for mm, f in base.items()}
     n = sum(x.n_params for x in m.inventory)
     print(f"plans with the gptq/tq_gptq predictions x{a.scale:g} (shares of the weights)")
     for s in (3.5, 4.0, 4.5):
         plans = []
         for k in (1.0, a.scale):
-            t.factors = {mm: f * (k if mm in ('gptq', 'tq_gptq') else 1.0) for mm, f in base.items()}
+            scale_feedback(k)
             plans.append(jr.allocate(t, target_bpw=s))
         moved = sum(x.n_params for x in m.inventory if plans[0].specs[x.path] != plans[1].specs[x.path]) / n
         for k, plan in zip((1.0, a.scale), plans):
@@ -51,7 +53,7 @@ def main():
             print(f"  @{s:g} x{k:<5g} " + ', '.join(f"{o} {v:.0%}" for o, v in share.most_common(5)))
         print(f"  @{s:g}: {moved:.1%} of the weights change option")
     for s in a.measure:
-        t.factors = {mm: f * (a.scale if mm in ('gptq', 'tq_gptq') else 1.0) for mm, f in base.items()}
+        scale_feedback(a.scale)
         r = jr.evaluate(m, jr.quantize(m, jr.allocate(t, target_bpw=s), progress=False), windows=16, window_len=128)
         kl, was = r['kl_mean'], rows[f'allocator @{s:g}']['kl_mean']['value']
         print(f"  @{s:g} scaled plan: held-out KL {kl['value']:.4f} [{kl['lo']:.4f}, {kl['hi']:.4f}], top-1 {r['top1']['value']:.3f}, "
