@@ -8,16 +8,24 @@ Variants, each built in memory from the same float model (real weights, or rando
   jangtq-k  (MoE) routed experts TurboQuant gate/up 2-bit, down 4-bit; everything else affine 8-bit g64
   affine-k  (MoE) the same widths in MLX affine g64
   NAME-fused  variant NAME with its affine layers turned into our fused-kernel layers (load_bundle(runtime='fused'))
+  NAME-compiled  variant NAME decoded by runtime.compiled_generate_step (fixed-length KV buffers, each step one compiled graph)
+                 instead of mlx-lm's generate_step; -fused-compiled does both
+  NAME-static  the same fixed-length KV buffers, each step run op by op (compile=False): what the buffers and mask cost alone
 
 For each: greedy decode tok/s and ms/token (mlx-lm's generate_step, after warm-up steps), the bytes of
 weights one decode step reads (embedding: one row; routed experts: top-k of them), the share of the memory
 bandwidth that reading implies (nominal peak on a GPU; on a CPU the bandwidth of a 1 GB memcpy on one core, measured here),
 and prefill tok/s of a --prefill-token prompt.
 
-Usage: python benchmarks/bench_decode.py [--model smollm2-135m-instruct | --shape llama-1b|llama-8b|qwen3-30b-a3b]
-           [--variants float affine4 affine4-fused mixed mixed-fused tq4-mlp tq4-mlp-fused] [--steps 64] [--prefill 512] [--json out.json]
+With --bundle B (a folder `jang-research quantize` wrote) the variants are that bundle as it is: `bundle` (the layers
+stock mlx-lm builds), `bundle-fused` (load_bundle(runtime='fused')), `bundle-compiled`; the bytes a step reads are
+counted from its parameters the same way.
+
+Usage: python benchmarks/bench_decode.py [--model smollm2-135m-instruct | --shape llama-1b|llama-8b|qwen3-30b-a3b | --bundle B]
+           [--variants float float-compiled affine4 affine4-fused mixed mixed-compiled tq4-mlp tq4-mlp-fused-compiled ...] [--steps 64] [--prefill 512] [--json out.json]
 """
 import argparse, json, time
+from pathlib import Path
 
 SHAPES = {
     'llama-1b': dict(model_type='llama', hidden_size=2048, num_hidden_layers=16, intermediate_size=8192, num_attention_heads=32,
@@ -88,6 +96,20 @@ def step_bytes(inv:list, plan, cfg:dict, float_dtype:str) -> int:
         total += b
     return total
 
+def parameter_step_bytes(model, cfg:dict) -> int:
+    "Bytes of `model`'s parameters (codes, scales, biases as stored) one decode step reads: the embedding one row unless it is the tied head, routed experts top-k of E."
+    from mlx.utils import tree_flatten
+    params = dict(tree_flatten(model.parameters()))
+    tied = not any('lm_head' in p for p in params)
+    k, e = cfg.get('num_experts_per_tok'), cfg.get('num_experts') or cfg.get('num_local_experts')
+    total = 0
+    for path, a in params.items():
+        b = a.nbytes
+        if 'embed_tokens' in path and not tied: b //= a.shape[0]
+        elif a.ndim == 3 and k and e and a.shape[0] == e: b = b * k // e   # stacked routed experts
+        total += b
+    return total
+
 def copy_bandwidth() -> float:
     "Bytes/s of a 1 GB memory copy (read + write, numpy: memcpy speed, one core): the bandwidth a CPU decode can hope for."
     import numpy as np
@@ -99,13 +121,17 @@ def copy_bandwidth() -> float:
         best = max(best, 2 * src.nbytes / (time.perf_counter() - t))
     return best
 
-def decode_speed(model, steps:int, warmup:int=4) -> float:
-    "Greedy decode tokens/s over `steps` steps after `warmup` steps, from a 16-token prompt."
+def decode_speed(model, steps:int, warmup:int=4, compiled:bool=False, compile:bool=True) -> float:
+    "Greedy decode tokens/s over `steps` steps after `warmup` steps, from a 16-token prompt (mlx-lm's generate_step, or our compiled one)."
     from jang_research.backend import mx
     from mlx_lm.generate import generate_step
-    prompt = mx.array(list(range(100, 116)))
+    from jang_research.runtime import compiled_generate_step
+    prompt, greedy = mx.array(list(range(100, 116))), lambda l: mx.argmax(l, axis=-1)
+    steps_of = (lambda: compiled_generate_step(model, prompt, max_tokens=warmup + steps, sampler=greedy, compile=compile)) if compiled else \
+               (lambda: (t for t, _ in generate_step(prompt, model, max_tokens=warmup + steps, sampler=greedy)))
+    if compiled: sum(1 for _ in compiled_generate_step(model, prompt, max_tokens=warmup + 1, sampler=greedy, compile=compile))   # trace outside the timing
     t = None
-    for i, _ in enumerate(generate_step(prompt, model, max_tokens=warmup + steps, sampler=lambda l: mx.argmax(l, axis=-1))):
+    for i, _ in enumerate(steps_of()):
         if i == warmup - 1: t = time.perf_counter()
     return steps / (time.perf_counter() - t)
 
@@ -127,43 +153,55 @@ def main():
     src = ap.add_mutually_exclusive_group()
     src.add_argument('--model', help='a real model (e.g. smollm2-135m-instruct)')
     src.add_argument('--shape', choices=sorted(SHAPES), help='random weights of a real shape')
-    ap.add_argument('--variants', nargs='+', default=['float', 'affine4', 'mixed', 'tq4-mlp'])
+    src.add_argument('--bundle', help='a bundle folder, measured as it is (variants bundle, bundle-fused, bundle-compiled)')
+    ap.add_argument('--variants', nargs='+', help='default: float affine4 mixed tq4-mlp; with --bundle: bundle bundle-compiled')
     ap.add_argument('--steps', type=int, default=64)
     ap.add_argument('--prefill', type=int, default=512)
     ap.add_argument('--json')
     a = ap.parse_args()
-    if not (a.model or a.shape): a.model = 'smollm2-135m-instruct'
+    if not (a.model or a.shape or a.bundle): a.model = 'smollm2-135m-instruct'
+    a.variants = a.variants or (['bundle', 'bundle-compiled'] if a.bundle else ['float', 'affine4', 'mixed', 'tq4-mlp'])
+    if a.bundle and any(v.removesuffix('-compiled').removesuffix('-static').removesuffix('-fused') != 'bundle' for v in a.variants):
+        raise SystemExit('with --bundle the variants are bundle, bundle-fused, bundle-compiled, bundle-static (and -fused-compiled)')
     from jang_research.backend import mx, device_name
     from jang_research.inventory import inventory
     from jang_research.methods import float_weights, quantize_weights, to_quantized_model
     from jang_research.turboquant import fuse_layers
+    from jang_research.bundle import load_bundle
     gpu = mx.default_device() == mx.gpu
     dev = gpu_name() or device_name() if gpu else device_name()
     dtype, dtype_name = (mx.bfloat16, 'bfloat16') if gpu else (mx.float32, 'float32')   # what a user runs on each: bf16 on a GPU, fp32 on a CPU (bf16 is emulated there)
     peak = next((v for k, v in PEAK_BANDWIDTH.items() if k in dev), None)
     bw, bw_kind = (peak, 'nominal peak') if peak else (copy_bandwidth(), 'measured copy')
-    print(f"{a.model or a.shape} on {dev}, activations {dtype_name}; bandwidth {bw/1e9:.0f} GB/s ({bw_kind}); {a.steps} decode steps, {a.prefill}-token prefill")
-    print(f"{'variant':14s} {'tok/s':>8s} {'ms/tok':>8s} {'GB/step':>8s} {'% of bw':>8s} {'prefill tok/s':>14s} {'vs float':>9s}")
+    print(f"{a.model or a.shape or a.bundle} on {dev}, activations {dtype_name}; bandwidth {bw/1e9:.0f} GB/s ({bw_kind}); {a.steps} decode steps, {a.prefill}-token prefill")
+    print(f"{'variant':24s} {'tok/s':>8s} {'ms/tok':>8s} {'GB/step':>8s} {'% of bw':>8s} {'prefill tok/s':>14s} {'vs first':>9s}")
     rows = []
     for v in a.variants:
         t0 = time.time()
-        model, _, cfg = model_of(a, dtype)
-        inv = inventory(model)
-        base, fused = v.removesuffix('-fused'), v.endswith('-fused')
-        plan = plan_of(base, inv)
-        if plan is not None:
-            q = quantize_weights(float_weights(model, inv), plan, tq_seed=0)
-            to_quantized_model(model, q, plan, compute_dtype=dtype)
-            del q
-        if fused: print(f"  {v}: {fuse_layers(model)} affine layers fused", flush=True)
+        compiled, static = v.endswith('-compiled'), v.endswith('-static')
+        base = v.removesuffix('-compiled').removesuffix('-static')
+        base, fused = base.removesuffix('-fused'), base.endswith('-fused')
+        if a.bundle:   # as it was written: its own plan, loaded the way a user loads it
+            model, _, _ = load_bundle(a.bundle, compute_dtype=dtype, tokenizer=False, runtime='fused' if fused else 'mlx')
+            cfg = json.loads((Path(a.bundle) / 'config.json').read_text())
+            nbytes = parameter_step_bytes(model, cfg)
+        else:
+            model, _, cfg = model_of(a, dtype)
+            inv = inventory(model)
+            plan = plan_of(base, inv)
+            if plan is not None:
+                q = quantize_weights(float_weights(model, inv), plan, tq_seed=0)
+                to_quantized_model(model, q, plan, compute_dtype=dtype)
+                del q
+            if fused: print(f"  {v}: {fuse_layers(model)} affine layers fused", flush=True)
+            nbytes = step_bytes(inv, plan, cfg, dtype_name)
         built = time.time() - t0
-        tps, pre = decode_speed(model, a.steps), prefill_speed(model, a.prefill)
-        nbytes = step_bytes(inv, plan, cfg, dtype_name)
+        tps, pre = decode_speed(model, a.steps, compiled=compiled or static, compile=not static), prefill_speed(model, a.prefill)
         row = dict(variant=v, tok_s=tps, ms_tok=1000 / tps, bytes_step=nbytes, bw_share=nbytes * tps / bw, prefill_tok_s=pre, build_s=built)
         rows.append(row)
-        print(f"{v:14s} {tps:8.1f} {1000/tps:8.2f} {nbytes/1e9:8.3f} {100*row['bw_share']:7.1f}% {pre:14.0f} {tps/rows[0]['tok_s']:8.2f}x   (built in {built:.0f} s)", flush=True)
+        print(f"{v:24s} {tps:8.1f} {1000/tps:8.2f} {nbytes/1e9:8.3f} {100*row['bw_share']:7.1f}% {pre:14.0f} {tps/rows[0]['tok_s']:8.2f}x   (built in {built:.0f} s)", flush=True)
         del model
         mx.clear_cache()
-    if a.json: open(a.json, 'w').write(json.dumps(dict(model=a.model or a.shape, device=dev, bandwidth=bw, bandwidth_kind=bw_kind, rows=rows), indent=1))
+    if a.json: open(a.json, 'w').write(json.dumps(dict(model=a.model or a.shape or a.bundle, device=dev, bandwidth=bw, bandwidth_kind=bw_kind, rows=rows), indent=1))
 
 if __name__ == '__main__': main()

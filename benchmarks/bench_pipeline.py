@@ -19,9 +19,9 @@ as each stage ends (a run cut short keeps what it measured).
 
 Usage: python benchmarks/bench_pipeline.py --shape llama-8b [--layers N] [--vocab V] [--calib-windows 128 --calib-len 2048]
            [--work /tmp/bench-pipeline] [--tokenizer FOLDER] [--json out.json] [--plan plan.json] [--stages write sensitivity allocate gptq decode]
-           [--factor auto|host|device]
+           [--factor auto|host|device] [--tf32]
 """
-import argparse, json, sys, time
+import argparse, json, os, sys, time
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_decode import SHAPES, gpu_name
@@ -53,10 +53,13 @@ def main():
     ap.add_argument('--json')
     ap.add_argument('--factor', default='auto', choices=['auto', 'host', 'device'],
                     help="where GPTQ's factor of H⁻¹ is computed (auto: on the device when it is a GPU)")
+    ap.add_argument('--tf32', action='store_true',
+                    help='let MLX run float32 matmuls as TF32 on a CUDA GPU (sets MLX_ENABLE_TF32=1 before MLX starts; MLX reads it once)')
     ap.add_argument('--plan', help='the allocate stage writes its plan here; the gptq stage of a later run reads it (default: uniform 4-bit)')
     a = ap.parse_args()
+    if a.tf32: os.environ['MLX_ENABLE_TF32'] = '1'
     import jang_research as jr   # first: it preloads the system BLAS before mlx.core is imported
-    from jang_research.backend import mx, COMPUTE_DTYPE
+    from jang_research.backend import mx, COMPUTE_DTYPE, FP32_MATMULS
     from jang_research.models import model_classes, prepare_model, load_model
     from jang_research.testing import write_model_folder
     from jang_research.streaming import stream_sensitivity, stream_quantize
@@ -70,7 +73,7 @@ def main():
     work = Path(a.work)
     folder, bundle = work/f'{name}-bf16', work/f'{name}-gptq'
     dev = f"{mx.default_device()} {gpu_name()}".strip()
-    print(f"{name} on {dev}; compute {COMPUTE_DTYPE}; calibration {a.calib_windows} x {a.calib_len} tokens; "
+    print(f"{name} on {dev}; compute {COMPUTE_DTYPE} ({'full fp32' if FP32_MATMULS else 'TF32'} matmuls); calibration {a.calib_windows} x {a.calib_len} tokens; "
           f"GPTQ factor on the {'device (fp32)' if factor_on_device() else 'host (float64)'}", flush=True)
     old = json.loads(Path(a.json).read_text()) if a.json and Path(a.json).exists() else {}
     rows = [r for r in old.get('rows', []) if r['shape'] != name or r['stage'] not in a.stages]   # --json merges: other shapes' and stages' rows stay

@@ -19,7 +19,7 @@ from .inventory import other_params, plan_bytes, tensor_bytes, uniform_plan, eff
 from .methods import dequantized, METHODS
 from .evaluation import summary_row, format_table
 from .bundle import RUNTIMES, write_model_card, load_bundle, bundle_fake_params, read_manifest, is_bundle, check_config, mlx_folder_params, is_foreign_folder
-from .runtime import generate_text, coherence, conversation, Chat
+from .runtime import generate_text, coherence, conversation, Chat, DECODERS
 from .data import COHERENCE_PROMPTS
 from .sweep import predictor_check
 
@@ -281,6 +281,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--no-chat', action='store_true', help='do not apply the chat template')
     s.add_argument('--no-verify', action='store_true', help="skip the bundle's checksum check")
     api_arg(s, '--runtime', load_bundle, 'runtime', choices=list(RUNTIMES))
+    api_arg(s, '--decoder', generate_text, 'decoder', choices=list(DECODERS))
     s = sub.add_parser('chat', help='talk with a model or bundle: multi-turn, streamed, reasoning shown apart, loop warnings')
     _common_args(s)
     s.add_argument('--bundle')
@@ -291,6 +292,7 @@ def _parser() -> argparse.ArgumentParser:
     api_arg(s, '--context', Chat, 'context', type=_positive())
     s.add_argument('--no-verify', action='store_true', help="skip the bundle's checksum check")
     api_arg(s, '--runtime', load_bundle, 'runtime', choices=list(RUNTIMES))
+    api_arg(s, '--decoder', Chat, 'decoder', choices=list(DECODERS))
     s = sub.add_parser('launch', help='run a command that shares its work on N ranks of this host (ring backend), as `mlx.launch -n N` does, without its busy output relay')
     s.add_argument('-n', '--ranks', type=_positive(), default=2, help='ranks to start (default 2)')
     s.add_argument('--debug', action='store_true', help='show the full traceback of an error')
@@ -542,7 +544,7 @@ def _cmd_generate(a):
     if a.bundle: model, tok, _ = load_bundle(a.bundle, verify=not a.no_verify, runtime=a.runtime)
     else: model, tok = load_model(a.model or DEFAULT_MODEL)
     generate_text(model, tok, a.prompt, a.max_tokens, chat=False if a.no_chat else None,
-                  on_token=lambda t: print(t, end='', flush=True), on_prefill=_prefill_progress)
+                  on_token=lambda t: print(t, end='', flush=True), on_prefill=_prefill_progress, decoder=a.decoder)
     print()
 
 # %% ../nbs/70_cli.ipynb #29d52b1a
@@ -567,7 +569,7 @@ def _cmd_chat(a):
     signal.signal(signal.SIGINT, signal.default_int_handler)
     if a.bundle: model, tok, _ = load_bundle(a.bundle, verify=not a.no_verify, runtime=a.runtime)
     else: model, tok = load_model(a.model or DEFAULT_MODEL)
-    chat = Chat(model, tok, a.max_tokens, a.temp, a.seed, a.system, a.context)
+    chat = Chat(model, tok, a.max_tokens, a.temp, a.seed, a.system, a.context, a.decoder)
     if not chat.templated: print('this model has no chat template: the conversation is sent as a plain User:/Assistant: transcript')
     print(CHAT_HELP)
     while True:

@@ -25,6 +25,9 @@ def test_quantize_eval_generate_roundtrip(tmp_path):
     assert row['bpw'] == 3.5 and row['kl_mean']['value'] > 0.1 and row['kl_mean']['lo'] <= row['kl_mean']['value'] <= row['kl_mean']['hi']
     g = run('generate', '--bundle', str(b), '--prompt', 'Name a colour.', '--max-tokens', '6')
     assert g.stdout.strip()
+    assert run('generate', '--bundle', str(b), '--prompt', 'Name a colour.', '--max-tokens', '6', '--decoder', 'compiled').stdout == g.stdout
+    bad = run('generate', '--bundle', str(b), '--prompt', 'hi', '--decoder', 'fast', check=False)
+    assert bad.returncode == 2 and "invalid choice: 'fast'" in bad.stderr
 
 def test_force_replaces(tmp_path):
     b = tmp_path/'smol'
