@@ -173,6 +173,7 @@ def compiled_generate_step(model:nn.Module, prompt:mx.array, # the model, the pr
     "Yield generated token ids like mlx-lm's generate_step, each decode step one replay of a compiled graph over a StaticKVCache."
     sampler = sampler or (lambda logits: mx.argmax(logits, axis=-1))
     n = len(prompt)
+    if n == 0: raise JangError('the prompt is empty: compiled decoding starts from at least one token')
     length = -(-(n + max_tokens) // STATIC_LENGTH_STEP) * STATIC_LENGTH_STEP
     caches = static_caches(model, length)
     offset = caches[0].offset
