@@ -121,19 +121,24 @@ def copy_bandwidth() -> float:
         best = max(best, 2 * src.nbytes / (time.perf_counter() - t))
     return best
 
-def decode_speed(model, steps:int, warmup:int=4, compiled:bool=False, compile:bool=True) -> float:
-    "Greedy decode tokens/s over `steps` steps after `warmup` steps, from a 16-token prompt (mlx-lm's generate_step, or our compiled one)."
+def decode_speed(model, steps:int, warmup:int=4, decoder:str='mlx') -> float:
+    "Greedy decode tokens/s over `steps` steps after `warmup` steps (the compiled step is traced in the first), from a 16-token prompt: mlx-lm's generate_step ('mlx'), our compiled one ('compiled'), or its fixed buffers uncompiled ('static')."
     from jang_research.backend import mx
     from mlx_lm.generate import generate_step
     from jang_research.runtime import compiled_generate_step
     prompt, greedy = mx.array(list(range(100, 116))), lambda l: mx.argmax(l, axis=-1)
-    steps_of = (lambda: compiled_generate_step(model, prompt, max_tokens=warmup + steps, sampler=greedy, compile=compile)) if compiled else \
-               (lambda: (t for t, _ in generate_step(prompt, model, max_tokens=warmup + steps, sampler=greedy)))
-    if compiled: sum(1 for _ in compiled_generate_step(model, prompt, max_tokens=warmup + 1, sampler=greedy, compile=compile))   # trace outside the timing
+    if decoder == 'mlx': tokens = (t for t, _ in generate_step(prompt, model, max_tokens=warmup + steps, sampler=greedy))
+    else: tokens = compiled_generate_step(model, prompt, max_tokens=warmup + steps, sampler=greedy, compile=decoder == 'compiled')
     t = None
-    for i, _ in enumerate(steps_of()):
+    for i, _ in enumerate(tokens):
         if i == warmup - 1: t = time.perf_counter()
     return steps / (time.perf_counter() - t)
+
+def parse_variant(v:str) -> tuple:
+    "(plan name, fused layers?, decoder) of a variant name such as 'affine4-fused-compiled'."
+    decoder = next((d for d in ('compiled', 'static') if v.endswith('-' + d)), 'mlx')
+    base = v.removesuffix('-' + decoder)
+    return base.removesuffix('-fused'), base.endswith('-fused'), decoder
 
 def prefill_speed(model, n:int) -> float:
     "Tokens/s of one n-token prompt through a fresh cache (best of two runs, the first warms up)."
@@ -161,7 +166,7 @@ def main():
     a = ap.parse_args()
     if not (a.model or a.shape or a.bundle): a.model = 'smollm2-135m-instruct'
     a.variants = a.variants or (['bundle', 'bundle-compiled'] if a.bundle else ['float', 'affine4', 'mixed', 'tq4-mlp'])
-    if a.bundle and any(v.removesuffix('-compiled').removesuffix('-static').removesuffix('-fused') != 'bundle' for v in a.variants):
+    if a.bundle and any(parse_variant(v)[0] != 'bundle' for v in a.variants):
         raise SystemExit('with --bundle the variants are bundle, bundle-fused, bundle-compiled, bundle-static (and -fused-compiled)')
     from jang_research.backend import mx, device_name
     from jang_research.inventory import inventory
@@ -178,9 +183,7 @@ def main():
     rows = []
     for v in a.variants:
         t0 = time.time()
-        compiled, static = v.endswith('-compiled'), v.endswith('-static')
-        base = v.removesuffix('-compiled').removesuffix('-static')
-        base, fused = base.removesuffix('-fused'), base.endswith('-fused')
+        base, fused, decoder = parse_variant(v)
         if a.bundle:   # as it was written: its own plan, loaded the way a user loads it
             model, _, _ = load_bundle(a.bundle, compute_dtype=dtype, tokenizer=False, runtime='fused' if fused else 'mlx')
             cfg = json.loads((Path(a.bundle) / 'config.json').read_text())
@@ -196,7 +199,7 @@ def main():
             if fused: print(f"  {v}: {fuse_layers(model)} affine layers fused", flush=True)
             nbytes = step_bytes(inv, plan, cfg, dtype_name)
         built = time.time() - t0
-        tps, pre = decode_speed(model, a.steps, compiled=compiled or static, compile=not static), prefill_speed(model, a.prefill)
+        tps, pre = decode_speed(model, a.steps, decoder=decoder), prefill_speed(model, a.prefill)
         row = dict(variant=v, tok_s=tps, ms_tok=1000 / tps, bytes_step=nbytes, bw_share=nbytes * tps / bw, prefill_tok_s=pre, build_s=built)
         rows.append(row)
         print(f"{v:24s} {tps:8.1f} {1000/tps:8.2f} {nbytes/1e9:8.3f} {100*row['bw_share']:7.1f}% {pre:14.0f} {tps/rows[0]['tok_s']:8.2f}x   (built in {built:.0f} s)", flush=True)

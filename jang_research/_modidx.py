@@ -518,6 +518,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                          'jang_research/runtime.py'),
                                        'jang_research.runtime.compiled_step': ('runtime.html#compiled_step', 'jang_research/runtime.py'),
                                        'jang_research.runtime.conversation': ('runtime.html#conversation', 'jang_research/runtime.py'),
+                                       'jang_research.runtime.decode_step': ('runtime.html#decode_step', 'jang_research/runtime.py'),
                                        'jang_research.runtime.format_prompt': ('runtime.html#format_prompt', 'jang_research/runtime.py'),
                                        'jang_research.runtime.generate_text': ('runtime.html#generate_text', 'jang_research/runtime.py'),
                                        'jang_research.runtime.static_caches': ('runtime.html#static_caches', 'jang_research/runtime.py'),

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['DECODERS', 'FOLLOW_UPS', 'STATIC_LENGTH_STEP', 'THINK_OPEN', 'THINK_CLOSE', 'format_prompt', 'check_context',
            'stream_text', 'generate_text', 'conversation', 'coherence', 'StaticKVCache', 'static_caches',
-           'compiled_generate_step', 'compiled_step', 'ReasoningSplitter', 'Chat']
+           'compiled_generate_step', 'decode_step', 'compiled_step', 'ReasoningSplitter', 'Chat']
 
 # %% ../nbs/50_runtime.ipynb #7714faca
 from mlx_lm.generate import stream_generate, GenerationResponse
@@ -179,14 +179,13 @@ def compiled_generate_step(model:nn.Module, prompt:mx.array, # the model, the pr
     offset = caches[0].offset
     for i in range(0, n, prefill_step):
         for c in caches: c.offset = offset
-        logits = model(prompt[None, i:i + prefill_step], cache=caches)[:, -1]
-        logits = logits - mx.logsumexp(logits, axis=-1, keepdims=True)
+        logprobs = nn.log_softmax(model(prompt[None, i:i + prefill_step], cache=caches)[:, -1])
         offset = offset + min(prefill_step, n - i)
         mx.eval(offset, *[a for c in caches for a in (c.keys, c.values)])
         if on_prefill: on_prefill(min(i + prefill_step, n), n)
     state = [a for c in caches for a in (c.keys, c.values)]
-    step = compiled_step(model, len(caches), compile)
-    y = sampler(logits)
+    step = compiled_step(model, len(caches)) if compile else decode_step(model, len(caches))
+    y = sampler(logprobs)
     mx.async_eval(y)
     for k in range(max_tokens):
         if k + 1 < max_tokens:   # queue the next step before reading this token: the host builds while the device works
@@ -197,20 +196,23 @@ def compiled_generate_step(model:nn.Module, prompt:mx.array, # the model, the pr
         if k + 1 < max_tokens: y = y_next
 
 # %% ../nbs/50_runtime.ipynb #8b342cb1
-_COMPILED_STEPS = {}   # (id(model), compile) -> (model, step): one trace per model and buffer shape
-
-def compiled_step(model:nn.Module, n_caches:int, compile:bool=True):
-    "The model's decode step (token, offset, *keys/values -> log-probabilities, offset + 1, *keys/values) under mx.compile (or not), made once per model."
-    key = (id(model), compile)
-    hit = _COMPILED_STEPS.get(key)
-    if hit is not None and hit[0] is model: return hit[1]
+def decode_step(model:nn.Module, n_caches:int):
+    "The model's decode step as a function of arrays only: (token, offset, *keys/values) -> (log-probabilities, offset + 1, *keys/values)."
     def step(token, offset, *state):
         caches = [StaticKVCache(state[2 * i].shape[2], offset, state[2 * i], state[2 * i + 1]) for i in range(n_caches)]
-        logits = model(token[None], cache=caches)[:, -1]
-        return (logits - mx.logsumexp(logits, axis=-1, keepdims=True), offset + 1, *[a for c in caches for a in (c.keys, c.values)])
+        logprobs = nn.log_softmax(model(token[None], cache=caches)[:, -1])
+        return (logprobs, offset + 1, *[a for c in caches for a in (c.keys, c.values)])
+    return step
+
+_COMPILED_STEPS = {}   # id(model) -> (model, compiled step): one trace per model and buffer shape
+
+def compiled_step(model:nn.Module, n_caches:int):
+    "`decode_step` under mx.compile, made once per model."
+    hit = _COMPILED_STEPS.get(id(model))
+    if hit is not None and hit[0] is model: return hit[1]
     _COMPILED_STEPS.clear()   # one model at a time: a stale entry would keep its weights alive
-    _COMPILED_STEPS[key] = (model, mx.compile(step) if compile else step)
-    return _COMPILED_STEPS[key][1]
+    _COMPILED_STEPS[id(model)] = (model, mx.compile(decode_step(model, n_caches)))
+    return _COMPILED_STEPS[id(model)][1]
 
 # %% ../nbs/50_runtime.ipynb #d3d9edc0
 THINK_OPEN, THINK_CLOSE = '<think>', '</think>'
