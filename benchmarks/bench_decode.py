@@ -162,6 +162,7 @@ def main():
     ap.add_argument('--variants', nargs='+', help='default: float affine4 mixed tq4-mlp; with --bundle: bundle bundle-compiled')
     ap.add_argument('--steps', type=int, default=64)
     ap.add_argument('--prefill', type=int, default=512)
+    ap.add_argument('--fuse-min-mb', type=float, help='-fused variants: fuse layers whose decode call reads at least this many MiB (default: the package\'s FUSE_MIN_BYTES)')
     ap.add_argument('--json')
     a = ap.parse_args()
     if not (a.model or a.shape or a.bundle): a.model = 'smollm2-135m-instruct'
@@ -196,7 +197,9 @@ def main():
                 q = quantize_weights(float_weights(model, inv), plan, tq_seed=0)
                 to_quantized_model(model, q, plan, compute_dtype=dtype)
                 del q
-            if fused: print(f"  {v}: {fuse_layers(model)} affine layers fused", flush=True)
+            if fused:
+                n_fused = fuse_layers(model) if a.fuse_min_mb is None else fuse_layers(model, int(a.fuse_min_mb * 2**20))
+                print(f"  {v}: {n_fused} affine layers fused", flush=True)
             nbytes = step_bytes(inv, plan, cfg, dtype_name)
         built = time.time() - t0
         tps, pre = decode_speed(model, a.steps, decoder=decoder), prefill_speed(model, a.prefill)

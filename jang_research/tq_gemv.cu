@@ -20,6 +20,13 @@ __device__ inline void tq_load8(const __nv_bfloat16* p, float* o) {
     #pragma unroll
     for (int k = 0; k < 4; ++k) { float2 f = __bfloat1622float2(h[k]); o[2 * k] = f.x; o[2 * k + 1] = f.y; }
 }
+// (a & MASK) | c in one logic instruction: c comes in a register, as two immediates do not fit one LOP3 and the compiler
+// would otherwise emit an AND and an OR
+template <unsigned MASK> __device__ inline unsigned tq_and_or(unsigned a, unsigned c) {
+    unsigned r;
+    asm("lop3.b32 %0, %1, %2, %3, 0xEA;" : "=r"(r) : "r"(a), "n"(MASK), "r"(c));
+    return r;
+}
 // @kernel-body
     // Each warp computes RPW output rows for one activation row. A row's codes are a little-endian bit stream; a
     // "period" is the smallest run of whole words holding whole codes (1/2/4 bits: one word; 3 bits: 32 codes in 3
@@ -36,10 +43,19 @@ __device__ inline void tq_load8(const __nv_bfloat16* p, float* o) {
     constexpr int UW = UP * WPP;              // words per lane step
     constexpr int NU = NP / UP;
     constexpr int STEPS = (NU + 31) / 32;     // lane steps per row (the last may be partial)
-    constexpr int CHR = 192 / (RPW * UW) < 1 ? 1 : 192 / (RPW * UW);   // at most ~192 code words in registers (5-bit: 4 steps)
+    // SUB periods lie in one group (all sizes are powers of two): their products are summed before one scale multiply
+    constexpr int SUB = (UP * CPP <= GS) ? UP : ((UP % 2 == 0 && 2 * CPP <= GS) ? 2 : 1);
+    constexpr int NS = UP / SUB;              // scaled sums per lane step and row
+    constexpr int SPS = AFFINE ? 2 * NS : ((NG == 1) ? 0 : NS);   // scale (and bias) registers per lane step and row
+    constexpr int CHR = 192 / (RPW * (UW + SPS)) < 1 ? 1 : 192 / (RPW * (UW + SPS));   // at most ~192 registers of loads in flight
     constexpr int CHW = CHR < 8 ? CHR : 8;
     constexpr int CH = STEPS < CHW ? STEPS : CHW; // steps whose words are loaded together
     constexpr unsigned MASK = (1u << BITS) - 1u;
+    // Affine: code v becomes the float 1 + v / 2^BITS by moving its bits to the top of the mantissa of 1.0f (a shift and
+    // one logic op; an int-to-float conversion issues at a quarter of the FMA rate and bounded the kernel). The extra
+    // 1 · x of every code is taken back by starting each product sum at -sum(x), a sum the bias term needs anyway.
+    const unsigned one = 0x3f800000u;          // 1.0f
+    constexpr int TOP = 23 - BITS;            // mantissa bit where a code's lowest bit goes
     __shared__ float lv[AFFINE ? 1 : (1 << BITS)];
     int tid = threadIdx.x;
     if (!AFFINE && tid < (1 << BITS)) lv[tid] = static_cast<float>(aux[tid]);
@@ -63,6 +79,7 @@ __device__ inline void tq_load8(const __nv_bfloat16* p, float* o) {
     #pragma unroll
     for (int c0 = 0; c0 < STEPS; c0 += CH) {
         uint32_t w[CH][RPW][UW];
+        float sc[CH][RPW][SPS > 0 ? SPS : 1];  // per scaled sum: the scale (affine: times 2^BITS) and, affine, the bias
         #pragma unroll
         for (int c = 0; c < CH; ++c) {
             const int u = (c0 + c) * 32 + lane;
@@ -71,13 +88,23 @@ __device__ inline void tq_load8(const __nv_bfloat16* p, float* o) {
                 if (c0 + c >= STEPS || u >= NU) { 
                     #pragma unroll
                     for (int k = 0; k < UW; ++k) w[c][r][k] = 0u;
-                } else if constexpr (VEC) {
+                    continue;
+                }
+                if constexpr (VEC) {
                     const uint4* src = reinterpret_cast<const uint4*>(rw[r] + u * UW);
                     #pragma unroll
                     for (int k = 0; k < UW / 4; ++k) { uint4 v = src[k]; w[c][r][4*k] = v.x; w[c][r][4*k+1] = v.y; w[c][r][4*k+2] = v.z; w[c][r][4*k+3] = v.w; }
                 } else {
                     #pragma unroll
                     for (int k = 0; k < UW; ++k) w[c][r][k] = rw[r][u * UW + k];
+                }
+                #pragma unroll
+                for (int s = 0; s < NS; ++s) {
+                    const size_t gi = rg[r] + (size_t)(u * UP + s * SUB) * CPP / GS;
+                    if constexpr (AFFINE) {
+                        sc[c][r][2 * s] = static_cast<float>(scales[gi]) * static_cast<float>(1 << BITS);
+                        sc[c][r][2 * s + 1] = static_cast<float>(aux[gi]);
+                    } else if constexpr (NG > 1) sc[c][r][s] = static_cast<float>(scales[gi]);
                 }
             }
         }
@@ -86,38 +113,53 @@ __device__ inline void tq_load8(const __nv_bfloat16* p, float* o) {
             const int u = (c0 + c) * 32 + lane;
             if (c0 + c >= STEPS || u >= NU) break;
             #pragma unroll
-            for (int q = 0; q < UP; ++q) {
-                const int base = (u * UP + q) * CPP;
-                float xv[CPP];
-                if constexpr (CPP >= 8) {
+            for (int s = 0; s < NS; ++s) {
+                float part[RPW], sxs = 0.f;       // affine: the bias term of SUB periods is bias * sum(x), one sum for all rows
+                #pragma unroll
+                for (int r = 0; r < RPW; ++r) part[r] = 0.f;
+                #pragma unroll
+                for (int qs = 0; qs < SUB; ++qs) {
+                    const int q = s * SUB + qs;
+                    const int base = (u * UP + q) * CPP;
+                    float xv[CPP];
+                    if constexpr (CPP >= 8) {
+                        #pragma unroll
+                        for (int j8 = 0; j8 < CPP; j8 += 8) tq_load8(xp + base + j8, xv + j8);
+                    } else {                      // 8-bit codes: four to a period
+                        #pragma unroll
+                        for (int j = 0; j < CPP; ++j) xv[j] = static_cast<float>(xp[base + j]);
+                    }
+                    float sx = 0.f;
+                    if constexpr (AFFINE) {
+                        #pragma unroll
+                        for (int j = 0; j < CPP; ++j) sx += xv[j];
+                        sxs += sx;
+                    }
                     #pragma unroll
-                    for (int j8 = 0; j8 < CPP; j8 += 8) tq_load8(xp + base + j8, xv + j8);
-                } else {                          // 8-bit codes: four to a period
-                    #pragma unroll
-                    for (int j = 0; j < CPP; ++j) xv[j] = static_cast<float>(xp[base + j]);
-                }
-                float sx = 0.f;                   // affine: the bias term of a period is bias * sum(x), one sum for all rows
-                if constexpr (AFFINE) {
-                    #pragma unroll
-                    for (int j = 0; j < CPP; ++j) sx += xv[j];
+                    for (int r = 0; r < RPW; ++r) {
+                        float p0 = AFFINE ? -sx : 0.f, p1 = 0.f;   // two chains: the adds of a period do not wait on each other
+                        #pragma unroll
+                        for (int j = 0; j < CPP; ++j) {
+                            const int bit = j * BITS, wi = q * WPP + (bit >> 5), off = bit & 31;
+                            float level;
+                            if constexpr (AFFINE) {       // the code moved to mantissa bit TOP (a funnel shift when it straddles two words)
+                                const unsigned t = (off + BITS > 32) ? __funnelshift_r(w[c][r][wi], w[c][r][wi + 1], off - TOP)
+                                                 : (off <= TOP ? w[c][r][wi] * (1u << (TOP - off)) : w[c][r][wi] >> (off - TOP));   // a product issues on the FMA pipe, a shift on the busier ALU
+                                level = __uint_as_float(tq_and_or<(MASK << TOP)>(t, one));
+                            } else {
+                                const unsigned v = (off + BITS > 32) ? __funnelshift_r(w[c][r][wi], w[c][r][wi + 1], off) : w[c][r][wi] >> off;
+                                level = lv[v & MASK];
+                            }
+                            if (j & 1) p1 = fmaf(level, xv[j], p1); else p0 = fmaf(level, xv[j], p0);
+                        }
+                        part[r] += p0 + p1;
+                    }
                 }
                 #pragma unroll
                 for (int r = 0; r < RPW; ++r) {
-                    float p0 = 0.f, p1 = 0.f;     // two chains: the adds of a period do not wait on each other
-                    #pragma unroll
-                    for (int j = 0; j < CPP; ++j) {
-                        const int bit = j * BITS, wi = q * WPP + (bit >> 5), off = bit & 31;
-                        unsigned v = w[c][r][wi] >> off;
-                        if (off + BITS > 32) v |= w[c][r][wi + 1] << (32 - off);
-                        const float level = AFFINE ? static_cast<float>(v & MASK) : lv[v & MASK];
-                        if (j & 1) p1 += level * xv[j]; else p0 += level * xv[j];
-                    }
-                    if constexpr (AFFINE) {       // a period never straddles a group: GS is a multiple of 32, CPP divides 32
-                        const size_t gi = rg[r] + base / GS;
-                        acc[r] += (p0 + p1) * static_cast<float>(scales[gi]) + sx * static_cast<float>(aux[gi]);
-                    }
-                    else if constexpr (NG == 1) acc[r] += p0 + p1;
-                    else acc[r] += (p0 + p1) * static_cast<float>(scales[rg[r] + base / GS]);
+                    if constexpr (AFFINE) acc[r] = fmaf(part[r], sc[c][r][2 * s], fmaf(sxs, sc[c][r][2 * s + 1], acc[r]));
+                    else if constexpr (NG == 1) acc[r] += part[r];
+                    else acc[r] = fmaf(part[r], sc[c][r][s], acc[r]);
                 }
             }
         }

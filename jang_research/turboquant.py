@@ -7,12 +7,13 @@ __all__ = ['HADAMARD_MAX', 'HADAMARD_BLOCKS', 'TQ_KERNEL_HEADER', 'TQ_KERNEL_SOU
            'TQ_MLX_MODE', 'rotation_block', 'hadamard_blocks', 'random_signs', 'rotate', 'unrotate',
            'coordinate_density', 'lloyd_max_codebook', 'codebook_mse', 'unpack_codes', 'tensor_seed', 'TQTensor',
            'check_runtime', 'tq_dequantize_rotated', 'check_tq_spec', 'tq_quantize', 'tq_error', 'codebook_column',
-           'tq_gptq_quantize', 'tq_method', 'kernel_source', 'cuda_available', 'quant_gemv_cuda', 'tq_gemv_cuda',
-           'dense_experts', 'TurboQuantLinear', 'TurboQuantSwitchLinear', 'fusable', 'FusedQuantizedLinear',
-           'FusedQuantizedSwitchLinear', 'call_bytes', 'fuse_layers']
+           'tq_gptq_quantize', 'tq_method', 'kernel_source', 'gemv_kernel', 'cuda_available', 'quant_gemv_cuda',
+           'tq_gemv_cuda', 'dense_experts', 'TurboQuantLinear', 'TurboQuantSwitchLinear', 'fusable',
+           'FusedQuantizedLinear', 'FusedQuantizedSwitchLinear', 'call_bytes', 'fuse_layers']
 
 # %% ../nbs/23_turboquant.ipynb #7b94ffd9
-import functools, importlib.resources, math, zlib
+import functools, hashlib, importlib.resources, math, zlib
+from pathlib import Path
 import numpy as np
 from dataclasses import dataclass
 from fastcore.basics import patch
@@ -286,10 +287,12 @@ def tq_method(w:mx.array, spec:QuantSpec, path:str|None=None, tq_seed:int=0, hes
     return tq_gptq_quantize(w, spec, H, seed)
 
 # %% ../nbs/23_turboquant.ipynb #12f970be
-def kernel_source(name:str='tq_gemv.cu') -> tuple[str, str]:
-    "(header, body) of a CUDA kernel source file shipped in the package, split at its `// @kernel-body` line."
-    text = (importlib.resources.files('jang_research')/name).read_text()
-    if '// @kernel-body\n' not in text: raise JangError(f"{name} has no '// @kernel-body' line")
+def kernel_source(name:str='tq_gemv.cu', # a kernel file shipped in the package
+                  path:str|Path|None=None, # or a kernel file elsewhere (e.g. an earlier version, for a benchmark)
+                 ) -> tuple[str, str]:
+    "(header, body) of a CUDA kernel source file, split at its `// @kernel-body` line."
+    text = Path(path).read_text() if path else (importlib.resources.files('jang_research')/name).read_text()
+    if '// @kernel-body\n' not in text: raise JangError(f"{path or name} has no '// @kernel-body' line")
     header, body = text.split('// @kernel-body\n')
     return header, body
 
@@ -297,9 +300,13 @@ def kernel_source(name:str='tq_gemv.cu') -> tuple[str, str]:
 TQ_KERNEL_HEADER, TQ_KERNEL_SOURCE = kernel_source()
 
 @functools.lru_cache(maxsize=None)
-def _gemv_kernel():
-    return mx.fast.cuda_kernel(name='jang_tq_gemv', input_names=['x', 'experts', 'codes', 'scales', 'aux'],
-                               output_names=['y'], source=TQ_KERNEL_SOURCE, header=TQ_KERNEL_HEADER)
+def gemv_kernel(path:str|None=None): # None: the package's kernel; else a kernel file elsewhere
+    "The fused decode GEMV as an `mx.fast.cuda_kernel`; its name carries a hash of its source."
+    header, body = (TQ_KERNEL_HEADER, TQ_KERNEL_SOURCE) if path is None else kernel_source(path=path)
+    # MLX caches compiled kernels by name, in memory and on disk (MLX_PTX_CACHE_DIR): a new source needs a new name
+    digest = hashlib.sha1((header + body).encode()).hexdigest()[:12]
+    return mx.fast.cuda_kernel(name=f'jang_gemv_{digest}', input_names=['x', 'experts', 'codes', 'scales', 'aux'],
+                               output_names=['y'], source=body, header=header)
 
 # %% ../nbs/23_turboquant.ipynb #0dee31f3
 def cuda_available() -> bool:
@@ -314,14 +321,16 @@ def quant_gemv_cuda(x:mx.array, # activations (P, in): rotated for TurboQuant co
                     aux:mx.array, # TurboQuant: the codebook (2**bits,) fp32; affine: the biases (E, out, groups)
                     bits:int, group_size:int, # group_size 0: one scale per row (TurboQuant only)
                     affine:bool, # codes are MLX affine (w = scale * q + bias), else TurboQuant (w = codebook[q] * scale)
-                    warps_per_block:int=8, rows_per_warp:int=2) -> mx.array:
+                    warps_per_block:int=8, rows_per_warp:int=2,
+                    kernel=None, # another build of the kernel (gemv_kernel(path)); default the package's
+                   ) -> mx.array:
     "y[p] = W[experts[p]] · x[p] with the fused CUDA decode kernel (P, out), accumulated in fp32."
     P, n = x.shape
     E, out, words = codes.shape if codes.ndim == 3 else (1, *codes.shape)   # the kernel reads flat memory: no expand op per call
     if words != n * bits // 32: raise JangError(f"codes hold {words * 32 // bits} input features, activation has {n}")
     g = group_size or n
     experts = experts if experts.dtype == mx.int32 else experts.astype(mx.int32)   # no cast op per call on the decode path
-    return _gemv_kernel()(inputs=[x, experts, codes, scales, aux],
+    return (kernel or gemv_kernel())(inputs=[x, experts, codes, scales, aux],
                           template=[('AFFINE', int(affine)), ('BITS', bits), ('IN', n), ('OUT', out), ('NG', n // g), ('GS', g),
                                     ('RPW', rows_per_warp), ('E', E), ('OutT', x.dtype)],
                           grid=(-(-out // (warps_per_block * rows_per_warp)) * warps_per_block * 32, P, 1),
