@@ -21,7 +21,7 @@ With --bundle B (a folder `jang-research quantize` wrote) the variants are that 
 stock mlx-lm builds), `bundle-fused` (load_bundle(runtime='fused')), `bundle-compiled`; the bytes a step reads are
 counted from its parameters the same way.
 
-Usage: python benchmarks/bench_decode.py [--model smollm2-135m-instruct | --shape llama-1b|llama-8b|qwen3-30b-a3b | --bundle B]
+Usage: python benchmarks/bench_decode.py [--model smollm2-135m-instruct | --shape llama-1b|llama-8b|qwen3-30b-a3b|zaya1-like | --bundle B]
            [--variants float float-compiled affine4 affine4-fused mixed mixed-compiled tq4-mlp tq4-mlp-fused-compiled ...] [--steps 64] [--prefill 512] [--json out.json]
 """
 import argparse, json, time
@@ -36,6 +36,14 @@ SHAPES = {
                           num_attention_heads=32, num_key_value_heads=4, head_dim=128, vocab_size=151936, num_experts=128,
                           num_experts_per_tok=8, decoder_sparse_step=1, mlp_only_layers=[], norm_topk_prob=True, rms_norm_eps=1e-6,
                           rope_theta=1e6, max_position_embeddings=32768, tie_word_embeddings=False),
+    # ZAYA1-8B's published layout (hidden 2048, 16 query / 2 KV heads of 128, 40 top-1 MoE layers of 16 experts, Gemma-3
+    # vocabulary, rope theta 5e6) with two substitutions: standard GQA attention for its CCA attention, which mlx-lm lacks,
+    # and an expert width of 1920, our choice (8.5 B parameters in all, the published 8.4 B); decode reads one expert of 16 a
+    # layer, the top-1 case Qwen3's top-8 lacks
+    'zaya1-like': dict(model_type='qwen3_moe', hidden_size=2048, num_hidden_layers=40, intermediate_size=6144, moe_intermediate_size=1920,
+                       num_attention_heads=16, num_key_value_heads=2, head_dim=128, vocab_size=262272, num_experts=16,
+                       num_experts_per_tok=1, decoder_sparse_step=1, mlp_only_layers=[], norm_topk_prob=True, rms_norm_eps=1e-6,
+                       rope_theta=5e6, max_position_embeddings=32768, tie_word_embeddings=True),
 }
 PEAK_BANDWIDTH = {'H200': 4.8e12, 'H100': 3.35e12}   # bytes/s, nominal
 
