@@ -130,16 +130,18 @@ def block_batches(model:nn.Module, windows:mx.array, batch:int=4) -> list:
 
 # %% ../nbs/24_methods.ipynb #b10c0001
 def run_block(layer:nn.Module, b:int, # a block and its index (which of the batches' extra arguments it takes)
-              batches:list, # per batch: (hidden state entering block b, every block's extra arguments), as block_batches gives
+              batches:list, # per batch: (hidden state entering block b, every block's extra arguments), as block_batches gives; updated in place
               cal=None # a CalibrationRecorder recording inside `layer`: each batch's inputs are added to it
              ) -> list:
-    "The batches with the hidden states block b passes on, evaluated one batch at a time: evaluated together, every batch's activations (attention scores, MLP intermediates) would be held at once."
-    out = []
-    for h, args in batches:
+    "`batches` with the hidden states block b passes on, one batch at a time and in place (the same list is returned)."
+    # one batch at a time: evaluated together, every batch's activations (attention scores, MLP intermediates) would be held at
+    # once; in place: each entering state is freed as soon as its batch is done, instead of all of them living beside all the
+    # outputs until the end (4.3 GB more at the peak of an 8B model's 128 x 2048 calibration tokens in fp32)
+    for i, (h, args) in enumerate(batches):
         y = cal.run(layer, h, *args[b][0], **args[b][1]) if cal is not None else layer(h, *args[b][0], **args[b][1])
         mx.eval(y)
-        out.append((y, args))
-    return out
+        batches[i] = (y, args)
+    return batches
 
 # %% ../nbs/24_methods.ipynb #361669bf
 def add_seconds(timings:dict|None, # phase -> seconds, added to (None: nothing is kept)
