@@ -602,6 +602,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                      'jang_research.sweep.read_cache_rows': ('sensitivity.html#read_cache_rows', 'jang_research/sweep.py'),
                                      'jang_research.sweep.read_sweep_rows': ('sensitivity.html#read_sweep_rows', 'jang_research/sweep.py'),
                                      'jang_research.sweep.relative_error': ('sensitivity.html#relative_error', 'jang_research/sweep.py'),
+                                     'jang_research.sweep.row_slices': ('sensitivity.html#row_slices', 'jang_research/sweep.py'),
                                      'jang_research.sweep.sample_pairs': ('sensitivity.html#sample_pairs', 'jang_research/sweep.py'),
                                      'jang_research.sweep.sensitivity_heatmap': ( 'sensitivity.html#sensitivity_heatmap',
                                                                                   'jang_research/sweep.py'),
