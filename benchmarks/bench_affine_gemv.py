@@ -59,15 +59,17 @@ def main():
                 tg = per_call(f, xs, a.calls, True)
                 t_mlx = t_mlx or tg
                 print(f"{shape:>17s} {bits:4d} {what:>28s} {te:9.1f} {tg:9.1f} {nbytes / tg / 1e3:11.0f} {t_mlx / tg:6.2f}x {err(f(xs[0])):8.1e}", flush=True)
+            def ours(kernel=None, **launch):
+                "A call of our kernel (or the baseline) on this layer's codes, with launch settings if given."
+                return lambda x: quant_gemv_cuda(x, z, lin.weight, lin.scales, lin.biases, bits, a.group, True, **launch, kernel=kernel)
             row('MLX quantized_matmul', lin)
-            row('kernel', lambda x: quant_gemv_cuda(x, z, lin.weight, lin.scales, lin.biases, bits, a.group, True))
-            if base is not None:
-                row('baseline kernel', lambda x: quant_gemv_cuda(x, z, lin.weight, lin.scales, lin.biases, bits, a.group, True, kernel=base))
+            row('kernel', ours())
+            if base is not None: row('baseline kernel', ours(base))
             for wpb in (4, 8):
                 for rpw in a.rows_per_warp:
-                    row(f'kernel {wpb} warps x {rpw} rows', lambda x: quant_gemv_cuda(x, z, lin.weight, lin.scales, lin.biases, bits, a.group, True, wpb, rpw), eager=False)
-                    if base is not None:
-                        row(f'baseline {wpb} warps x {rpw} rows', lambda x: quant_gemv_cuda(x, z, lin.weight, lin.scales, lin.biases, bits, a.group, True, wpb, rpw, kernel=base), eager=False)
+                    launch = dict(warps_per_block=wpb, rows_per_warp=rpw)
+                    row(f'kernel {wpb} warps x {rpw} rows', ours(**launch), eager=False)
+                    if base is not None: row(f'baseline {wpb} warps x {rpw} rows', ours(base, **launch), eager=False)
             lin.__class__ = FusedQuantizedLinear
             row('layer (FusedQuantizedLinear)', lin)
 

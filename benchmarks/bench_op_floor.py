@@ -1,10 +1,9 @@
 """What one MLX op costs on this device when it does almost nothing: the floor under every kernel of a decode step.
 
 Times --ops RMS norms of a (1, 4096) bf16 vector (a kernel mx.compile does not fuse with its neighbours), each feeding
-the next as the ops of a decode step do, per op,
-built and evaluated op by op ('eager', what mlx-lm's decode loop does) and replayed as one mx.compile'd function
-('graph'); and the same for independent ops. A decode step of an 8B Llama runs ~700 ops: this floor times that count
-bounds its tokens/s whatever the kernels do.
+the next as the ops of a decode step do, per op: built and evaluated op by op ('eager', what mlx-lm's decode loop does)
+and replayed as one mx.compile'd function ('graph'); and the same for independent ops. This floor times a decode step's
+op count bounds its tokens/s whatever the kernels do.
 
 Usage: python benchmarks/bench_op_floor.py [--ops 200]
 """
