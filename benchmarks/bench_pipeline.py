@@ -19,7 +19,7 @@ as each stage ends (a run cut short keeps what it measured).
 
 Usage: python benchmarks/bench_pipeline.py --shape llama-8b [--layers N] [--vocab V] [--calib-windows 128 --calib-len 2048]
            [--work /tmp/bench-pipeline] [--tokenizer FOLDER] [--json out.json] [--plan plan.json] [--stages write sensitivity allocate gptq decode]
-           [--factor auto|host|device] [--tf32]
+           [--factor auto|host|device] [--gptq-loop mlx|cuda|auto] [--tf32]
 """
 import argparse, json, os, sys, time
 from pathlib import Path
@@ -53,6 +53,8 @@ def main():
     ap.add_argument('--json')
     ap.add_argument('--factor', default='auto', choices=['auto', 'host', 'device'],
                     help="where GPTQ's factor of H⁻¹ is computed (auto: on the device when it is a GPU)")
+    ap.add_argument('--gptq-loop', default='mlx', choices=['auto', 'mlx', 'cuda'],
+                    help="how GPTQ's column loop runs (cuda: one kernel a block of columns; auto: cuda on a CUDA GPU)")
     ap.add_argument('--tf32', action='store_true',
                     help='let MLX run float32 matmuls as TF32 on a CUDA GPU (sets MLX_ENABLE_TF32=1 before MLX starts; MLX reads it once)')
     ap.add_argument('--plan', help='the allocate stage writes its plan here; the gptq stage of a later run reads it (default: uniform 4-bit)')
@@ -66,15 +68,16 @@ def main():
     from jang_research.sweep import option_specs
     from jang_research.inventory import inventory, layer_index, Plan, QuantSpec
     from jang_research.data import token_windows, calibration_text
-    from jang_research.gptq import set_gptq_factor, factor_on_device
+    from jang_research.gptq import set_gptq_factor, factor_on_device, set_gptq_loop, loop_on_cuda
     set_gptq_factor(a.factor)
+    set_gptq_loop(a.gptq_loop)
     cfg = dict(SHAPES[a.shape], **({'num_hidden_layers': a.layers} if a.layers else {}), **({'vocab_size': a.vocab} if a.vocab else {}))
     name = a.shape + (f'-{a.layers}l' if a.layers else '') + (f'-v{a.vocab}' if a.vocab else '')
     work = Path(a.work)
     folder, bundle = work/f'{name}-bf16', work/f'{name}-gptq'
     dev = f"{mx.default_device()} {gpu_name()}".strip()
     print(f"{name} on {dev}; compute {COMPUTE_DTYPE} ({'full fp32' if FP32_MATMULS else 'TF32'} matmuls); calibration {a.calib_windows} x {a.calib_len} tokens; "
-          f"GPTQ factor on the {'device (fp32)' if factor_on_device() else 'host (float64)'}", flush=True)
+          f"GPTQ factor on the {'device (fp32)' if factor_on_device() else 'host (float64)'}, column loop {'CUDA kernel' if loop_on_cuda() else 'MLX'}", flush=True)
     old = json.loads(Path(a.json).read_text()) if a.json and Path(a.json).exists() else {}
     rows = [r for r in old.get('rows', []) if r['shape'] != name or r['stage'] not in a.stages]   # --json merges: other shapes' and stages' rows stay
     meta = dict(configs={**old.get('configs', {}), name: cfg}, calib={**old.get('calib', {}), name: [a.calib_windows, a.calib_len]})

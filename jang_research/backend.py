@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['OPENBLAS_GLOBS', 'FP32_MATMULS', 'COMPUTE_DTYPE', 'MX_DTYPES', 'find_openblas', 'local_ranks', 'preload_openblas',
            'keep_fp32_matmuls', 'blas_info', 'matmul_gflops', 'device_name', 'has_gpu', 'world', 'rank_of', 'barrier',
-           'gather_bytes', 'cache_dir', 'JangError', 'nonfinite']
+           'gather_bytes', 'cache_dir', 'JangError', 'nonfinite', 'cuda_available', 'kernel_source', 'source_kernel']
 
 # %% ../nbs/00_backend.ipynb #6f5bece8
 import ctypes, glob, json, os, platform, sys
@@ -157,3 +157,27 @@ def nonfinite(arrays:dict) -> list:
     ok = [mx.isfinite(arrays[k]).all() for k in names]
     mx.eval(ok)
     return [k for k, good in zip(names, ok) if not good.item()]
+
+# %% ../nbs/00_backend.ipynb #0919b8cf
+import hashlib, importlib.resources
+
+def cuda_available() -> bool:
+    "True when MLX runs on a CUDA GPU here (so our CUDA kernels can be used)."
+    try: return mx.default_device() == mx.gpu and mx.cuda.is_available()
+    except Exception: return False
+
+def kernel_source(name:str='tq_gemv.cu', # a kernel file shipped in the package
+                  path:str|Path|None=None, # or a kernel file elsewhere (e.g. an earlier version, for a benchmark)
+                 ) -> tuple[str, str]:
+    "(header, body) of a CUDA kernel source file, split at its `// @kernel-body` line."
+    text = Path(path).read_text() if path else (importlib.resources.files('jang_research')/name).read_text()
+    if '// @kernel-body\n' not in text: raise JangError(f"{path or name} has no '// @kernel-body' line")
+    header, body = text.split('// @kernel-body\n')
+    return header, body
+
+def source_kernel(stem:str, # the kernel's name before the hash
+                  header:str, body:str, input_names:list, output_names:list):
+    "An `mx.fast.cuda_kernel` whose name carries a hash of its source."
+    digest = hashlib.sha1((header + body).encode()).hexdigest()[:12]
+    return mx.fast.cuda_kernel(name=f'{stem}_{digest}', input_names=input_names, output_names=output_names,
+                               source=body, header=header)

@@ -4,14 +4,15 @@
 
 # %% auto #0
 __all__ = ['checked_mean_diag', 'with_raised_damp', 'hessian_error', 'set_gptq_factor', 'factor_on_device', 'hessian_factor',
-           'clear_factors', 'device_chol_inverse_upper', 'feedback_step', 'gptq_loop', 'affine_column', 'gptq_codes',
+           'clear_factors', 'device_chol_inverse_upper', 'feedback_block', 'gptq_loop', 'gptq_block_kernel',
+           'gptq_block_cuda', 'set_gptq_loop', 'loop_on_cuda', 'affine_column', 'affine_block_cuda', 'gptq_codes',
            'gptq_quantize', 'gptq_method']
 
 # %% ../nbs/22_gptq.ipynb #02230ee1
 import functools, time
 import numpy as np
 from scipy.linalg import lapack
-from .backend import mx, JangError
+from .backend import mx, JangError, cuda_available, kernel_source, source_kernel
 from .inventory import QuantSpec
 from .quantized import check_finite, as_mx
 from .affine import QTensor, qtensor_from_codes, rtn_quantize
@@ -71,7 +72,7 @@ def hessian_error(w, w_hat, H) -> float:
 
 # %% ../nbs/22_gptq.ipynb #1fe15c26
 _FACTORS = {}   # the last few Hessian factors: q/k/v (and gate/up) share one Hessian array, so factor it once
-_WHERE = {'factor': 'auto'}
+_WHERE = {'factor': 'auto', 'loop': 'mlx'}
 
 def set_gptq_factor(where:str='auto' # 'host' (float64 LAPACK), 'device' (fp32 MLX, blocked), or 'auto' (device on a GPU)
                    ) -> str:
@@ -158,55 +159,100 @@ def _lower_inverse(L:mx.array, panel:int) -> mx.array:
 
 # %% ../nbs/22_gptq.ipynb #de145b79
 @functools.lru_cache(maxsize=None)
-def feedback_step(quantize_column):
-    "A compiled GPTQ step for `quantize_column(x, *args) -> (codes, x_hat)`: quantize column i of a block, push its error onto the block's later columns."
-    def step(W1, i, u, *args):       # i: the column within the sub-block, an array (a Python int would be a constant: one trace each)
-        x = mx.take(W1, i, axis=1)
-        q, x_hat = quantize_column(x, *args)
-        e = (x - x_hat) / mx.take(u, i)     # u: row i of U (zero before i)
-        return W1 - e[:, None] * u[None, :], q, e
-    # one fused kernel per column on a GPU, traced once per shape and quantizer constants (each trace is a JIT compile there)
-    return mx.compile(step)
+def feedback_block(quantize_column, # (x, *grid, *constants) -> (codes, x_hat) for one column x (out,); MLX ops only
+                   n_grids:int, # how many of the block's arguments are per-column grids (out, cols)
+                   sub:int # columns updated one by one (the rest of the block by matmul)
+                  ):
+    "A compiled GPTQ block (W, U, *grids, *constants) -> (codes, errors): each column quantized, its error pushed onto the block's later columns."
+    def block(W, U, *args):
+        grids, constants = args[:n_grids], args[n_grids:]
+        cols, qs, errors = W.shape[1], [], []
+        for j1 in range(0, cols, sub):   # sub-blocks: a column's update touches `sub` columns, not the whole block
+            j2 = min(j1 + sub, cols)
+            W1, W = W[:, :j2 - j1], W[:, j2 - j1:]
+            es = []
+            for c in range(j1, j2):
+                x = W1[:, c - j1]
+                q, x_hat = quantize_column(x, *[g[:, c] for g in grids], *constants)
+                e = (x - x_hat) / U[c, c]
+                W1 = W1 - e[:, None] * U[c, j1:j2][None, :]    # row c of U is zero before c
+                qs.append(q)
+                es.append(e)
+            E1 = mx.stack(es, axis=1)
+            errors.append(E1)
+            if j2 < cols: W = W - E1 @ U[j1:j2, j2:]
+        return mx.stack(qs, axis=1), mx.concatenate(errors, axis=1)
+    # traced once per shape and quantizer constants: Python builds a block's ~1,000 ops once, not for every block
+    return mx.compile(block)
 
 # %% ../nbs/22_gptq.ipynb #0b276312
 def gptq_loop(W:mx.array, # weights (out, in), columns already in processing order
               U:mx.array, # upper Cholesky factor of H⁻¹ in the same order (hessian_factor)
-              quantize_column, # (x, *args) -> (codes, x_hat) for one column x (out,); MLX ops only (it is compiled)
-              column_args, # c -> the extra arguments of column c (its grid, codebook, …), in processing order
+              quantize_column, # (x, *grid, *constants) -> (codes, x_hat) for one column x (out,); MLX ops only (it is compiled)
+              grids:tuple=(), # arrays (out, in): column c's grid is their column c (in processing order)
+              constants:tuple=(), # the quantizer's other arguments, the same for every column (top code, codebook, …)
               block:int=128, # lazy-update block size
-              sub:int=16 # columns updated one by one inside a block (the rest of the block by matmul)
+              sub:int=16, # columns updated one by one inside a block (the rest of the block by matmul)
+              block_fn=None # (W, U, *grids, *constants) -> (codes, errors) of one block in place of the compiled MLX block
              ) -> mx.array:
     "Codes (out, in) in processing order: every column quantized by `quantize_column`, its error pushed onto the columns still to come."
     if block % sub: raise JangError(f'block {block} must be a multiple of sub-block {sub}')
-    step = feedback_step(quantize_column)
-    index = [mx.array(i) for i in range(sub)]
+    for g in grids:
+        if g.shape != W.shape: raise JangError(f'a column grid has shape {tuple(g.shape)}, the weights {tuple(W.shape)}')
+    step = block_fn or feedback_block(quantize_column, len(grids), sub)
     cols = W.shape[1]
     rest, Qs = W, []                      # the columns not yet quantized, error-corrected so far
     for i1 in range(0, cols, block):
         i2 = min(i1 + block, cols)
         Wb, rest = rest[:, :i2 - i1], rest[:, i2 - i1:]
-        Eb = []
-        for j1 in range(i1, i2, sub):     # sub-blocks: per-column updates touch `sub` columns, not the whole block
-            j2 = min(j1 + sub, i2)
-            W1, Wb = Wb[:, :j2 - j1], Wb[:, j2 - j1:]
-            U1, qs, es = U[j1:j2, j1:j2], [], []
-            for i in range(j2 - j1):
-                W1, q, e = step(W1, index[i], U1[i], *column_args(j1 + i))
-                qs.append(q)
-                es.append(e)
-            E1 = mx.stack(es, axis=1)
-            Eb.append(E1)
-            Qs.append(mx.stack(qs, axis=1))
-            if j2 < i2: Wb = Wb - E1 @ U[j1:j2, j2:i2]
-        if i2 < cols: rest = rest - mx.concatenate(Eb, axis=1) @ U[i1:i2, i2:]      # the lazy block update
-        mx.eval(rest, *Qs[-len(Eb):])
+        Qb, Eb = step(Wb, U[i1:i2, i1:i2], *[g[:, i1:i2] for g in grids], *constants)
+        if i2 < cols: rest = rest - Eb @ U[i1:i2, i2:]      # the lazy block update
+        mx.eval(rest, Qb)
+        Qs.append(Qb)
     return mx.concatenate(Qs, axis=1)
+
+# %% ../nbs/22_gptq.ipynb #eb353f34
+@functools.lru_cache(maxsize=None)
+def gptq_block_kernel():
+    "GPTQ's block of columns as one `mx.fast.cuda_kernel` (source: gptq_block.cu)."
+    return source_kernel('jang_gptq_block', *kernel_source('gptq_block.cu'), ['W', 'U', 'S', 'G'], ['Q', 'E'])
+
+def gptq_block_cuda(W:mx.array, U:mx.array, # the block's columns (out, cols) and its block of U (cols, cols)
+                    S:mx.array, # each column's scales (out, cols)
+                    G:mx.array, # affine: each column's biases (out, cols); else the codebook's levels (levels,)
+                    affine:bool, qmax:int=0, # affine codes are 0..qmax
+                    threads:int=128 # rows per thread block
+                   ) -> tuple:
+    "(codes, errors) of one GPTQ block, both fp32 (out, cols), by one CUDA kernel: the same work as `feedback_block`."
+    out, cols = W.shape
+    f32 = lambda a: a if a.dtype == mx.float32 else a.astype(mx.float32)
+    return tuple(gptq_block_kernel()(inputs=[f32(W), f32(U), f32(S), f32(G)],
+                   template=[('AFFINE', int(affine)), ('QMAX', qmax), ('LEVELS', 1 if affine else G.size), ('COLS', cols), ('OUT', out)],
+                   grid=(-(-out // threads) * threads, 1, 1), threadgroup=(threads, 1, 1),
+                   output_shapes=[(out, cols), (out, cols)], output_dtypes=[mx.float32, mx.float32]))
+
+# %% ../nbs/22_gptq.ipynb #a1033b69
+def set_gptq_loop(where:str='mlx' # 'mlx' (MLX ops, any device), 'cuda' (one kernel a block) or 'auto' (cuda where MLX runs on CUDA)
+                 ) -> str:
+    "Choose how GPTQ's column loop runs; returns the previous choice."
+    if where not in ('auto', 'mlx', 'cuda'): raise JangError(f"GPTQ loop {where!r}: use 'auto', 'mlx' or 'cuda'")
+    old, _WHERE['loop'] = _WHERE['loop'], where
+    return old
+
+def loop_on_cuda() -> bool:
+    "Whether GPTQ's column loop runs as the CUDA kernel (see set_gptq_loop)."
+    if _WHERE['loop'] == 'cuda' and not cuda_available(): raise JangError("GPTQ loop 'cuda' needs MLX on a CUDA GPU")
+    return _WHERE['loop'] == 'cuda' or (_WHERE['loop'] == 'auto' and cuda_available())
 
 # %% ../nbs/22_gptq.ipynb #1735c1ce
 def affine_column(x:mx.array, s:mx.array, b:mx.array, qmax:int):
     "Codes and dequantized values of one column on its fixed affine grid s·q + b."
     q = nearest_codes(x, s, b, qmax)
     return q, s * q + b
+
+def affine_block_cuda(W:mx.array, U:mx.array, S:mx.array, B:mx.array, qmax:int) -> tuple:
+    "`gptq_loop`'s block for affine codes by the CUDA kernel (gptq_block_cuda): (codes, errors)."
+    return gptq_block_cuda(W, U, S, B, True, qmax)
 
 # %% ../nbs/22_gptq.ipynb #f2ca8791
 def gptq_codes(w:mx.array|np.ndarray, # weights (out, in)
@@ -229,7 +275,8 @@ def gptq_codes(w:mx.array|np.ndarray, # weights (out, in)
     S, B = mse_result[1], mse_result[2]
     g = mx.array(perm // group_size)
     Sp, Bp = S[:, g], B[:, g]                  # each column's grid, in processing order
-    Q = gptq_loop(W[:, mx.array(perm)], U, affine_column, lambda c: (Sp[:, c], Bp[:, c], qmax), block, sub)
+    Q = gptq_loop(W[:, mx.array(perm)], U, affine_column, (Sp, Bp), (qmax,), block, sub,
+                  affine_block_cuda if loop_on_cuda() else None)
     Q = Q[:, mx.array(np.argsort(perm))]
     return Q.astype(mx.uint32), S, B, used_damp, mse_result
 

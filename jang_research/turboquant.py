@@ -7,22 +7,21 @@ __all__ = ['HADAMARD_MAX', 'HADAMARD_BLOCKS', 'TQ_KERNEL_HEADER', 'TQ_KERNEL_SOU
            'TQ_MLX_MODE', 'rotation_block', 'hadamard_blocks', 'random_signs', 'rotate', 'unrotate',
            'coordinate_density', 'lloyd_max_codebook', 'codebook_mse', 'unpack_codes', 'tensor_seed', 'TQTensor',
            'check_runtime', 'tq_dequantize_rotated', 'check_tq_spec', 'tq_quantize', 'tq_error', 'codebook_column',
-           'tq_gptq_quantize', 'tq_method', 'kernel_source', 'gemv_kernel', 'cuda_available', 'quant_gemv_cuda',
-           'tq_gemv_cuda', 'dense_experts', 'TurboQuantLinear', 'TurboQuantSwitchLinear', 'fusable',
-           'FusedQuantizedLinear', 'FusedQuantizedSwitchLinear', 'call_bytes', 'fuse_layers']
+           'codebook_block_cuda', 'tq_gptq_quantize', 'tq_method', 'gemv_kernel', 'quant_gemv_cuda', 'tq_gemv_cuda',
+           'dense_experts', 'TurboQuantLinear', 'TurboQuantSwitchLinear', 'fusable', 'FusedQuantizedLinear',
+           'FusedQuantizedSwitchLinear', 'call_bytes', 'fuse_layers']
 
 # %% ../nbs/23_turboquant.ipynb #7b94ffd9
-import functools, hashlib, importlib.resources, math, zlib
-from pathlib import Path
+import functools, math, zlib
 import numpy as np
 from dataclasses import dataclass
 from fastcore.basics import patch
-from .backend import mx, nn, JangError, MX_DTYPES
+from .backend import mx, nn, JangError, MX_DTYPES, cuda_available, kernel_source, source_kernel
 from .inventory import QuantSpec, TQ_METHODS, AFFINE_BITS
 from mlx_lm.models.switch_layers import QuantizedSwitchLinear
 from .quantized import QuantizedTensor, register_format, check_finite, as_mx
 from .affine import pack_codes
-from .gptq import hessian_factor, hessian_error, gptq_loop
+from .gptq import hessian_factor, hessian_error, gptq_loop, gptq_block_cuda, loop_on_cuda
 
 # %% ../nbs/23_turboquant.ipynb #ffd5d381
 HADAMARD_MAX = 8192
@@ -249,6 +248,11 @@ def codebook_column(x:mx.array, s:mx.array, codebook:mx.array):
     q = (x[:, None] / mx.where(s != 0, s, 1)[:, None] > mids[None, :]).sum(axis=1).astype(mx.uint32)
     return q, s * codebook[q]
 
+def codebook_block_cuda(W:mx.array, U:mx.array, S:mx.array, codebook:mx.array) -> tuple:
+    "`gptq_loop`'s block for codebook codes by the CUDA kernel (gptq.gptq_block_cuda): (codes uint32, errors)."
+    q, e = gptq_block_cuda(W, U, S, codebook, False)
+    return q.astype(mx.uint32), e
+
 # %% ../nbs/23_turboquant.ipynb #5632487f
 def tq_gptq_quantize(w:mx.array, spec:QuantSpec, H:mx.array|np.ndarray, # weight (out, in), TurboQuant spec, input Hessian (in, in)
                      seed:int=0, damp:float=0.3, act_order:bool=True) -> TQTensor:
@@ -263,7 +267,7 @@ def tq_gptq_quantize(w:mx.array, spec:QuantSpec, H:mx.array|np.ndarray, # weight
     Y = rotate(w.astype(mx.float32), sg, blk)
     S = plain.scales.astype(mx.float32)
     Sc = mx.repeat(S, spec.group_size or n, axis=1)[:, mx.array(perm)]       # each column's fixed scale, in processing order
-    q = gptq_loop(Y[:, mx.array(perm)], U, codebook_column, lambda c: (Sc[:, c], plain.codebook))[:, mx.array(np.argsort(perm))]
+    q = gptq_loop(Y[:, mx.array(perm)], U, codebook_column, (Sc,), (plain.codebook,), block_fn=codebook_block_cuda if loop_on_cuda() else None)[:, mx.array(np.argsort(perm))]
     fed = TQTensor(pack_codes(q, spec.bits), plain.scales, spec, seed, plain.codebook)
     errs = {'tq_gptq': hessian_error(w, fed.dequantize(), H), 'tq': hessian_error(w, plain.dequantize(), H)}
     best = fed if errs['tq_gptq'] <= errs['tq'] else plain
@@ -286,16 +290,6 @@ def tq_method(w:mx.array, spec:QuantSpec, path:str|None=None, tq_seed:int=0, hes
     if w.ndim == 3: return _stack([tq_gptq_quantize(w[e], spec, H[e], seed) for e in range(w.shape[0])], spec, seed)
     return tq_gptq_quantize(w, spec, H, seed)
 
-# %% ../nbs/23_turboquant.ipynb #12f970be
-def kernel_source(name:str='tq_gemv.cu', # a kernel file shipped in the package
-                  path:str|Path|None=None, # or a kernel file elsewhere (e.g. an earlier version, for a benchmark)
-                 ) -> tuple[str, str]:
-    "(header, body) of a CUDA kernel source file, split at its `// @kernel-body` line."
-    text = Path(path).read_text() if path else (importlib.resources.files('jang_research')/name).read_text()
-    if '// @kernel-body\n' not in text: raise JangError(f"{path or name} has no '// @kernel-body' line")
-    header, body = text.split('// @kernel-body\n')
-    return header, body
-
 # %% ../nbs/23_turboquant.ipynb #568916b8
 TQ_KERNEL_HEADER, TQ_KERNEL_SOURCE = kernel_source()
 
@@ -303,16 +297,7 @@ TQ_KERNEL_HEADER, TQ_KERNEL_SOURCE = kernel_source()
 def gemv_kernel(path:str|None=None): # None: the package's kernel; else a kernel file elsewhere
     "The fused decode GEMV as an `mx.fast.cuda_kernel`; its name carries a hash of its source."
     header, body = (TQ_KERNEL_HEADER, TQ_KERNEL_SOURCE) if path is None else kernel_source(path=path)
-    # MLX caches compiled kernels by name, in memory and on disk (MLX_PTX_CACHE_DIR): a new source needs a new name
-    digest = hashlib.sha1((header + body).encode()).hexdigest()[:12]
-    return mx.fast.cuda_kernel(name=f'jang_gemv_{digest}', input_names=['x', 'experts', 'codes', 'scales', 'aux'],
-                               output_names=['y'], source=body, header=header)
-
-# %% ../nbs/23_turboquant.ipynb #0dee31f3
-def cuda_available() -> bool:
-    "True when MLX runs on a CUDA GPU here (so the fused TurboQuant kernel can be used)."
-    try: return mx.default_device() == mx.gpu and mx.cuda.is_available()
-    except Exception: return False
+    return source_kernel('jang_gemv', header, body, ['x', 'experts', 'codes', 'scales', 'aux'], ['y'])
 
 # %% ../nbs/23_turboquant.ipynb #a207c89e
 def quant_gemv_cuda(x:mx.array, # activations (P, in): rotated for TurboQuant codes, as they are for affine codes

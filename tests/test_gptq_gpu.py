@@ -1,0 +1,79 @@
+"GPTQ's column loop as one CUDA kernel a block (gptq.gptq_block_cuda) does the MLX loop's work (skipped without a CUDA GPU; run on the device)."
+import numpy as np
+import pytest
+from jang_research.backend import mx, cuda_available
+from jang_research.inventory import QuantSpec
+from jang_research.mse import nearest_codes
+from jang_research.gptq import (gptq_block_cuda, feedback_block, affine_column, hessian_factor, gptq_codes, gptq_quantize,
+                                hessian_error, set_gptq_loop, clear_factors)
+from jang_research.turboquant import codebook_column, tq_gptq_quantize
+
+pytestmark = pytest.mark.skipif(not cuda_available(), reason='needs MLX on a CUDA GPU')
+
+def hessian(n, seed=0):
+    "A Hessian of correlated inputs, as calibration activations give (float64 on the host)."
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((4 * n, n)) @ (np.eye(n) + 0.3 * rng.standard_normal((n, n)) / np.sqrt(n))
+    return X.T @ X / len(X)
+
+@pytest.fixture
+def cuda_loop():
+    old = set_gptq_loop('cuda')
+    clear_factors()
+    yield
+    set_gptq_loop(old)
+
+@pytest.mark.parametrize('out,cols', [(300, 128), (1024, 40), (64, 1)])
+def test_block_without_feedback_is_rounding(out, cols):
+    "With a diagonal U no error moves: every code is the nearest code of its own weight, as the MLX rounding gives."
+    W = mx.random.normal((out, cols), key=mx.random.key(cols))
+    S, B = mx.full((out, cols), 0.25), mx.full((out, cols), -1.9)
+    q, e = gptq_block_cuda(W, mx.eye(cols), S, B, True, 15)
+    assert mx.array_equal(q, nearest_codes(W, S, B, 15)).item()
+    assert mx.allclose(e, W - (S * q + B), atol=1e-6).item()
+
+@pytest.mark.parametrize('out,cols', [(300, 128), (4096, 128), (576, 64)])
+def test_block_matches_mlx_block(out, cols):
+    "One block with feedback: the same codes as the compiled MLX block except where fp32 rounding orders differ."
+    _, _, _, U, _ = hessian_factor(hessian(cols), 0.3, True)
+    W = mx.random.normal((out, cols), key=mx.random.key(out))
+    S = mx.abs(mx.random.normal((out, cols), key=mx.random.key(1))) * 0.2 + 0.05
+    B = -7.5 * S
+    q_ref, e_ref = feedback_block(affine_column, 2, 16)(W, U, S, B, 15)
+    q, e = gptq_block_cuda(W, U, S, B, True, 15)
+    same = (q == q_ref).mean().item()
+    assert same > 0.999, same
+
+def test_codebook_block_matches_mlx_block():
+    cols, out = 128, 500
+    _, _, _, U, _ = hessian_factor(hessian(cols, 1), 0.3, True)
+    W = mx.random.normal((out, cols), key=mx.random.key(3))
+    S = mx.full((out, cols), 0.7)
+    codebook = mx.array([-1.5, -0.45, 0.45, 1.5])
+    q_ref, _ = feedback_block(codebook_column, 1, 16)(W, U, S, codebook)
+    q, _ = gptq_block_cuda(W, U, S, codebook, False)
+    assert (q == q_ref.astype(mx.float32)).mean().item() > 0.999
+
+@pytest.mark.parametrize('bits', [2, 3, 4, 8])
+def test_gptq_codes_cuda_loop_same_error(bits, cuda_loop):
+    "Whole GPTQ through the kernel: the same Hessian-weighted error as through the MLX loop, to 0.1%."
+    n, out = 512, 384
+    H = mx.array(hessian(n, bits).astype(np.float32))
+    w = mx.random.normal((out, n), key=mx.random.key(bits))
+    q, s, b, *_ = gptq_codes(w, H, bits, 64)
+    set_gptq_loop('mlx')
+    q_ref, s_ref, b_ref, *_ = gptq_codes(w, H, bits, 64)
+    def deq(q, s, b): return (q.astype(mx.float32).reshape(out, -1, 64) * s[..., None] + b[..., None]).reshape(out, n)
+    err, ref = hessian_error(w, deq(q, s, b), H), hessian_error(w, deq(q_ref, s_ref, b_ref), H)
+    assert abs(err / ref - 1) < 1e-3, (err, ref)
+
+def test_gptq_quantize_and_tq_gptq_through_kernel(cuda_loop):
+    n, out = 256, 200
+    H = mx.array(hessian(n, 5).astype(np.float32))
+    w = mx.random.normal((out, n), key=mx.random.key(5))
+    t = gptq_quantize(w, QuantSpec(3, 64), H)
+    tq = tq_gptq_quantize(w, QuantSpec(2, 0, 'tq'), H)
+    set_gptq_loop('mlx')
+    t_ref, tq_ref = gptq_quantize(w, QuantSpec(3, 64), H), tq_gptq_quantize(w, QuantSpec(2, 0, 'tq'), H)
+    for a, b in [(t, t_ref), (tq, tq_ref)]:
+        assert abs(hessian_error(w, a.dequantize(), H) / hessian_error(w, b.dequantize(), H) - 1) < 1e-3
