@@ -267,7 +267,8 @@ def tq_gptq_quantize(w:mx.array, spec:QuantSpec, H:mx.array|np.ndarray, # weight
     Y = rotate(w.astype(mx.float32), sg, blk)
     S = plain.scales.astype(mx.float32)
     Sc = mx.repeat(S, spec.group_size or n, axis=1)[:, mx.array(perm)]       # each column's fixed scale, in processing order
-    q = gptq_loop(Y[:, mx.array(perm)], U, codebook_column, (Sc,), (plain.codebook,), block_fn=codebook_block_cuda if loop_on_cuda() else None)[:, mx.array(np.argsort(perm))]
+    kernel = codebook_block_cuda if loop_on_cuda() else None      # one CUDA kernel a block of columns, where chosen
+    q = gptq_loop(Y[:, mx.array(perm)], U, codebook_column, (Sc,), (plain.codebook,), block_fn=kernel)[:, mx.array(np.argsort(perm))]
     fed = TQTensor(pack_codes(q, spec.bits), plain.scales, spec, seed, plain.codebook)
     errs = {'tq_gptq': hessian_error(w, fed.dequantize(), H), 'tq': hessian_error(w, plain.dequantize(), H)}
     best = fed if errs['tq_gptq'] <= errs['tq'] else plain
