@@ -17,6 +17,8 @@ def main():
     import jang_research  # noqa: F401  (first: the system BLAS is preloaded before mlx.core)
     from jang_research.backend import mx, cuda_available
     from jang_research.gptq import gptq_codes, set_gptq_loop, hessian_error
+    from jang_research.affine import qtensor_from_codes
+    from jang_research.inventory import QuantSpec
     loops = ['mlx', 'cuda'] if cuda_available() else ['mlx']
     print(f"MLX default device {mx.default_device()}; GPTQ g64, damp 0.3, act-order; loops: {', '.join(loops)}", flush=True)
     print(f"{'shape':>12} {'bits':>4} " + ' '.join(f"{loop + ' s':>9}" for loop in loops)
@@ -40,8 +42,7 @@ def main():
                 seconds[loop], results[loop] = time.perf_counter() - t, (q, s, b)
             line = f"{shape:>12} {bits:>4} " + ' '.join(f"{seconds[loop]:9.2f}" for loop in loops)
             if len(loops) > 1:
-                def deq(q, s, b): return (q.astype(mx.float32).reshape(out, -1, 64) * s[..., None] + b[..., None]).reshape(out, n)
-                errs = {loop: hessian_error(W, deq(*results[loop]), H) for loop in loops}
+                errs = {loop: hessian_error(W, qtensor_from_codes(*results[loop], QuantSpec(bits, 64)).dequantize(), H) for loop in loops}
                 differ = (results['cuda'][0] != results['mlx'][0]).mean().item()
                 line += f" {seconds['mlx'] / seconds['cuda']:8.1f}x {errs['cuda'] / errs['mlx']:15.5f} {differ:12.3%}"
             print(line, flush=True)

@@ -60,7 +60,9 @@ def main():
             else: seen.append(None)
             return mx.array([walk[(len(seen) - 1) % len(walk)]])   # mlx-lm samples one step ahead
         kw = {} if stream is None else dict(stream=stream)
-        out = [np.array(lp.astype(mx.float32)) for _, lp in generate_step(prompt, model, max_tokens=a.steps, sampler=forced, **kw)]
+        # only `yield` reads what the loop yields: a host copy each step would make the other two collections synchronous too
+        out = [np.array(lp.astype(mx.float32)) if how == 'yield' else None
+               for _, lp in generate_step(prompt, model, max_tokens=a.steps, sampler=forced, **kw)]
         if how == 'lazy': return np.array(mx.stack(seen[:a.steps]))
         return np.stack(out) if how == 'yield' else np.stack(seen[:a.steps])
 

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 from jang_research.backend import mx, cuda_available
 from jang_research.inventory import QuantSpec
+from jang_research.affine import qtensor_from_codes
 from jang_research.mse import nearest_codes
 from jang_research.gptq import (gptq_block_cuda, feedback_block, affine_column, hessian_factor, gptq_codes, gptq_quantize,
                                 hessian_error, set_gptq_loop, clear_factors)
@@ -39,8 +40,8 @@ def test_block_matches_mlx_block(out, cols):
     W = mx.random.normal((out, cols), key=mx.random.key(out))
     S = mx.abs(mx.random.normal((out, cols), key=mx.random.key(1))) * 0.2 + 0.05
     B = -7.5 * S
-    q_ref, e_ref = feedback_block(affine_column, 2, 16)(W, U, S, B, 15)
-    q, e = gptq_block_cuda(W, U, S, B, True, 15)
+    q_ref, _ = feedback_block(affine_column, 2, 16)(W, U, S, B, 15)
+    q, _ = gptq_block_cuda(W, U, S, B, True, 15)
     same = (q == q_ref).mean().item()
     assert same > 0.999, same
 
@@ -63,8 +64,9 @@ def test_gptq_codes_cuda_loop_same_error(bits, cuda_loop):
     q, s, b, *_ = gptq_codes(w, H, bits, 64)
     set_gptq_loop('mlx')
     q_ref, s_ref, b_ref, *_ = gptq_codes(w, H, bits, 64)
-    def deq(q, s, b): return (q.astype(mx.float32).reshape(out, -1, 64) * s[..., None] + b[..., None]).reshape(out, n)
-    err, ref = hessian_error(w, deq(q, s, b), H), hessian_error(w, deq(q_ref, s_ref, b_ref), H)
+    spec = QuantSpec(bits, 64)
+    err = hessian_error(w, qtensor_from_codes(q, s, b, spec).dequantize(), H)
+    ref = hessian_error(w, qtensor_from_codes(q_ref, s_ref, b_ref, spec).dequantize(), H)
     assert abs(err / ref - 1) < 1e-3, (err, ref)
 
 def test_gptq_quantize_and_tq_gptq_through_kernel(cuda_loop):
