@@ -1,5 +1,8 @@
 """GPTQ's column loop, MLX ops (one compiled graph a block of 128 columns) vs one CUDA kernel a block, side by side.
 
+The CUDA kernel in both layouts: cuda-row (a thread owns a row: the first version) and cuda-warp (a warp owns a row, a
+lane every 32nd column, in registers: the default).
+
 For each (rows, columns) shape: a Hessian of correlated activations, its factor computed once (cached), then
 `gptq_codes` at each width timed with each loop (one warm-up call each first: traces and kernel compiles), with
 the Hessian-weighted error tr(ΔW H ΔWᵀ) of both and the share of codes that differ. The CUDA loop needs MLX on a
@@ -19,10 +22,10 @@ def main():
     from jang_research.gptq import gptq_codes, set_gptq_loop, hessian_error
     from jang_research.affine import qtensor_from_codes
     from jang_research.inventory import QuantSpec
-    loops = ['mlx', 'cuda'] if cuda_available() else ['mlx']
+    loops = ['mlx', 'cuda-row', 'cuda-warp'] if cuda_available() else ['mlx']
     print(f"MLX default device {mx.default_device()}; GPTQ g64, damp 0.3, act-order; loops: {', '.join(loops)}", flush=True)
     print(f"{'shape':>12} {'bits':>4} " + ' '.join(f"{loop + ' s':>9}" for loop in loops)
-          + (f" {'speed-up':>9} {'h_err cuda/mlx':>15} {'codes differ':>13}" if len(loops) > 1 else ''))
+          + ''.join(f" {'mlx/' + k:>14} {'h_err ' + k + '/mlx':>19} {'codes differ':>13}" for k in loops[1:]))
     for shape in a.shapes:
         out, n = map(int, shape.split('x'))
         mx.random.seed(n + out)
@@ -34,18 +37,18 @@ def main():
         for bits in a.bits:
             seconds, results = {}, {}
             for loop in loops:
-                set_gptq_loop(loop)
+                set_gptq_loop(*loop.split('-'))
                 mx.eval(gptq_codes(W, H, bits, 64)[0])      # warm: the factor, traces, kernel compiles
                 t = time.perf_counter()
                 q, s, b, *_ = gptq_codes(W, H, bits, 64)
                 mx.eval(q, s, b)
                 seconds[loop], results[loop] = time.perf_counter() - t, (q, s, b)
             line = f"{shape:>12} {bits:>4} " + ' '.join(f"{seconds[loop]:9.2f}" for loop in loops)
-            if len(loops) > 1:
-                errs = {loop: hessian_error(W, qtensor_from_codes(*results[loop], QuantSpec(bits, 64)).dequantize(), H) for loop in loops}
-                differ = (results['cuda'][0] != results['mlx'][0]).mean().item()
-                line += f" {seconds['mlx'] / seconds['cuda']:8.1f}x {errs['cuda'] / errs['mlx']:15.5f} {differ:12.3%}"
+            errs = {loop: hessian_error(W, qtensor_from_codes(*results[loop], QuantSpec(bits, 64)).dequantize(), H) for loop in loops}
+            for k in loops[1:]:
+                differ = (results[k][0] != results['mlx'][0]).mean().item()
+                line += f" {seconds['mlx'] / seconds[k]:13.1f}x {errs[k] / errs['mlx']:19.5f} {differ:12.3%}"
             print(line, flush=True)
-    set_gptq_loop('mlx')
+    set_gptq_loop('mlx', 'warp')
 
 if __name__ == '__main__': main()

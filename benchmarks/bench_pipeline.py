@@ -17,7 +17,7 @@ Random weights make KL meaningless: the numbers are cost. Peak device memory is 
 stage); peak RSS is the process's high-water mark, reset per stage (/proc/self/clear_refs). Rows are appended to --json
 as each stage ends (a run cut short keeps what it measured).
 
-Usage: python benchmarks/bench_pipeline.py --shape llama-8b [--layers N] [--vocab V] [--calib-windows 128 --calib-len 2048]
+Usage: python benchmarks/bench_pipeline.py --shape llama-8b [--layers N] [--experts E] [--vocab V] [--calib-windows 128 --calib-len 2048]
            [--work /tmp/bench-pipeline] [--tokenizer FOLDER] [--json out.json] [--plan plan.json] [--stages write sensitivity allocate gptq decode]
            [--factor auto|host|device] [--gptq-loop mlx|cuda|auto] [--tf32]
 """
@@ -43,6 +43,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--shape', choices=sorted(SHAPES), default='llama-1b')
     ap.add_argument('--layers', type=int, help='keep only this many blocks of the shape')
+    ap.add_argument('--experts', type=int, help='MoE shapes: keep only this many experts a layer (top-k cut to match): the routed path checked at a size a CPU can run')
     ap.add_argument('--vocab', type=int, help="cut the vocabulary to this size (a quick run on a CPU: a 128k-row head is slow there); at least the tokenizer's (SmolLM2's: 49152)")
     ap.add_argument('--calib-windows', type=int, default=128)
     ap.add_argument('--calib-len', type=int, default=2048)
@@ -72,7 +73,10 @@ def main():
     set_gptq_factor(a.factor)
     set_gptq_loop(a.gptq_loop)
     cfg = dict(SHAPES[a.shape], **({'num_hidden_layers': a.layers} if a.layers else {}), **({'vocab_size': a.vocab} if a.vocab else {}))
-    name = a.shape + (f'-{a.layers}l' if a.layers else '') + (f'-v{a.vocab}' if a.vocab else '')
+    if a.experts:
+        if 'num_experts' not in cfg: raise SystemExit(f'--experts: {a.shape} has no experts')
+        cfg.update(num_experts=a.experts, num_experts_per_tok=min(cfg['num_experts_per_tok'], a.experts))
+    name = a.shape + (f'-{a.layers}l' if a.layers else '') + (f'-e{a.experts}' if a.experts else '') + (f'-v{a.vocab}' if a.vocab else '')
     work = Path(a.work)
     folder, bundle = work/f'{name}-bf16', work/f'{name}-gptq'
     dev = f"{mx.default_device()} {gpu_name()}".strip()
@@ -116,7 +120,8 @@ def main():
         state['plan'] = Plan({p: QuantSpec(s.bits, s.group_size, 'gptq', s.dtype) if layer_index(p) is not None and not s.is_float else s
                               for p, s in plan.specs.items()}, plan.float_dtype)
         if a.plan: Path(a.plan).write_text(json.dumps(state['plan'].to_json()))
-        return f"{plan.meta['bpw']:.3f} bpw, widths {sorted({s.bits for s in plan.specs.values()})}"
+        floats = sum(s.is_float for s in plan.specs.values())   # e.g. an MoE router the plan keeps in float
+        return f"{plan.meta['bpw']:.3f} bpw, widths {sorted({s.bits for s in plan.specs.values() if not s.is_float})}" + (f', {floats} float' if floats else '')
 
     def gptq():
         plan = state.get('plan')

@@ -24,17 +24,24 @@ class _Acc:
         self.n = np.zeros(n_experts, np.int64) if n_experts else 0
     def add(self, X:mx.array):
         X = X.reshape(-1, X.shape[-1]).astype(mx.float32)
-        self.S = self.S + X.T @ X; self.n += X.shape[0]
+        self.S = self.S + X.T @ X
+        self.n += X.shape[0]
     def add_routed(self, X:mx.array, idx:mx.array):
         "X (..., M, d) gathered by expert indices idx (...) as in mlx-lm's SwitchLinear."
         d = X.shape[-1]
-        Xb = mx.broadcast_to(X, tuple(idx.shape) + tuple(X.shape[-2:])).reshape(-1, d).astype(mx.float32)
+        Xb = mx.broadcast_to(X, tuple(idx.shape) + tuple(X.shape[-2:])).reshape(-1, d)
         I = mx.broadcast_to(idx[..., None], tuple(idx.shape) + (X.shape[-2],)).reshape(-1)
-        for e in range(self.S.shape[0]):
-            m = (I == e).astype(mx.float32)[:, None]
-            Xe = Xb * m
-            self.S[e] = self.S[e] + Xe.T @ Xe
         counts = np.bincount(np.array(I), minlength=self.S.shape[0])
+        # rows sorted by expert make each expert's rows one slice, so each XᵀX reads only that expert's rows (masking
+        # all rows once per expert did n_experts times the flops); the sums go in by one scatter-add per group of
+        # experts (an update of S[e] per expert copied S each time: ~10x slower on this CPU for 64 experts)
+        Xs = mx.take(Xb, mx.argsort(I), axis=0).astype(mx.float32)
+        ends, present = np.cumsum(counts), np.flatnonzero(counts)
+        group = max(1, (1 << 26) // (d * d))   # experts per scatter: their stacked sums stay under 256 MB
+        for g in range(0, len(present), group):
+            experts = present[g:g + group]
+            sums = [Xs[int(ends[e] - counts[e]):int(ends[e])].T @ Xs[int(ends[e] - counts[e]):int(ends[e])] for e in experts]
+            self.S = self.S.at[mx.array(experts)].add(mx.stack(sums))
         self.n = self.n + counts
 
 # %% ../nbs/11_calibration.ipynb #445eedd6

@@ -72,13 +72,18 @@ def hessian_error(w, w_hat, H) -> float:
 
 # %% ../nbs/22_gptq.ipynb #1fe15c26
 _FACTORS = {}   # the last few Hessian factors: q/k/v (and gate/up) share one Hessian array, so factor it once
-_WHERE = {'factor': 'auto', 'loop': 'mlx'}
+# panel 128: each panel costs the device a round trip to the host, where its diagonal block is factored and inverted in
+# float64; at 512 columns that host work (O(panel³) a panel) was most of the device factor's time
+_WHERE = {'factor': 'auto', 'loop': 'mlx', 'panel': 128, 'kernel': 'warp'}
 
-def set_gptq_factor(where:str='auto' # 'host' (float64 LAPACK), 'device' (fp32 MLX, blocked), or 'auto' (device on a GPU)
+def set_gptq_factor(where:str='auto', # 'host' (float64 LAPACK), 'device' (fp32 MLX, blocked), or 'auto' (device on a GPU)
+                    panel:int|None=None # columns per panel of the device factor (None: keep the current, 128 at start)
                    ) -> str:
-    "Choose where GPTQ's factor of H⁻¹ is computed; returns the previous choice."
+    "Choose where GPTQ's factor of H⁻¹ is computed (and the device factor's panel width); returns the previous place."
     if where not in ('auto', 'host', 'device'): raise JangError(f"GPTQ factor place {where!r}: use 'auto', 'host' or 'device'")
+    if panel is not None and (not isinstance(panel, int) or panel < 1): raise JangError(f"GPTQ factor panel {panel!r}: use a positive integer")
     old, _WHERE['factor'] = _WHERE['factor'], where
+    if panel is not None: _WHERE['panel'] = panel
     clear_factors()
     return old
 
@@ -98,7 +103,7 @@ def hessian_factor(H, damp:float, act_order:bool):
     dead = hdiag == 0
     hdiag[dead] = 1                           # a channel that never fired: any value of its weight is free
     perm = np.argsort(-hdiag, kind='stable') if act_order else np.arange(len(hdiag))
-    if device: U, used = device_chol_inverse_upper(as_mx(H), hdiag, perm, damp)
+    if device: U, used = device_chol_inverse_upper(as_mx(H), hdiag, perm, damp, panel=_WHERE['panel'])
     else:
         U, used = _chol_inverse_upper(Hs, hdiag, perm, damp)
         U = mx.array(U)
@@ -116,7 +121,7 @@ def device_chol_inverse_upper(H:mx.array, # Hessian (n, n), any float dtype; onl
                               hdiag:np.ndarray, # the diagonal to use (dead inputs set to 1), float64
                               order:np.ndarray, # processing order of the columns
                               damp:float, max_tries:int=6,
-                              panel:int=512 # columns per panel: each panel's diagonal block is factored on the host
+                              panel:int=128 # columns per panel: each panel's diagonal block is factored on the host
                              ):
     "`_chol_inverse_upper` on MLX's default device, in fp32: the U (mx fp32) and the damp used."
     mean_diag = checked_mean_diag(hdiag)
@@ -125,13 +130,13 @@ def device_chol_inverse_upper(H:mx.array, # Hessian (n, n), any float dtype; onl
     if not mx.isfinite(A).all().item(): raise JangError('Hessian has NaN/Inf values')
     shift = hdiag[order[::-1]] - np.array(mx.diagonal(A)).astype(np.float64)   # the diagonal wanted, less the one A has
     def attempt(damp):
-        L = _blocked_cholesky(A, shift + damp * mean_diag, panel)
-        return None if L is None else _lower_inverse(L, panel)[::-1, ::-1]
+        factored = _blocked_cholesky(A, shift + damp * mean_diag, panel)
+        return None if factored is None else _lower_inverse(factored[0], panel, factored[1])[::-1, ::-1]
     return with_raised_damp(attempt, damp, max_tries)
 
-def _blocked_cholesky(A:mx.array, add_diag:np.ndarray, panel:int) -> mx.array|None:
-    "Lower L (mx fp32) with L·Lᵀ = A + diag(add_diag), right-looking by panels (None if not positive definite)."
-    n, cols, T = A.shape[0], [], A
+def _blocked_cholesky(A:mx.array, add_diag:np.ndarray, panel:int) -> tuple|None:
+    "(lower L (mx fp32) with L·Lᵀ = A + diag(add_diag), the inverses of its diagonal blocks), right-looking by panels; None if not positive definite."
+    n, cols, inverses, T = A.shape[0], [], [], A
     for k in range(0, n, panel):
         b = min(panel, n - k)
         # the panel's diagonal block on the host in float64: small, and where fp32 round-off would hurt most
@@ -139,18 +144,21 @@ def _blocked_cholesky(A:mx.array, add_diag:np.ndarray, panel:int) -> mx.array|No
         D[np.diag_indices(b)] += add_diag[k:k + b]
         try: Lkk = np.linalg.cholesky(D)
         except np.linalg.LinAlgError: return None
-        below = T[b:, :b] @ mx.array(np.linalg.inv(Lkk).T.astype(np.float32)) if k + b < n else mx.zeros((0, b))
+        inverses.append(mx.array(np.linalg.inv(Lkk).astype(np.float32)))   # L⁻¹'s diagonal block too: _lower_inverse reuses it
+        below = T[b:, :b] @ inverses[-1].T if k + b < n else mx.zeros((0, b))
         if k + b < n: T = T[b:, b:] - below @ below.T      # the trailing update: one matmul on the device
         cols.append(mx.concatenate([mx.zeros((k, b)), mx.array(Lkk.astype(np.float32)), below], axis=0))
         mx.eval(cols[-1], T)
-    return mx.concatenate(cols, axis=1)
+    return mx.concatenate(cols, axis=1), inverses
 
-def _lower_inverse(L:mx.array, panel:int) -> mx.array:
-    "L⁻¹ of a lower-triangular L (mx fp32) by block rows: X_ii = L_ii⁻¹ on the host, X_i,<i = -X_ii·(L_i,<i·X_<i,<i) on the device."
+def _lower_inverse(L:mx.array, panel:int, inverses:list|None=None # L's diagonal blocks inverted, if known (as _blocked_cholesky gives them)
+                  ) -> mx.array:
+    "L⁻¹ of a lower-triangular L (mx fp32) by block rows: X_ii = L_ii⁻¹ (on the host unless given), X_i,<i = -X_ii·(L_i,<i·X_<i,<i) on the device."
     n, rows = L.shape[0], []
-    for k in range(0, n, panel):
+    for i, k in enumerate(range(0, n, panel)):
         b = min(panel, n - k)
-        Xkk = mx.array(np.linalg.inv(np.array(L[k:k + b, k:k + b]).astype(np.float64)).astype(np.float32))
+        if inverses is not None: Xkk = inverses[i]
+        else: Xkk = mx.array(np.linalg.inv(np.array(L[k:k + b, k:k + b]).astype(np.float64)).astype(np.float32))
         left = -Xkk @ (L[k:k + b, :k] @ mx.concatenate(rows, axis=0)[:, :k]) if k else mx.zeros((b, 0))
         rows.append(mx.concatenate([left, Xkk, mx.zeros((b, n - k - b))], axis=1))
         mx.eval(rows[-1])
@@ -221,21 +229,30 @@ def gptq_block_cuda(W:mx.array, U:mx.array, # the block's columns (out, cols) an
                     S:mx.array, # each column's scales (out, cols)
                     G:mx.array, # affine: each column's biases (out, cols); else the codebook's levels (levels,)
                     affine:bool, qmax:int=0, # affine codes are 0..qmax
-                    threads:int=128 # rows per thread block
+                    kernel:str|None=None, # 'warp' (a warp a row) or 'row' (a thread a row); None: set_gptq_loop's choice
+                    threads:int=128 # threads per thread block (a multiple of 32 for 'warp')
                    ) -> tuple:
     "(codes, errors) of one GPTQ block, both fp32 (out, cols), by one CUDA kernel: the same work as `feedback_block`."
     out, cols = W.shape
+    kernel = kernel or _WHERE['kernel']
+    if kernel not in ('warp', 'row'): raise JangError(f"GPTQ kernel {kernel!r}: use 'warp' or 'row'")
+    if kernel == 'warp' and threads % 32: raise JangError(f"GPTQ kernel 'warp' needs a multiple of 32 threads, got {threads}")
+    lanes = out * (32 if kernel == 'warp' else 1)
     f32 = lambda a: a if a.dtype == mx.float32 else a.astype(mx.float32)
     return tuple(gptq_block_kernel()(inputs=[f32(W), f32(U), f32(S), f32(G)],
-                   template=[('AFFINE', int(affine)), ('QMAX', qmax), ('LEVELS', 1 if affine else G.size), ('COLS', cols), ('OUT', out)],
-                   grid=(-(-out // threads) * threads, 1, 1), threadgroup=(threads, 1, 1),
+                   template=[('AFFINE', int(affine)), ('QMAX', qmax), ('LEVELS', 1 if affine else G.size), ('COLS', cols), ('OUT', out),
+                             ('WARP', int(kernel == 'warp'))],
+                   grid=(-(-lanes // threads) * threads, 1, 1), threadgroup=(threads, 1, 1),
                    output_shapes=[(out, cols), (out, cols)], output_dtypes=[mx.float32, mx.float32]))
 
 # %% ../nbs/22_gptq.ipynb #a1033b69
-def set_gptq_loop(where:str='mlx' # 'mlx' (MLX ops, any device), 'cuda' (one kernel a block) or 'auto' (cuda where MLX runs on CUDA)
+def set_gptq_loop(where:str='mlx', # 'mlx' (MLX ops, any device), 'cuda' (one kernel a block) or 'auto' (cuda where MLX runs on CUDA)
+                  kernel:str|None=None # the CUDA kernel's layout: 'warp' (a warp a row) or 'row' (a thread a row); None: keep ('warp' at start)
                  ) -> str:
     "Choose how GPTQ's column loop runs; returns the previous choice."
     if where not in ('auto', 'mlx', 'cuda'): raise JangError(f"GPTQ loop {where!r}: use 'auto', 'mlx' or 'cuda'")
+    if kernel not in (None, 'warp', 'row'): raise JangError(f"GPTQ kernel {kernel!r}: use 'warp' or 'row'")
+    if kernel: _WHERE['kernel'] = kernel
     old, _WHERE['loop'] = _WHERE['loop'], where
     return old
 

@@ -18,13 +18,13 @@ from .files import folder_writer, check_destination, write_atomic, pid_alive
 from .inventory import inventory, layer_index, other_params, plan_bytes, validate_plan, Plan, QuantSpec
 from .models import load_model, model_fingerprint, safetensors_header, swapped_params
 from .calibration import CalibrationRecorder, HESSIAN_BATCH, recording, hessians_key
-from .methods import quantize_weights, quantize_tensor, dequantized, fit_block, add_seconds, block_batches, run_block, needs_hessians, HESSIAN_METHODS
+from .methods import quantize_weights, dequantized, fit_block, add_seconds, block_batches, run_block, needs_hessians, HESSIAN_METHODS
 from .gptq import clear_factors
 from .bundle import is_bundle, finish_bundle, write_index, stored_parts
 from .bundle import read_manifest, verify_files, load_tensors, validate_tensors, plan_from_manifest, read_runtime, fake_params
 from .evaluation import EvalResult, eval_batch, head_logits, token_metrics
 from .data import token_windows, heldout_text, calibration_text
-from .sweep import SensitivityTable, sweep_options, sweep_key, sweep_row, pending_pairs, sample_pairs, read_cache_rows, mean_kl, fit_spec
+from .sweep import SensitivityTable, sweep_options, sweep_key, sweep_row, dequantized_option, pending_pairs, sample_pairs, read_cache_rows, mean_kl, fit_spec
 
 # %% ../nbs/41_streaming.ipynb #da029b0b
 def materialize(module:nn.Module, where:str='', # the module, and its path for messages
@@ -327,7 +327,7 @@ def _walk(path:Path, pending:list, windows:mx.array, calib:mx.array, rows:dict, 
     for t, s, want in outside:
         if want and t.role == 'embed':   # its perturbed state starts before block 0
             k = (t.path, s.label())
-            hats[k] = quantize_tensor(fw_out[t.path], fit_spec(t, s), path=t.path, hessians=head_H).dequantize()
+            hats[k] = dequantized_option(fw_out[t.path], fit_spec(t, s), t.path, head_H)   # by row slices where that is exact: whole, a 128k-row embedding's RTN holds ~3 fp32 copies at once
             with swapped_params(model, {f'{t.path}.weight': hats[k]}): (states[k], _), = block_batches(model, windows, windows.shape[0])
     last = max(by_block, default=-1)
     for b in tqdm(range(len(layers)), desc='sensitivity (streamed)', disable=not progress, leave=False):
@@ -362,6 +362,7 @@ def _walk(path:Path, pending:list, windows:mx.array, calib:mx.array, rows:dict, 
     p = mx.exp(lp)
     mx.eval(lp, p)
     if outside and head_H is None: head_H = head_hessians(model, batches, heads)
+    del batches   # the calibration states (4.3 GB for an 8B model's 128 x 2048 tokens in fp32) are not needed by the rows left
     for t, s, want in outside:
         k = (t.path, s.label())
         r, w_hat = sweep_row(t, s, fw_out[t.path], head_H, w_hat=hats.pop(k, None))

@@ -1,4 +1,4 @@
-"GPTQ's column loop as one CUDA kernel a block (gptq.gptq_block_cuda) does the MLX loop's work (skipped without a CUDA GPU; run on the device)."
+"GPTQ's column loop as one CUDA kernel a block (gptq.gptq_block_cuda, both layouts: a warp a row, a thread a row) does the MLX loop's work (skipped without a CUDA GPU; run on the device)."
 import numpy as np
 import pytest
 from jang_research.backend import mx, cuda_available
@@ -17,42 +17,47 @@ def hessian(n, seed=0):
     X = rng.standard_normal((4 * n, n)) @ (np.eye(n) + 0.3 * rng.standard_normal((n, n)) / np.sqrt(n))
     return X.T @ X / len(X)
 
-@pytest.fixture
-def cuda_loop():
-    old = set_gptq_loop('cuda')
+KERNELS = ['warp', 'row']
+
+@pytest.fixture(params=KERNELS)
+def cuda_loop(request):
+    old = set_gptq_loop('cuda', kernel=request.param)
     clear_factors()
     yield
-    set_gptq_loop(old)
+    set_gptq_loop(old, kernel='warp')
 
+@pytest.mark.parametrize('kernel', KERNELS)
 @pytest.mark.parametrize('out,cols', [(300, 128), (1024, 40), (64, 1)])
-def test_block_without_feedback_is_rounding(out, cols):
+def test_block_without_feedback_is_rounding(out, cols, kernel):
     "With a diagonal U no error moves: every code is the nearest code of its own weight, as the MLX rounding gives."
     W = mx.random.normal((out, cols), key=mx.random.key(cols))
     S, B = mx.full((out, cols), 0.25), mx.full((out, cols), -1.9)
-    q, e = gptq_block_cuda(W, mx.eye(cols), S, B, True, 15)
+    q, e = gptq_block_cuda(W, mx.eye(cols), S, B, True, 15, kernel=kernel)
     assert mx.array_equal(q, nearest_codes(W, S, B, 15)).item()
     assert mx.allclose(e, W - (S * q + B), atol=1e-6).item()
 
-@pytest.mark.parametrize('out,cols', [(300, 128), (4096, 128), (576, 64)])
-def test_block_matches_mlx_block(out, cols):
+@pytest.mark.parametrize('kernel', KERNELS)
+@pytest.mark.parametrize('out,cols', [(300, 128), (4096, 128), (576, 64), (100, 37)])
+def test_block_matches_mlx_block(out, cols, kernel):
     "One block with feedback: the same codes as the compiled MLX block except where fp32 rounding orders differ."
     _, _, _, U, _ = hessian_factor(hessian(cols), 0.3, True)
     W = mx.random.normal((out, cols), key=mx.random.key(out))
     S = mx.abs(mx.random.normal((out, cols), key=mx.random.key(1))) * 0.2 + 0.05
     B = -7.5 * S
     q_ref, _ = feedback_block(affine_column, 2, 16)(W, U, S, B, 15)
-    q, _ = gptq_block_cuda(W, U, S, B, True, 15)
+    q, _ = gptq_block_cuda(W, U, S, B, True, 15, kernel=kernel)
     same = (q == q_ref).mean().item()
     assert same > 0.999, same
 
-def test_codebook_block_matches_mlx_block():
+@pytest.mark.parametrize('kernel', KERNELS)
+def test_codebook_block_matches_mlx_block(kernel):
     cols, out = 128, 500
     _, _, _, U, _ = hessian_factor(hessian(cols, 1), 0.3, True)
     W = mx.random.normal((out, cols), key=mx.random.key(3))
     S = mx.full((out, cols), 0.7)
     codebook = mx.array([-1.5, -0.45, 0.45, 1.5])
     q_ref, _ = feedback_block(codebook_column, 1, 16)(W, U, S, codebook)
-    q, _ = gptq_block_cuda(W, U, S, codebook, False)
+    q, _ = gptq_block_cuda(W, U, S, codebook, False, kernel=kernel)
     assert (q == q_ref.astype(mx.float32)).mean().item() > 0.999
 
 @pytest.mark.parametrize('bits', [2, 3, 4, 8])
@@ -79,3 +84,14 @@ def test_gptq_quantize_and_tq_gptq_through_kernel(cuda_loop):
     t_ref, tq_ref = gptq_quantize(w, QuantSpec(3, 64), H), tq_gptq_quantize(w, QuantSpec(2, 0, 'tq'), H)
     for a, b in [(t, t_ref), (tq, tq_ref)]:
         assert abs(hessian_error(w, a.dequantize(), H) / hessian_error(w, b.dequantize(), H) - 1) < 1e-3
+
+@pytest.mark.parametrize('out,cols', [(4096, 128), (333, 70)])
+def test_warp_and_row_layouts_agree(out, cols):
+    "The two layouts do the same arithmetic on each weight in the same order: the same codes and errors."
+    _, _, _, U, _ = hessian_factor(hessian(cols, 2), 0.3, True)
+    W = mx.random.normal((out, cols), key=mx.random.key(7))
+    S = mx.abs(mx.random.normal((out, cols), key=mx.random.key(8))) * 0.2 + 0.05
+    q_w, e_w = gptq_block_cuda(W, U, S, -7.5 * S, True, 15, kernel='warp')
+    q_r, e_r = gptq_block_cuda(W, U, S, -7.5 * S, True, 15, kernel='row')
+    assert (q_w == q_r).mean().item() > 0.9999
+    assert mx.allclose(e_w, e_r, atol=1e-5).item()
