@@ -21,13 +21,16 @@ With --bundle B (a folder `jang-research quantize` wrote) the variants are that 
 stock mlx-lm builds), `bundle-fused` (load_bundle(runtime='fused')), `bundle-compiled`; the bytes a step reads are
 counted from its parameters the same way.
 
-Usage: python benchmarks/bench_decode.py [--model smollm2-135m-instruct | --shape llama-1b|llama-8b|qwen3-30b-a3b|zaya1-like | --bundle B]
+Usage: python benchmarks/bench_decode.py [--model smollm2-135m-instruct | --shape smollm2-135m|llama-1b|llama-8b|qwen3-30b-a3b|zaya1-like | --bundle B]
            [--variants float float-compiled affine4 affine4-fused mixed mixed-compiled tq4-mlp tq4-mlp-fused-compiled ...] [--steps 64] [--prefill 512] [--json out.json]
 """
 import argparse, json, time
 from pathlib import Path
 
 SHAPES = {
+    # SmolLM2-135M's published layout (the smallest rung of bench_pipeline's size ladder; the real model is the CPU default)
+    'smollm2-135m': dict(model_type='llama', hidden_size=576, num_hidden_layers=30, intermediate_size=1536, num_attention_heads=9,
+                         num_key_value_heads=3, head_dim=64, vocab_size=49152, rms_norm_eps=1e-5, rope_theta=100000.0, tie_word_embeddings=True),
     'llama-1b': dict(model_type='llama', hidden_size=2048, num_hidden_layers=16, intermediate_size=8192, num_attention_heads=32,
                      num_key_value_heads=8, head_dim=64, vocab_size=128256, rms_norm_eps=1e-5, rope_theta=500000.0, tie_word_embeddings=True),
     'llama-8b': dict(model_type='llama', hidden_size=4096, num_hidden_layers=32, intermediate_size=14336, num_attention_heads=32,

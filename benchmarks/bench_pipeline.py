@@ -1,6 +1,6 @@
 """The whole pipeline on a real shape, every stage streamed block by block: time, peak device memory and peak RSS per stage.
 
-A random-weight model of a real shape (bench_decode's SHAPES: llama-1b, llama-8b, qwen3-30b-a3b; --layers cuts it) is
+A random-weight model of a real shape (bench_decode's SHAPES: smollm2-135m, llama-1b, llama-8b, qwen3-30b-a3b; --layers cuts it) is
 written as a bf16 folder in shards, then in one process:
 
   write        the bf16 folder (random weights, each shard made and written in turn)
@@ -19,7 +19,7 @@ as each stage ends (a run cut short keeps what it measured).
 
 Usage: python benchmarks/bench_pipeline.py --shape llama-8b [--layers N] [--experts E] [--vocab V] [--calib-windows 128 --calib-len 2048]
            [--work /tmp/bench-pipeline] [--tokenizer FOLDER] [--json out.json] [--plan plan.json] [--stages write sensitivity allocate gptq decode]
-           [--factor auto|host|device] [--gptq-loop mlx|cuda|auto] [--tf32]
+           [--factor auto|host|device] [--factor-panel P] [--gptq-loop mlx|cuda|auto] [--tf32]
 """
 import argparse, json, os, sys, time
 from pathlib import Path
@@ -54,6 +54,7 @@ def main():
     ap.add_argument('--json')
     ap.add_argument('--factor', default='auto', choices=['auto', 'host', 'device'],
                     help="where GPTQ's factor of H⁻¹ is computed (auto: on the device when it is a GPU)")
+    ap.add_argument('--factor-panel', type=int, help="columns per panel of GPTQ's device factor (default: the package's)")
     ap.add_argument('--gptq-loop', default='mlx', choices=['auto', 'mlx', 'cuda'],
                     help="how GPTQ's column loop runs (cuda: one kernel a block of columns; auto: cuda on a CUDA GPU)")
     ap.add_argument('--tf32', action='store_true',
@@ -70,7 +71,7 @@ def main():
     from jang_research.inventory import inventory, layer_index, Plan, QuantSpec
     from jang_research.data import token_windows, calibration_text
     from jang_research.gptq import set_gptq_factor, factor_on_device, set_gptq_loop, loop_on_cuda
-    set_gptq_factor(a.factor)
+    set_gptq_factor(a.factor, a.factor_panel)
     set_gptq_loop(a.gptq_loop)
     cfg = dict(SHAPES[a.shape], **({'num_hidden_layers': a.layers} if a.layers else {}), **({'vocab_size': a.vocab} if a.vocab else {}))
     if a.experts:
@@ -84,7 +85,11 @@ def main():
           f"GPTQ factor on the {'device (fp32)' if factor_on_device() else 'host (float64)'}, column loop {'CUDA kernel' if loop_on_cuda() else 'MLX'}", flush=True)
     old = json.loads(Path(a.json).read_text()) if a.json and Path(a.json).exists() else {}
     rows = [r for r in old.get('rows', []) if r['shape'] != name or r['stage'] not in a.stages]   # --json merges: other shapes' and stages' rows stay
-    meta = dict(configs={**old.get('configs', {}), name: cfg}, calib={**old.get('calib', {}), name: [a.calib_windows, a.calib_len]})
+    model_cls, args_cls = model_classes(cfg)
+    from mlx.utils import tree_flatten
+    n_params = sum(v.size for _, v in tree_flatten(model_cls(args_cls.from_dict(cfg)).parameters()))   # lazy: nothing is made
+    meta = dict(configs={**old.get('configs', {}), name: cfg}, calib={**old.get('calib', {}), name: [a.calib_windows, a.calib_len]},
+                params={**old.get('params', {}), name: n_params})
     state = {}
 
     def stage(label, fn):

@@ -333,6 +333,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                     'jang_research.gptq.clear_factors': ('gptq.html#clear_factors', 'jang_research/gptq.py'),
                                     'jang_research.gptq.device_chol_inverse_upper': ( 'gptq.html#device_chol_inverse_upper',
                                                                                       'jang_research/gptq.py'),
+                                    'jang_research.gptq.expert_hessian': ('gptq.html#expert_hessian', 'jang_research/gptq.py'),
                                     'jang_research.gptq.factor_on_device': ('gptq.html#factor_on_device', 'jang_research/gptq.py'),
                                     'jang_research.gptq.feedback_block': ('gptq.html#feedback_block', 'jang_research/gptq.py'),
                                     'jang_research.gptq.gptq_block_cuda': ('gptq.html#gptq_block_cuda', 'jang_research/gptq.py'),

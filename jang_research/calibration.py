@@ -51,12 +51,12 @@ class _Recorder(nn.Module):
         super().__init__()
         self.inner = inner
         self._path, self._cal = path, cal
-    def _acc(self, x, experts=0):
-        return self._cal._accumulator(self._path, x, experts)
+    def _acc(self, x, experts=0, idx=None):
+        return self._cal._accumulator(self._path, x, experts, idx)
     def __call__(self, x, *args, **kw):
         if args or 'indices' in kw:          # SwitchLinear(x, indices, sorted_indices=...)
             idx = args[0] if args else kw['indices']
-            if (a := self._acc(x, self.inner.weight.shape[0])) is not None: a.add_routed(x, idx)
+            if (a := self._acc(x, self.inner.weight.shape[0], idx)) is not None: a.add_routed(x, idx)
         elif (a := self._acc(x)) is not None: a.add(x)
         return self.inner(x, *args, **kw)
 
@@ -77,12 +77,16 @@ class Hessians:
 class CalibrationRecorder:
     "Accumulates X^T X of every recorded module's inputs (shared inputs once, per expert for routed experts)."
     def __init__(self): self.accs, self.alias, self.seen = {}, {}, {}
-    def _accumulator(self, path, x, experts=0):
+    def _accumulator(self, path, x, experts=0, idx=None):
         if path in self.alias: return None                    # fed the same array as another module
         owner = self.seen.get(id(x))
-        if not experts and owner is not None and owner[0] != path and owner[1] is x:
-            self.alias[path] = owner[0]; self.accs.pop(path, None); return None
-        self.seen[id(x)] = (path, x)   # keeping x alive for the batch makes its id unique
+        # the same input array as a module seen before (routed experts: the same expert indices too, as SwitchGLU gives its
+        # gate and up projections) has the same sums: share that module's
+        if owner is not None and owner[0] != path and owner[1] is x and owner[2] is idx and owner[3] == experts:
+            self.alias[path] = owner[0]
+            self.accs.pop(path, None)
+            return None
+        self.seen[id(x)] = (path, x, idx, experts)   # keeping x (and idx) alive for the batch makes their ids unique
         if path not in self.accs: self.accs[path] = _Acc(x.shape[-1], experts)
         return self.accs[path]
 
@@ -105,7 +109,9 @@ def hessians(self:CalibrationRecorder,
             if a.n.sum() == 0: raise JangError(f"{p}: no tokens were routed to any expert in the calibration windows")
         else:
             H[p], n[p] = a.S * (2 / a.n), int(a.n)
-    for p, q in self.alias.items(): H[p], n[p] = H[q], n[q]
+    for p, q in self.alias.items():
+        H[p], n[p] = H[q], n[q]
+        if q in notes: notes[p] = notes[q]
     mx.eval(*H.values())
     return Hessians(H, n, notes=notes)
 
@@ -203,7 +209,7 @@ def heldout_inputs(model, tokenizer, paths:list, n_windows:int=4, window_len:int
     win = token_windows(tokenizer, heldout_text(), n_windows, window_len)
     got = {p: [] for p in paths}
     class _Grab(CalibrationRecorder):
-        def _accumulator(self, path, x, experts=0):
+        def _accumulator(self, path, x, experts=0, idx=None):
             got[path].append(x.reshape(-1, x.shape[-1]).astype(mx.float32))
             return None
     with recording(model, paths, _Grab()): mx.eval(model(win))

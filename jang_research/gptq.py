@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['checked_mean_diag', 'with_raised_damp', 'hessian_error', 'set_gptq_factor', 'factor_on_device', 'hessian_factor',
-           'clear_factors', 'device_chol_inverse_upper', 'feedback_block', 'gptq_loop', 'gptq_block_kernel',
-           'gptq_block_cuda', 'set_gptq_loop', 'loop_on_cuda', 'affine_column', 'affine_block_cuda', 'gptq_codes',
-           'gptq_quantize', 'gptq_method']
+           'clear_factors', 'expert_hessian', 'device_chol_inverse_upper', 'feedback_block', 'gptq_loop',
+           'gptq_block_kernel', 'gptq_block_cuda', 'set_gptq_loop', 'loop_on_cuda', 'affine_column',
+           'affine_block_cuda', 'gptq_codes', 'gptq_quantize', 'gptq_method']
 
 # %% ../nbs/22_gptq.ipynb #02230ee1
 import functools, time
@@ -108,13 +108,28 @@ def hessian_factor(H, damp:float, act_order:bool):
         U, used = _chol_inverse_upper(Hs, hdiag, perm, damp)
         U = mx.array(U)
     out = (hdiag, dead, perm, U, used)
-    if len(_FACTORS) >= 4: _FACTORS.pop(next(iter(_FACTORS)))
+    experts = {id(h) for h in _EXPERTS['slices'].values()}
+    plain = [k for k, (h, _) in _FACTORS.items() if id(h) not in experts]   # one expert stack's factors are kept whole
+    if len(plain) >= 4: _FACTORS.pop(plain[0])
     _FACTORS[key] = (H, out)                  # holding H keeps its id from being reused
     return out
 
 def clear_factors():
     "Forget the cached factors (and the Hessians they hold): e.g. once a block's tensors are quantized."
     _FACTORS.clear()
+    _EXPERTS.update(H=None, slices={})
+
+_EXPERTS = {'H': None, 'slices': {}}   # the stack of expert Hessians sliced last, and its slices by expert
+
+def expert_hessian(H:mx.array, e:int # stacked expert Hessians (experts, d, d) and an expert
+                  ) -> mx.array:
+    "Expert e's Hessian, the same array each time it is asked for (until another stack is sliced): the tensors a stack serves (gate and up) find its factors again."
+    if _EXPERTS['H'] is not H:   # a new stack: the last one's factors go (one stack's factors at a time bounds their memory)
+        stale = {id(h) for h in _EXPERTS['slices'].values()}
+        for k in [k for k, (h, _) in _FACTORS.items() if id(h) in stale]: _FACTORS.pop(k)
+        _EXPERTS.update(H=H, slices={})
+    if e not in _EXPERTS['slices']: _EXPERTS['slices'][e] = H[e]
+    return _EXPERTS['slices'][e]
 
 # %% ../nbs/22_gptq.ipynb #a7d3c0e2
 def device_chol_inverse_upper(H:mx.array, # Hessian (n, n), any float dtype; only read
@@ -303,9 +318,12 @@ def gptq_quantize(w:mx.array, spec:QuantSpec, H:mx.array|np.ndarray, # weight, s
     "GPTQ with a never-worse guard: the codes (GPTQ, MSE or RTN) with the lowest tr(ΔW H ΔWᵀ)."
     check_finite(w)
     if tuple(H.shape) != (w.shape[-1],) * 2: raise JangError(f'Hessian shape {tuple(H.shape)} does not match weight input dim {w.shape[-1]}')
-    t0 = time.perf_counter(); hessian_factor(H, damp, act_order); t1 = time.perf_counter()    # cached for gptq_codes
+    t0 = time.perf_counter()
+    hessian_factor(H, damp, act_order)   # cached for gptq_codes
+    t1 = time.perf_counter()
     q, s, b, used, mse_codes = gptq_codes(w, H, spec.bits, spec.group_size, damp, block, act_order=act_order, dtype=spec.dtype)
-    mx.eval(q, s, b); t2 = time.perf_counter()
+    mx.eval(q, s, b)
+    t2 = time.perf_counter()
     # the static grid already is the H-diagonal-weighted MSE-optimal fit: reuse its codes as the MSE candidate
     cands = {'gptq': qtensor_from_codes(q, s, b, spec), 'mse': qtensor_from_codes(*mse_codes, spec), 'rtn': rtn_quantize(w, spec)}
     errs = {k: hessian_error(w, t.dequantize(), H) for k, t in cands.items()}
@@ -322,10 +340,12 @@ def gptq_method(w:mx.array, spec:QuantSpec, hessians=None, path:str|None=None, *
         if w.ndim == 2 and hessians is None:
             raise JangError(f"method 'gptq' for {path or 'a tensor'} needs calibration Hessians (quantize_weights(..., hessians=...))")
         # embeddings that are not tied heads have no linear input: documented fallback to MSE, recorded
-        t = mse_quantize(w, spec); t.meta = {'method_used': 'mse', 'fallback': 'no input Hessian (embedding)'}; return t
+        t = mse_quantize(w, spec)
+        t.meta = {'method_used': 'mse', 'fallback': 'no input Hessian (embedding)'}
+        return t
     H = hessians.H[path]
     if w.ndim == 3:   # stacked experts: one GPTQ per expert with its own Hessian
-        parts = [gptq_quantize(w[e], spec, H[e]) for e in range(w.shape[0])]
+        parts = [gptq_quantize(w[e], spec, expert_hessian(H, e)) for e in range(w.shape[0])]   # gate and up share the factors
         return QTensor(mx.stack([p.weight for p in parts]), mx.stack([p.scales for p in parts]), mx.stack([p.biases for p in parts]), spec,
                   {'method_used': [p.meta['method_used'] for p in parts]})
     return gptq_quantize(w, spec, H)
