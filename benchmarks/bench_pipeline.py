@@ -105,7 +105,6 @@ def main():
     def write():
         import shutil
         if folder.exists(): shutil.rmtree(folder)
-        model_cls, args_cls = model_classes(cfg)
         mx.random.seed(0)
         model = model_cls(args_cls.from_dict(cfg))   # lazy: each parameter is made when its shard is written
         tok = Path(a.tokenizer) if a.tokenizer else prepare_model('smollm2-135m-instruct', progress=False)

@@ -598,6 +598,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                 'jang_research/sweep.py'),
                                      'jang_research.sweep.dequantized_option': ( 'sensitivity.html#dequantized_option',
                                                                                  'jang_research/sweep.py'),
+                                     'jang_research.sweep.error_sums': ('sensitivity.html#error_sums', 'jang_research/sweep.py'),
                                      'jang_research.sweep.expert_errors': ('sensitivity.html#expert_errors', 'jang_research/sweep.py'),
                                      'jang_research.sweep.fit_spec': ('sensitivity.html#fit_spec', 'jang_research/sweep.py'),
                                      'jang_research.sweep.gather_rows': ('sensitivity.html#gather_rows', 'jang_research/sweep.py'),

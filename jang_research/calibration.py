@@ -38,10 +38,9 @@ class _Acc:
         Xs = mx.take(Xb, mx.argsort(I), axis=0).astype(mx.float32)
         ends, present = np.cumsum(counts), np.flatnonzero(counts)
         group = max(1, (1 << 26) // (d * d))   # experts per scatter: their stacked sums stay under 256 MB
+        rows = [Xs[int(ends[e] - counts[e]):int(ends[e])] for e in present]   # each present expert's own rows
         for g in range(0, len(present), group):
-            experts = present[g:g + group]
-            sums = [Xs[int(ends[e] - counts[e]):int(ends[e])].T @ Xs[int(ends[e] - counts[e]):int(ends[e])] for e in experts]
-            self.S = self.S.at[mx.array(experts)].add(mx.stack(sums))
+            self.S = self.S.at[mx.array(present[g:g + group])].add(mx.stack([Xe.T @ Xe for Xe in rows[g:g + group]]))
         self.n = self.n + counts
 
 # %% ../nbs/11_calibration.ipynb #445eedd6

@@ -72,8 +72,9 @@ def hessian_error(w, w_hat, H) -> float:
 
 # %% ../nbs/22_gptq.ipynb #1fe15c26
 _FACTORS = {}   # the last few Hessian factors: q/k/v (and gate/up) share one Hessian array, so factor it once
-# panel 128: each panel costs the device a round trip to the host, where its diagonal block is factored and inverted in
-# float64; at 512 columns that host work (O(panel³) a panel) was most of the device factor's time
+# panel 128: each panel is a round trip to the host, whose float64 work grows as panel³; with 128 (and the diagonal inverses
+# reused) the 8B pipeline's factor phase on the H200 fell from 70.2 to 38.2 s, though a one-call bench put 512 first for a
+# 14336-wide Hessian (benchmarks/results/gptq_factor_panels_h200.log): still to settle with the warm bench
 _WHERE = {'factor': 'auto', 'loop': 'mlx', 'panel': 128, 'kernel': 'warp'}
 
 def set_gptq_factor(where:str='auto', # 'host' (float64 LAPACK), 'device' (fp32 MLX, blocked), or 'auto' (device on a GPU)
@@ -166,14 +167,12 @@ def _blocked_cholesky(A:mx.array, add_diag:np.ndarray, panel:int) -> tuple|None:
         mx.eval(cols[-1], T)
     return mx.concatenate(cols, axis=1), inverses
 
-def _lower_inverse(L:mx.array, panel:int, inverses:list|None=None # L's diagonal blocks inverted, if known (as _blocked_cholesky gives them)
+def _lower_inverse(L:mx.array, panel:int, inverses:list # L's diagonal blocks inverted (as _blocked_cholesky gives them)
                   ) -> mx.array:
-    "L⁻¹ of a lower-triangular L (mx fp32) by block rows: X_ii = L_ii⁻¹ (on the host unless given), X_i,<i = -X_ii·(L_i,<i·X_<i,<i) on the device."
+    "L⁻¹ of a lower-triangular L (mx fp32) by block rows: X_ii = L_ii⁻¹ (given), X_i,<i = -X_ii·(L_i,<i·X_<i,<i) on the device."
     n, rows = L.shape[0], []
-    for i, k in enumerate(range(0, n, panel)):
+    for Xkk, k in zip(inverses, range(0, n, panel)):
         b = min(panel, n - k)
-        if inverses is not None: Xkk = inverses[i]
-        else: Xkk = mx.array(np.linalg.inv(np.array(L[k:k + b, k:k + b]).astype(np.float64)).astype(np.float32))
         left = -Xkk @ (L[k:k + b, :k] @ mx.concatenate(rows, axis=0)[:, :k]) if k else mx.zeros((b, 0))
         rows.append(mx.concatenate([left, Xkk, mx.zeros((b, n - k - b))], axis=1))
         mx.eval(rows[-1])
