@@ -55,7 +55,7 @@ def main():
     ap.add_argument('--factor', default='auto', choices=['auto', 'host', 'device'],
                     help="where GPTQ's factor of H⁻¹ is computed (auto: on the device when it is a GPU)")
     ap.add_argument('--factor-panel', type=int, help="columns per panel of GPTQ's device factor (default: the package's)")
-    ap.add_argument('--gptq-loop', default='mlx', choices=['auto', 'mlx', 'cuda'],
+    ap.add_argument('--gptq-loop', default='auto', choices=['auto', 'mlx', 'cuda'],
                     help="how GPTQ's column loop runs (cuda: one kernel a block of columns; auto: cuda on a CUDA GPU)")
     ap.add_argument('--tf32', action='store_true',
                     help='let MLX run float32 matmuls as TF32 on a CUDA GPU (sets MLX_ENABLE_TF32=1 before MLX starts; MLX reads it once)')

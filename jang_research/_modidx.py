@@ -329,6 +329,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                     'jang_research.gptq._ordered_hessian': ('gptq.html#_ordered_hessian', 'jang_research/gptq.py'),
                                     'jang_research.gptq.affine_block_cuda': ('gptq.html#affine_block_cuda', 'jang_research/gptq.py'),
                                     'jang_research.gptq.affine_column': ('gptq.html#affine_column', 'jang_research/gptq.py'),
+                                    'jang_research.gptq.block_sizes': ('gptq.html#block_sizes', 'jang_research/gptq.py'),
                                     'jang_research.gptq.checked_mean_diag': ('gptq.html#checked_mean_diag', 'jang_research/gptq.py'),
                                     'jang_research.gptq.clear_factors': ('gptq.html#clear_factors', 'jang_research/gptq.py'),
                                     'jang_research.gptq.device_chol_inverse_upper': ( 'gptq.html#device_chol_inverse_upper',

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['checked_mean_diag', 'with_raised_damp', 'hessian_error', 'set_gptq_factor', 'factor_on_device', 'hessian_factor',
            'clear_factors', 'expert_hessian', 'device_chol_inverse_upper', 'feedback_block', 'gptq_loop',
-           'gptq_block_kernel', 'gptq_block_cuda', 'set_gptq_loop', 'loop_on_cuda', 'affine_column',
+           'gptq_block_kernel', 'block_sizes', 'gptq_block_cuda', 'set_gptq_loop', 'loop_on_cuda', 'affine_column',
            'affine_block_cuda', 'gptq_codes', 'gptq_quantize', 'gptq_method']
 
 # %% ../nbs/22_gptq.ipynb #02230ee1
@@ -72,13 +72,15 @@ def hessian_error(w, w_hat, H) -> float:
 
 # %% ../nbs/22_gptq.ipynb #1fe15c26
 _FACTORS = {}   # the last few Hessian factors: q/k/v (and gate/up) share one Hessian array, so factor it once
-# panel 128: each panel is a round trip to the host, whose float64 work grows as panel³; with 128 (and the diagonal inverses
-# reused) the 8B pipeline's factor phase on the H200 fell from 70.2 to 38.2 s, though a one-call bench put 512 first for a
-# 14336-wide Hessian (benchmarks/results/gptq_factor_panels_h200.log): still to settle with the warm bench
-_WHERE = {'factor': 'auto', 'loop': 'mlx', 'panel': 128, 'kernel': 'warp'}
+# panel 256: each panel is a round trip to the host, whose float64 work grows as panel³; the warm bench on the H200
+# (benchmarks/results/gptq_factor_panels_h200.log) put 256 first or level at every width: 0.04 / 0.12 / 0.58 s for
+# n = 2048 / 4096 / 14336 against 0.07 / 0.12 / 0.77 s with 128 and 0.07 / 0.16 / 0.76 s with 512.
+# loop 'auto': the CUDA kernel where MLX runs on CUDA (its GPU tests pass in both layouts, tr(ΔW H ΔWᵀ) within 2e-5 of
+# the MLX loop's, 1.8-5.1x faster: benchmarks/results/gptq_loop_h200.log), the MLX loop everywhere else
+_WHERE = {'factor': 'auto', 'loop': 'auto', 'panel': 256, 'kernel': 'warp'}
 
 def set_gptq_factor(where:str='auto', # 'host' (float64 LAPACK), 'device' (fp32 MLX, blocked), or 'auto' (device on a GPU)
-                    panel:int|None=None # columns per panel of the device factor (None: keep the current, 128 at start)
+                    panel:int|None=None # columns per panel of the device factor (None: keep the current, 256 at start)
                    ) -> str:
     "Choose where GPTQ's factor of H⁻¹ is computed (and the device factor's panel width); returns the previous place."
     if where not in ('auto', 'host', 'device'): raise JangError(f"GPTQ factor place {where!r}: use 'auto', 'host' or 'device'")
@@ -137,7 +139,7 @@ def device_chol_inverse_upper(H:mx.array, # Hessian (n, n), any float dtype; onl
                               hdiag:np.ndarray, # the diagonal to use (dead inputs set to 1), float64
                               order:np.ndarray, # processing order of the columns
                               damp:float, max_tries:int=6,
-                              panel:int=128 # columns per panel: each panel's diagonal block is factored on the host
+                              panel:int=256 # columns per panel: each panel's diagonal block is factored on the host
                              ):
     "`_chol_inverse_upper` on MLX's default device, in fp32: the U (mx fp32) and the damp used."
     mean_diag = checked_mean_diag(hdiag)
@@ -237,7 +239,12 @@ def gptq_loop(W:mx.array, # weights (out, in), columns already in processing ord
 @functools.lru_cache(maxsize=None)
 def gptq_block_kernel():
     "GPTQ's block of columns as one `mx.fast.cuda_kernel` (source: gptq_block.cu)."
-    return source_kernel('jang_gptq_block', *kernel_source('gptq_block.cu'), ['W', 'U', 'S', 'G'], ['Q', 'E'])
+    return source_kernel('jang_gptq_block', *kernel_source('gptq_block.cu'), ['W', 'U', 'S', 'G', 'P'], ['Q', 'E'])
+
+@functools.lru_cache(maxsize=256)
+def block_sizes(out:int, cols:int, qmax:int) -> mx.array:
+    "The kernel's run-time sizes [out, cols, qmax] (int32), one small array a tensor shape and width."
+    return mx.array([out, cols, qmax], dtype=mx.int32)
 
 def gptq_block_cuda(W:mx.array, U:mx.array, # the block's columns (out, cols) and its block of U (cols, cols)
                     S:mx.array, # each column's scales (out, cols)
@@ -253,8 +260,13 @@ def gptq_block_cuda(W:mx.array, U:mx.array, # the block's columns (out, cols) an
     if kernel == 'warp' and threads % 32: raise JangError(f"GPTQ kernel 'warp' needs a multiple of 32 threads, got {threads}")
     lanes = out * (32 if kernel == 'warp' else 1)
     f32 = lambda a: a if a.dtype == mx.float32 else a.astype(mx.float32)
-    return tuple(gptq_block_kernel()(inputs=[f32(W), f32(U), f32(S), f32(G)],
-                   template=[('AFFINE', int(affine)), ('QMAX', qmax), ('LEVELS', 1 if affine else G.size), ('COLS', cols), ('OUT', out),
+    # sizes and qmax go in at run time (block_sizes): as template values every new tensor shape and width was another NVRTC
+    # compile, and GPTQ's codes phase on the H200 cost ~0.25 s a tensor whatever its size (135M: 51.6 of 64.5 s;
+    # benchmarks/results/pipeline_ladder_h200.log). MAXCOLS is 128 for every block up to 128 columns (gptq_loop's), so one
+    # compile serves a model; how much of that phase the compiles were is still to measure
+    maxcols = max(128, -(-cols // 32) * 32)
+    return tuple(gptq_block_kernel()(inputs=[f32(W), f32(U), f32(S), f32(G), block_sizes(out, cols, qmax)],
+                   template=[('AFFINE', int(affine)), ('LEVELS', 1 if affine else G.size), ('MAXCOLS', maxcols),
                              ('WARP', int(kernel == 'warp'))],
                    grid=(-(-lanes // threads) * threads, 1, 1), threadgroup=(threads, 1, 1),
                    output_shapes=[(out, cols), (out, cols)], output_dtypes=[mx.float32, mx.float32]))

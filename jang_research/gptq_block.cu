@@ -1,10 +1,12 @@
 // GPTQ's column loop over one block of columns, for MLX's mx.fast.cuda_kernel (jang_research/gptq.py reads this file):
 // each row's columns are quantized in order and each column's error is pushed onto the row's later columns,
 // W[r, k] -= e * U[c, k] — the work `gptq.feedback_block` does with ~1,000 MLX ops per block.
-// Inputs: W (OUT, COLS) fp32, the block's columns error-corrected so far; U (COLS, COLS) fp32, the block of the upper
-// factor of H^-1; S (OUT, COLS) fp32, each column's scale; G (OUT, COLS) fp32, each column's bias (AFFINE == 1:
-// w = s * q + b, q in [0, QMAX]) or, for AFFINE == 0, the codebook's levels (LEVELS of them, w = s * level[q]) in G[0..].
-// Outputs: Q (OUT, COLS) fp32 codes, E (OUT, COLS) fp32 errors (x - x_hat) / U[c, c], as the MLX loop returns them.
+// Inputs: W (out, cols) fp32, the block's columns error-corrected so far; U (cols, cols) fp32, the block of the upper
+// factor of H^-1; S (out, cols) fp32, each column's scale; G (out, cols) fp32, each column's bias (AFFINE == 1:
+// w = s * q + b, q in [0, qmax]) or, for AFFINE == 0, the codebook's levels (LEVELS of them, w = s * level[q]) in G[0..];
+// P int32 [out, cols, qmax]. Sizes and qmax arrive at run time, so that one compiled kernel serves every tensor shape and
+// bit width (as template values each new one was another NVRTC compile); cols <= MAXCOLS, the registers each row's block gets.
+// Outputs: Q (out, cols) fp32 codes, E (out, cols) fp32 errors (x - x_hat) / U[c, c], as the MLX loop returns them.
 // WARP == 1: a warp owns a row; lane l keeps the row's columns l, l + 32, ... in registers, takes column c's value from
 // the lane holding it, and updates its own later columns: the reads of W and U are coalesced and a 4096-row tensor
 // gives the GPU 131,072 threads. WARP == 0: a thread owns a row (the first version; 4,096 threads for 4,096 rows).
@@ -26,8 +28,9 @@ __device__ __forceinline__ void jang_gptq_code(float x, size_t at, const float* 
     }
 }
 // @kernel-body
+const int OUT = P[0], COLS = P[1], QMAX = P[2];
 if (WARP) {
-    constexpr int PER = (COLS + 31) / 32;
+    constexpr int PER = MAXCOLS / 32;
     const int lane = threadIdx.x & 31;
     const int r = (int)((blockIdx.x * blockDim.x + threadIdx.x) >> 5);
     if (r >= OUT) return;   // a whole warp: its lanes share r
@@ -71,7 +74,7 @@ if (WARP) {
     const int r = blockIdx.x * blockDim.x + threadIdx.x;
     if (r >= OUT) return;
     const size_t row = (size_t)r * COLS;
-    float w[COLS];   // the row's block: local memory, per-thread interleaved by the hardware
+    float w[MAXCOLS];   // the row's block: local memory, per-thread interleaved by the hardware
     for (int k = 0; k < COLS; ++k) w[k] = W[row + k];
     for (int c = 0; c < COLS; ++c) {
         float q, x_hat;
