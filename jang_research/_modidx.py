@@ -343,6 +343,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                     'jang_research.gptq.gptq_loop': ('gptq.html#gptq_loop', 'jang_research/gptq.py'),
                                     'jang_research.gptq.gptq_method': ('gptq.html#gptq_method', 'jang_research/gptq.py'),
                                     'jang_research.gptq.gptq_quantize': ('gptq.html#gptq_quantize', 'jang_research/gptq.py'),
+                                    'jang_research.gptq.gptq_quantize_experts': ( 'gptq.html#gptq_quantize_experts',
+                                                                                  'jang_research/gptq.py'),
                                     'jang_research.gptq.hessian_error': ('gptq.html#hessian_error', 'jang_research/gptq.py'),
                                     'jang_research.gptq.hessian_factor': ('gptq.html#hessian_factor', 'jang_research/gptq.py'),
                                     'jang_research.gptq.loop_on_cuda': ('gptq.html#loop_on_cuda', 'jang_research/gptq.py'),

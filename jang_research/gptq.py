@@ -6,10 +6,10 @@
 __all__ = ['checked_mean_diag', 'with_raised_damp', 'hessian_error', 'set_gptq_factor', 'factor_on_device', 'hessian_factor',
            'clear_factors', 'expert_hessian', 'device_chol_inverse_upper', 'feedback_block', 'gptq_loop',
            'gptq_block_kernel', 'block_sizes', 'gptq_block_cuda', 'set_gptq_loop', 'loop_on_cuda', 'affine_column',
-           'affine_block_cuda', 'gptq_codes', 'gptq_quantize', 'gptq_method']
+           'affine_block_cuda', 'gptq_codes', 'gptq_quantize', 'gptq_quantize_experts', 'gptq_method']
 
 # %% ../nbs/22_gptq.ipynb #02230ee1
-import functools, time
+import functools, math, time
 import numpy as np
 from scipy.linalg import lapack
 from .backend import mx, JangError, cuda_available, kernel_source, source_kernel
@@ -188,32 +188,33 @@ def feedback_block(quantize_column, # (x, *grid, *constants) -> (codes, x_hat) f
                    sub:int # columns updated one by one (the rest of the block by matmul)
                   ):
     "A compiled GPTQ block (W, U, *grids, *constants) -> (codes, errors): each column quantized, its error pushed onto the block's later columns."
+    # written over the last two axes: W (..., out, cols) with U (..., cols, cols) runs stacked experts, each with its own U
     def block(W, U, *args):
         grids, constants = args[:n_grids], args[n_grids:]
-        cols, qs, errors = W.shape[1], [], []
+        cols, qs, errors = W.shape[-1], [], []
         for j1 in range(0, cols, sub):   # sub-blocks: a column's update touches `sub` columns, not the whole block
             j2 = min(j1 + sub, cols)
-            W1, W = W[:, :j2 - j1], W[:, j2 - j1:]
+            W1, W = W[..., :j2 - j1], W[..., j2 - j1:]
             es = []
             for c in range(j1, j2):
-                x = W1[:, c - j1]
-                q, x_hat = quantize_column(x, *[g[:, c] for g in grids], *constants)
-                e = (x - x_hat) / U[c, c]
-                W1 = W1 - e[:, None] * U[c, j1:j2][None, :]    # row c of U is zero before c
+                x = W1[..., c - j1]
+                q, x_hat = quantize_column(x, *[g[..., c] for g in grids], *constants)
+                e = (x - x_hat) / U[..., c, c, None]
+                W1 = W1 - e[..., None] * U[..., None, c, j1:j2]    # row c of U is zero before c
                 qs.append(q)
                 es.append(e)
-            E1 = mx.stack(es, axis=1)
+            E1 = mx.stack(es, axis=-1)
             errors.append(E1)
-            if j2 < cols: W = W - E1 @ U[j1:j2, j2:]
-        return mx.stack(qs, axis=1), mx.concatenate(errors, axis=1)
+            if j2 < cols: W = W - E1 @ U[..., j1:j2, j2:]
+        return mx.stack(qs, axis=-1), mx.concatenate(errors, axis=-1)
     # traced once per shape and quantizer constants: Python builds a block's ~1,000 ops once, not for every block
     return mx.compile(block)
 
 # %% ../nbs/22_gptq.ipynb #0b276312
-def gptq_loop(W:mx.array, # weights (out, in), columns already in processing order
-              U:mx.array, # upper Cholesky factor of H⁻¹ in the same order (hessian_factor)
+def gptq_loop(W:mx.array, # weights (out, in), columns already in processing order; or stacked experts (experts, out, in)
+              U:mx.array, # upper Cholesky factor of H⁻¹ in the same order (hessian_factor); (experts, in, in) for stacked experts
               quantize_column, # (x, *grid, *constants) -> (codes, x_hat) for one column x (out,); MLX ops only (it is compiled)
-              grids:tuple=(), # arrays (out, in): column c's grid is their column c (in processing order)
+              grids:tuple=(), # arrays shaped as W: column c's grid is their column c (in processing order)
               constants:tuple=(), # the quantizer's other arguments, the same for every column (top code, codebook, …)
               block:int=128, # lazy-update block size
               sub:int=16, # columns updated one by one inside a block (the rest of the block by matmul)
@@ -224,16 +225,16 @@ def gptq_loop(W:mx.array, # weights (out, in), columns already in processing ord
     for g in grids:
         if g.shape != W.shape: raise JangError(f'a column grid has shape {tuple(g.shape)}, the weights {tuple(W.shape)}')
     step = block_fn or feedback_block(quantize_column, len(grids), sub)
-    cols = W.shape[1]
+    cols = W.shape[-1]
     rest, Qs = W, []                      # the columns not yet quantized, error-corrected so far
     for i1 in range(0, cols, block):
         i2 = min(i1 + block, cols)
-        Wb, rest = rest[:, :i2 - i1], rest[:, i2 - i1:]
-        Qb, Eb = step(Wb, U[i1:i2, i1:i2], *[g[:, i1:i2] for g in grids], *constants)
-        if i2 < cols: rest = rest - Eb @ U[i1:i2, i2:]      # the lazy block update
+        Wb, rest = rest[..., :i2 - i1], rest[..., i2 - i1:]
+        Qb, Eb = step(Wb, U[..., i1:i2, i1:i2], *[g[..., i1:i2] for g in grids], *constants)
+        if i2 < cols: rest = rest - Eb @ U[..., i1:i2, i2:]      # the lazy block update
         mx.eval(rest, Qb)
         Qs.append(Qb)
-    return mx.concatenate(Qs, axis=1)
+    return mx.concatenate(Qs, axis=-1)
 
 # %% ../nbs/22_gptq.ipynb #eb353f34
 @functools.lru_cache(maxsize=None)
@@ -242,34 +243,35 @@ def gptq_block_kernel():
     return source_kernel('jang_gptq_block', *kernel_source('gptq_block.cu'), ['W', 'U', 'S', 'G', 'P'], ['Q', 'E'])
 
 @functools.lru_cache(maxsize=256)
-def block_sizes(out:int, cols:int, qmax:int) -> mx.array:
-    "The kernel's run-time sizes [out, cols, qmax] (int32), one small array a tensor shape and width."
-    return mx.array([out, cols, qmax], dtype=mx.int32)
+def block_sizes(rows:int, cols:int, qmax:int, rows_per_u:int) -> mx.array:
+    "The kernel's run-time sizes [rows, cols, qmax, rows each U serves] (int32), one small array a tensor shape and width."
+    return mx.array([rows, cols, qmax, rows_per_u], dtype=mx.int32)
 
-def gptq_block_cuda(W:mx.array, U:mx.array, # the block's columns (out, cols) and its block of U (cols, cols)
-                    S:mx.array, # each column's scales (out, cols)
-                    G:mx.array, # affine: each column's biases (out, cols); else the codebook's levels (levels,)
+def gptq_block_cuda(W:mx.array, U:mx.array, # the block's columns (out, cols) and its block of U (cols, cols); or stacked: (experts, out, cols), (experts, cols, cols)
+                    S:mx.array, # each column's scales, shaped as W
+                    G:mx.array, # affine: each column's biases, shaped as W; else the codebook's levels (levels,)
                     affine:bool, qmax:int=0, # affine codes are 0..qmax
                     kernel:str|None=None, # 'warp' (a warp a row) or 'row' (a thread a row); None: set_gptq_loop's choice
                     threads:int=128 # threads per thread block (a multiple of 32 for 'warp')
                    ) -> tuple:
-    "(codes, errors) of one GPTQ block, both fp32 (out, cols), by one CUDA kernel: the same work as `feedback_block`."
-    out, cols = W.shape
+    "(codes, errors) of one GPTQ block, both fp32 shaped as W, by one CUDA kernel: the same work as `feedback_block`."
+    *lead, out, cols = W.shape
+    rows = out * math.prod(lead)   # stacked experts: their rows one after another, each expert's rows on its own U
     kernel = kernel or _WHERE['kernel']
     if kernel not in ('warp', 'row'): raise JangError(f"GPTQ kernel {kernel!r}: use 'warp' or 'row'")
     if kernel == 'warp' and threads % 32: raise JangError(f"GPTQ kernel 'warp' needs a multiple of 32 threads, got {threads}")
-    lanes = out * (32 if kernel == 'warp' else 1)
+    lanes = rows * (32 if kernel == 'warp' else 1)
     f32 = lambda a: a if a.dtype == mx.float32 else a.astype(mx.float32)
     # sizes and qmax go in at run time (block_sizes): as template values every new tensor shape and width was another NVRTC
     # compile, and GPTQ's codes phase on the H200 cost ~0.25 s a tensor whatever its size (135M: 51.6 of 64.5 s;
     # benchmarks/results/pipeline_ladder_h200.log). MAXCOLS is 128 for every block up to 128 columns (gptq_loop's), so one
     # compile serves a model; how much of that phase the compiles were is still to measure
     maxcols = max(128, -(-cols // 32) * 32)
-    return tuple(gptq_block_kernel()(inputs=[f32(W), f32(U), f32(S), f32(G), block_sizes(out, cols, qmax)],
+    return tuple(gptq_block_kernel()(inputs=[f32(W), f32(U), f32(S), f32(G), block_sizes(rows, cols, qmax, out)],
                    template=[('AFFINE', int(affine)), ('LEVELS', 1 if affine else G.size), ('MAXCOLS', maxcols),
                              ('WARP', int(kernel == 'warp'))],
                    grid=(-(-lanes // threads) * threads, 1, 1), threadgroup=(threads, 1, 1),
-                   output_shapes=[(out, cols), (out, cols)], output_dtypes=[mx.float32, mx.float32]))
+                   output_shapes=[W.shape, W.shape], output_dtypes=[mx.float32, mx.float32]))
 
 # %% ../nbs/22_gptq.ipynb #a1033b69
 def set_gptq_loop(where:str='mlx', # 'mlx' (MLX ops, any device), 'cuda' (one kernel a block) or 'auto' (cuda where MLX runs on CUDA)
@@ -344,6 +346,53 @@ def gptq_quantize(w:mx.array, spec:QuantSpec, H:mx.array|np.ndarray, # weight, s
               'seconds': {'factor': t1 - t0, 'codes': t2 - t1, 'guard': time.perf_counter() - t2}}
     return t
 
+# %% ../nbs/22_gptq.ipynb #bd8e0275
+def gptq_quantize_experts(w:mx.array, spec:QuantSpec, # stacked expert weights (experts, out, in)
+                          H:mx.array, # their Hessians (experts, in, in)
+                          damp:float=0.3, act_order:bool=True, block:int=128,
+                          chunk_mb:int=512 # experts run together while their fp32 weights stay under this many MiB
+                         ) -> QTensor:
+    "`gptq_quantize` of every expert of a stack, experts run together: one loop over column blocks serves many experts, each on its own factor and guard."
+    check_finite(w)
+    n_exp, out, n = w.shape
+    if tuple(H.shape) != (n_exp, n, n): raise JangError(f'expert Hessians {tuple(H.shape)} do not match expert weights {tuple(w.shape)}')
+    per = max(1, (chunk_mb << 20) // (out * n * 4))
+    qmax, parts, used, seconds = 2**spec.bits - 1, [], [], {'factor': 0.0, 'codes': 0.0, 'guard': 0.0}
+    for e0 in range(0, n_exp, per):
+        es = range(e0, min(e0 + per, n_exp))
+        t0 = time.perf_counter()
+        factors = [hessian_factor(expert_hessian(H, e), damp, act_order) for e in es]   # gate and up share them
+        t1 = time.perf_counter()
+        hdiag = mx.array(np.stack([f[0] for f in factors]).astype(np.float32))
+        live = mx.array(~np.stack([f[1] for f in factors]))[:, None, :]
+        perm = np.stack([f[2] for f in factors])
+        U = mx.stack([f[3] for f in factors])
+        W = w[e0:e0 + len(es)].astype(mx.float32) * live
+        # the static grids, as gptq_codes, an expert's rows at a time: its default chunk of 4096 rows of 2048-wide experts was
+        # 2.1-2.7x slower on this CPU than chunks of one expert (cache-sized temporaries)
+        mse_codes = mse_affine_params(W, spec.bits, spec.group_size, hdiag, dtype=spec.dtype, chunk=out)
+        S, B = mse_codes[1], mse_codes[2]
+        order = mx.array(perm)[:, None, :]
+        cols = lambda a: mx.take_along_axis(a, mx.broadcast_to(order // (n // a.shape[-1]), (*a.shape[:2], n)), axis=-1)   # per column, processing order
+        Q = gptq_loop(cols(W), U, affine_column, (cols(S), cols(B)), (qmax,), block, 16, affine_block_cuda if loop_on_cuda() else None)
+        Q = mx.take_along_axis(Q, mx.broadcast_to(mx.array(np.argsort(perm, axis=1))[:, None, :], Q.shape), axis=-1)
+        mx.eval(Q)
+        t2 = time.perf_counter()
+        # the guard of gptq_quantize, per expert: the codes (GPTQ, MSE or RTN) with the lowest tr(ΔW H ΔWᵀ)
+        cands = [qtensor_from_codes(Q.astype(mx.uint32), S, B, spec), qtensor_from_codes(*mse_codes, spec), rtn_quantize(w[e0:e0 + len(es)], spec)]
+        Hs, ws = H[e0:e0 + len(es)].astype(mx.float32), w[e0:e0 + len(es)].astype(mx.float32)
+        errs = mx.stack([mx.sum(((d := ws - c.dequantize()) @ Hs) * d, axis=(1, 2)) for c in cands], axis=1)
+        best = mx.argmin(errs, axis=1)
+        pick = lambda name: sum(mx.where((best == k)[:, None, None], getattr(c, name), 0).astype(getattr(c, name).dtype) for k, c in enumerate(cands))
+        parts.append([pick(name) for name in QTensor.part_names])
+        mx.eval(*parts[-1])
+        used += [('gptq', 'mse', 'rtn')[k] for k in np.array(best).tolist()]
+        add = {'factor': t1 - t0, 'codes': t2 - t1, 'guard': time.perf_counter() - t2}
+        seconds = {k: seconds[k] + add[k] for k in seconds}
+    arrays = [mx.concatenate([p[j] for p in parts]) for j in range(3)]
+    return QTensor(*arrays, spec, {'method_used': used, 'seconds': seconds})
+
+
 # %% ../nbs/22_gptq.ipynb #8b26a34b
 def gptq_method(w:mx.array, spec:QuantSpec, hessians=None, path:str|None=None, **context) -> QTensor:
     "Method 'gptq' of plans: needs calibration Hessians; stacked experts get one GPTQ each, embeddings without an input Hessian fall back to MSE."
@@ -355,8 +404,5 @@ def gptq_method(w:mx.array, spec:QuantSpec, hessians=None, path:str|None=None, *
         t.meta = {'method_used': 'mse', 'fallback': 'no input Hessian (embedding)'}
         return t
     H = hessians.H[path]
-    if w.ndim == 3:   # stacked experts: one GPTQ per expert with its own Hessian
-        parts = [gptq_quantize(w[e], spec, expert_hessian(H, e)) for e in range(w.shape[0])]   # gate and up share the factors
-        return QTensor(mx.stack([p.weight for p in parts]), mx.stack([p.scales for p in parts]), mx.stack([p.biases for p in parts]), spec,
-                  {'method_used': [p.meta['method_used'] for p in parts]})
+    if w.ndim == 3: return gptq_quantize_experts(w, spec, H)   # stacked experts: one GPTQ each, run together
     return gptq_quantize(w, spec, H)

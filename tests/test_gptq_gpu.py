@@ -6,7 +6,7 @@ from jang_research.inventory import QuantSpec
 from jang_research.affine import qtensor_from_codes
 from jang_research.mse import nearest_codes
 from jang_research.gptq import (gptq_block_cuda, feedback_block, affine_column, hessian_factor, gptq_codes, gptq_quantize,
-                                hessian_error, set_gptq_loop, clear_factors)
+                                gptq_quantize_experts, expert_hessian, hessian_error, set_gptq_loop, clear_factors)
 from jang_research.turboquant import codebook_column, tq_gptq_quantize
 
 pytestmark = pytest.mark.skipif(not cuda_available(), reason='needs MLX on a CUDA GPU')
@@ -98,3 +98,15 @@ def test_warp_and_row_layouts_agree(out, cols):
     q_r, e_r = gptq_block_cuda(W, U, S, -7.5 * S, True, 15, kernel='row')
     assert (q_w == q_r).mean().item() > 0.9999
     assert mx.allclose(e_w, e_r, atol=1e-5).item()
+
+def test_stacked_experts_through_kernel(cuda_loop):
+    "Experts run together through the kernel (each row on its expert's U): each expert's tr(ΔW H ΔWᵀ) as through the MLX loop one at a time."
+    n, out, experts = 256, 96, 5
+    H = mx.array(np.stack([hessian(n, 10 + e) for e in range(experts)]).astype(np.float32))
+    w = mx.random.normal((experts, out, n), key=mx.random.key(11))
+    together = gptq_quantize_experts(w, QuantSpec(4, 64), H)
+    set_gptq_loop('mlx')
+    for e in range(experts):
+        alone = gptq_quantize(w[e], QuantSpec(4, 64), expert_hessian(H, e))
+        ratio = hessian_error(w[e], together.dequantize()[e], H[e]) / hessian_error(w[e], alone.dequantize(), H[e])
+        assert abs(ratio - 1) < 1e-3, (e, ratio)
