@@ -368,9 +368,7 @@ def gptq_quantize_experts(w:mx.array, spec:QuantSpec, # stacked expert weights (
         perm = np.stack([f[2] for f in factors])
         U = mx.stack([f[3] for f in factors])
         W = w[e0:e0 + len(es)].astype(mx.float32) * live
-        # the static grids, as gptq_codes, an expert's rows at a time: its default chunk of 4096 rows of 2048-wide experts was
-        # 2.1-2.7x slower on this CPU than chunks of one expert (cache-sized temporaries)
-        mse_codes = mse_affine_params(W, spec.bits, spec.group_size, hdiag, dtype=spec.dtype, chunk=out)
+        mse_codes = mse_affine_params(W, spec.bits, spec.group_size, hdiag, dtype=spec.dtype)   # the static grids, as gptq_codes
         S, B = mse_codes[1], mse_codes[2]
         order = mx.array(perm)[:, None, :]
         cols = lambda a: mx.take_along_axis(a, mx.broadcast_to(order // (n // a.shape[-1]), (*a.shape[:2], n)), axis=-1)   # per column, processing order
