@@ -362,12 +362,13 @@ def gptq_quantize_experts(w:mx.array, spec:QuantSpec, # stacked expert weights (
         es = range(e0, min(e0 + per, n_exp))
         t0 = time.perf_counter()
         factors = [hessian_factor(expert_hessian(H, e), damp, act_order) for e in es]   # gate and up share them
+        ws = w[e0:e0 + len(es)].astype(mx.float32)
         t1 = time.perf_counter()
         hdiag = mx.array(np.stack([f[0] for f in factors]).astype(np.float32))
         live = mx.array(~np.stack([f[1] for f in factors]))[:, None, :]
         perm = np.stack([f[2] for f in factors])
         U = mx.stack([f[3] for f in factors])
-        W = w[e0:e0 + len(es)].astype(mx.float32) * live
+        W = ws * live
         mse_codes = mse_affine_params(W, spec.bits, spec.group_size, hdiag, dtype=spec.dtype)   # the static grids, as gptq_codes
         S, B = mse_codes[1], mse_codes[2]
         order = mx.array(perm)[:, None, :]
@@ -377,16 +378,15 @@ def gptq_quantize_experts(w:mx.array, spec:QuantSpec, # stacked expert weights (
         mx.eval(Q)
         t2 = time.perf_counter()
         # the guard of gptq_quantize, per expert: the codes (GPTQ, MSE or RTN) with the lowest tr(ΔW H ΔWᵀ)
-        cands = [qtensor_from_codes(Q.astype(mx.uint32), S, B, spec), qtensor_from_codes(*mse_codes, spec), rtn_quantize(w[e0:e0 + len(es)], spec)]
-        Hs, ws = H[e0:e0 + len(es)].astype(mx.float32), w[e0:e0 + len(es)].astype(mx.float32)
+        cands = [qtensor_from_codes(Q.astype(mx.uint32), S, B, spec), qtensor_from_codes(*mse_codes, spec), rtn_quantize(ws, spec)]
+        Hs = H[e0:e0 + len(es)].astype(mx.float32)
         errs = mx.stack([mx.sum(((d := ws - c.dequantize()) @ Hs) * d, axis=(1, 2)) for c in cands], axis=1)
         best = mx.argmin(errs, axis=1)
-        pick = lambda name: sum(mx.where((best == k)[:, None, None], getattr(c, name), 0).astype(getattr(c, name).dtype) for k, c in enumerate(cands))
-        parts.append([pick(name) for name in QTensor.part_names])
+        # each expert's arrays from its winner: the candidates stacked on axis 1, one taken per expert
+        parts.append([mx.stack([getattr(c, name) for c in cands], axis=1)[mx.arange(len(es)), best] for name in QTensor.part_names])
         mx.eval(*parts[-1])
         used += [('gptq', 'mse', 'rtn')[k] for k in np.array(best).tolist()]
-        add = {'factor': t1 - t0, 'codes': t2 - t1, 'guard': time.perf_counter() - t2}
-        seconds = {k: seconds[k] + add[k] for k in seconds}
+        for phase, dt in (('factor', t1 - t0), ('codes', t2 - t1), ('guard', time.perf_counter() - t2)): seconds[phase] += dt
     arrays = [mx.concatenate([p[j] for p in parts]) for j in range(3)]
     return QTensor(*arrays, spec, {'method_used': used, 'seconds': seconds})
 
