@@ -350,6 +350,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                     'jang_research.gptq.loop_on_cuda': ('gptq.html#loop_on_cuda', 'jang_research/gptq.py'),
                                     'jang_research.gptq.set_gptq_factor': ('gptq.html#set_gptq_factor', 'jang_research/gptq.py'),
                                     'jang_research.gptq.set_gptq_loop': ('gptq.html#set_gptq_loop', 'jang_research/gptq.py'),
+                                    'jang_research.gptq.static_grid_codes': ('gptq.html#static_grid_codes', 'jang_research/gptq.py'),
                                     'jang_research.gptq.with_raised_damp': ('gptq.html#with_raised_damp', 'jang_research/gptq.py')},
             'jang_research.inventory': { 'jang_research.inventory.Footprint': ('inventory.html#footprint', 'jang_research/inventory.py'),
                                          'jang_research.inventory.Footprint.effective_bpw': ( 'inventory.html#footprint.effective_bpw',

@@ -6,7 +6,8 @@
 __all__ = ['checked_mean_diag', 'with_raised_damp', 'hessian_error', 'set_gptq_factor', 'factor_on_device', 'hessian_factor',
            'clear_factors', 'expert_hessian', 'device_chol_inverse_upper', 'feedback_block', 'gptq_loop',
            'gptq_block_kernel', 'block_sizes', 'gptq_block_cuda', 'set_gptq_loop', 'loop_on_cuda', 'affine_column',
-           'affine_block_cuda', 'gptq_codes', 'gptq_quantize', 'gptq_quantize_experts', 'gptq_method']
+           'affine_block_cuda', 'static_grid_codes', 'gptq_codes', 'gptq_quantize', 'gptq_quantize_experts',
+           'gptq_method']
 
 # %% ../nbs/22_gptq.ipynb #02230ee1
 import functools, math, time
@@ -300,6 +301,21 @@ def affine_block_cuda(W:mx.array, U:mx.array, S:mx.array, B:mx.array, qmax:int) 
     return gptq_block_cuda(W, U, S, B, True, qmax)
 
 # %% ../nbs/22_gptq.ipynb #f2ca8791
+def static_grid_codes(W:mx.array, # weights (out, in) or stacked experts (experts, out, in), fp32, dead inputs zeroed
+                      hdiag:np.ndarray, perm:np.ndarray, U:mx.array, # hessian_factor's diagonal, order and factor (one per expert, stacked)
+                      bits:int, group_size:int, dtype:str, block:int=128, sub:int=16):
+    "GPTQ codes (fp32, input order) on static grids, and the MSE-optimal (codes, scales, biases) those grids come from."
+    # static groups: every group's grid is fixed from the original weights (MSE-optimal, weighted by diag H),
+    # so each group keeps one grid whatever order its columns are processed in
+    mse_result = mse_affine_params(W, bits, group_size, mx.array(hdiag.astype(np.float32)), dtype=dtype)
+    order = mx.array(perm)[..., None, :]
+    # a (..., out, in) array or its per-group grid (..., out, in/group) as one value a column, in processing order
+    in_order = lambda a: mx.take_along_axis(a, mx.broadcast_to(order // (W.shape[-1] // a.shape[-1]), W.shape), axis=-1)
+    Q = gptq_loop(in_order(W), U, affine_column, (in_order(mse_result[1]), in_order(mse_result[2])), (2**bits - 1,), block, sub,
+                  affine_block_cuda if loop_on_cuda() else None)
+    back = mx.broadcast_to(mx.array(np.argsort(perm, axis=-1))[..., None, :], Q.shape)
+    return mx.take_along_axis(Q, back, axis=-1), mse_result
+
 def gptq_codes(w:mx.array|np.ndarray, # weights (out, in)
                H:mx.array|np.ndarray, # input Hessian (in, in)
                bits:int, group_size:int,
@@ -313,17 +329,8 @@ def gptq_codes(w:mx.array|np.ndarray, # weights (out, in)
     hdiag, dead, perm, U, used_damp = hessian_factor(H, damp, act_order)
     W = as_mx(w).astype(mx.float32)
     if dead.any(): W = W * mx.array(~dead)[None, :]
-    qmax = 2**bits - 1
-    # static groups: every group's grid is fixed from the original weights (MSE-optimal, weighted by diag H),
-    # so each group keeps one grid whatever order its columns are processed in
-    mse_result = mse_affine_params(W, bits, group_size, mx.array(hdiag.astype(np.float32)), dtype=dtype)
-    S, B = mse_result[1], mse_result[2]
-    g = mx.array(perm // group_size)
-    Sp, Bp = S[:, g], B[:, g]                  # each column's grid, in processing order
-    Q = gptq_loop(W[:, mx.array(perm)], U, affine_column, (Sp, Bp), (qmax,), block, sub,
-                  affine_block_cuda if loop_on_cuda() else None)
-    Q = Q[:, mx.array(np.argsort(perm))]
-    return Q.astype(mx.uint32), S, B, used_damp, mse_result
+    Q, mse_result = static_grid_codes(W, hdiag, perm, U, bits, group_size, dtype, block, sub)
+    return Q.astype(mx.uint32), mse_result[1], mse_result[2], used_damp, mse_result
 
 # %% ../nbs/22_gptq.ipynb #e230267d
 def gptq_quantize(w:mx.array, spec:QuantSpec, H:mx.array|np.ndarray, # weight, spec, input Hessian
@@ -357,28 +364,20 @@ def gptq_quantize_experts(w:mx.array, spec:QuantSpec, # stacked expert weights (
     n_exp, out, n = w.shape
     if tuple(H.shape) != (n_exp, n, n): raise JangError(f'expert Hessians {tuple(H.shape)} do not match expert weights {tuple(w.shape)}')
     per = max(1, (chunk_mb << 20) // (out * n * 4))
-    qmax, parts, used, seconds = 2**spec.bits - 1, [], [], {'factor': 0.0, 'codes': 0.0, 'guard': 0.0}
+    parts, used, seconds = [], [], {'factor': 0.0, 'codes': 0.0, 'guard': 0.0}
     for e0 in range(0, n_exp, per):
         es = range(e0, min(e0 + per, n_exp))
         t0 = time.perf_counter()
         factors = [hessian_factor(expert_hessian(H, e), damp, act_order) for e in es]   # gate and up share them
         ws = w[e0:e0 + len(es)].astype(mx.float32)
         t1 = time.perf_counter()
-        hdiag = mx.array(np.stack([f[0] for f in factors]).astype(np.float32))
         live = mx.array(~np.stack([f[1] for f in factors]))[:, None, :]
-        perm = np.stack([f[2] for f in factors])
-        U = mx.stack([f[3] for f in factors])
-        W = ws * live
-        mse_codes = mse_affine_params(W, spec.bits, spec.group_size, hdiag, dtype=spec.dtype)   # the static grids, as gptq_codes
-        S, B = mse_codes[1], mse_codes[2]
-        order = mx.array(perm)[:, None, :]
-        cols = lambda a: mx.take_along_axis(a, mx.broadcast_to(order // (n // a.shape[-1]), (*a.shape[:2], n)), axis=-1)   # per column, processing order
-        Q = gptq_loop(cols(W), U, affine_column, (cols(S), cols(B)), (qmax,), block, 16, affine_block_cuda if loop_on_cuda() else None)
-        Q = mx.take_along_axis(Q, mx.broadcast_to(mx.array(np.argsort(perm, axis=1))[:, None, :], Q.shape), axis=-1)
+        Q, mse_codes = static_grid_codes(ws * live, np.stack([f[0] for f in factors]), np.stack([f[2] for f in factors]),
+                                         mx.stack([f[3] for f in factors]), spec.bits, spec.group_size, spec.dtype, block)
         mx.eval(Q)
         t2 = time.perf_counter()
         # the guard of gptq_quantize, per expert: the codes (GPTQ, MSE or RTN) with the lowest tr(ΔW H ΔWᵀ)
-        cands = [qtensor_from_codes(Q.astype(mx.uint32), S, B, spec), qtensor_from_codes(*mse_codes, spec), rtn_quantize(ws, spec)]
+        cands = [qtensor_from_codes(Q.astype(mx.uint32), *mse_codes[1:], spec), qtensor_from_codes(*mse_codes, spec), rtn_quantize(ws, spec)]
         Hs = H[e0:e0 + len(es)].astype(mx.float32)
         errs = mx.stack([mx.sum(((d := ws - c.dequantize()) @ Hs) * d, axis=(1, 2)) for c in cands], axis=1)
         best = mx.argmin(errs, axis=1)
@@ -389,7 +388,6 @@ def gptq_quantize_experts(w:mx.array, spec:QuantSpec, # stacked expert weights (
         for phase, dt in (('factor', t1 - t0), ('codes', t2 - t1), ('guard', time.perf_counter() - t2)): seconds[phase] += dt
     arrays = [mx.concatenate([p[j] for p in parts]) for j in range(3)]
     return QTensor(*arrays, spec, {'method_used': used, 'seconds': seconds})
-
 
 # %% ../nbs/22_gptq.ipynb #8b26a34b
 def gptq_method(w:mx.array, spec:QuantSpec, hessians=None, path:str|None=None, **context) -> QTensor:
