@@ -1,25 +1,28 @@
 """GPTQ of a stack of experts: one expert at a time (gptq_quantize each) vs all together (gptq_quantize_experts), side by side.
 
 Random weights and Hessians of correlated inputs; every expert 4-bit g64. Prints wall seconds of each way, the speed-up, the share of
-packed words that agree and the mean ratio of tr(ΔW H ΔWᵀ) together / alone (1: the same quantization).
+packed words that agree and the mean ratio of tr(ΔW H ΔWᵀ) together / alone (1: the same quantization), and the seconds each way
+spent factoring the Hessians (together: one factor over the stack where the factor runs on the device, see expert_factors).
 
-Usage: python benchmarks/bench_expert_gptq.py [--shapes 16x256x512 8x768x2048 8x2048x768] [--repeats 2]
+Usage: python benchmarks/bench_expert_gptq.py [--shapes 16x256x512 8x768x2048 8x2048x768] [--repeats 2] [--factor auto|host|device]
 """
 import argparse, time
 import numpy as np
 import jang_research  # noqa: F401  (before mlx: the BLAS preload)
 from jang_research.backend import mx
 from jang_research.inventory import QuantSpec
-from jang_research.gptq import gptq_quantize, gptq_quantize_experts, expert_hessian, clear_factors, hessian_error, loop_on_cuda
+from jang_research.gptq import gptq_quantize, gptq_quantize_experts, expert_hessian, clear_factors, hessian_error, loop_on_cuda, set_gptq_factor, factor_on_device
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--shapes', nargs='+', default=['16x256x512', '8x768x2048', '8x2048x768'], help='experts x out x in')
     ap.add_argument('--repeats', type=int, default=2)
+    ap.add_argument('--factor', default='auto', choices=['auto', 'host', 'device'], help="where the Hessians are factored (set_gptq_factor)")
     a = ap.parse_args()
+    set_gptq_factor(a.factor)
     spec, rng = QuantSpec(4, 64), np.random.default_rng(0)
-    print(f"MLX default device {mx.default_device()}; column loop {'CUDA kernel' if loop_on_cuda() else 'MLX'}; GPTQ 4-bit g64")
-    print(f"{'experts x out x in':>20} {'alone s':>8} {'together s':>10} {'speed-up':>8} {'words same':>10} {'h_err ratio':>11}")
+    print(f"MLX default device {mx.default_device()}; column loop {'CUDA kernel' if loop_on_cuda() else 'MLX'}; factor on the {'device' if factor_on_device() else 'host'}; GPTQ 4-bit g64")
+    print(f"{'experts x out x in':>20} {'alone s':>8} {'together s':>10} {'speed-up':>8} {'words same':>10} {'h_err ratio':>11} {'factor alone s':>14} {'together s':>10}")
     for shape in a.shapes:
         E, out, n = map(int, shape.split('x'))
         Xs = [rng.standard_normal((2048, n)).astype(np.float32) * rng.uniform(0.2, 3, n).astype(np.float32) for _ in range(E)]
@@ -38,6 +41,8 @@ def main():
             t2 = time.perf_counter()
             same = np.mean([(together.weight[e] == alone[e].weight).mean().item() for e in range(E)])
             ratio = np.mean([hessian_error(w[e], together.dequantize()[e], H[e]) / hessian_error(w[e], alone[e].dequantize(), H[e]) for e in range(E)])
-            print(f"{shape:>20} {t1 - t0:8.2f} {t2 - t1:10.2f} {(t1 - t0) / (t2 - t1):7.2f}x {same:10.4f} {ratio:11.6f}", flush=True)
+            f_alone = sum(t.meta['seconds']['factor'] for t in alone)
+            print(f"{shape:>20} {t1 - t0:8.2f} {t2 - t1:10.2f} {(t1 - t0) / (t2 - t1):7.2f}x {same:10.4f} {ratio:11.6f} "
+                  f"{f_alone:14.2f} {together.meta['seconds']['factor']:10.2f}", flush=True)
 
 if __name__ == '__main__': main()

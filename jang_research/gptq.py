@@ -6,8 +6,8 @@
 __all__ = ['checked_mean_diag', 'with_raised_damp', 'hessian_error', 'set_gptq_factor', 'factor_on_device', 'hessian_factor',
            'clear_factors', 'expert_hessian', 'device_chol_inverse_upper', 'feedback_block', 'gptq_loop',
            'gptq_block_kernel', 'block_sizes', 'gptq_block_cuda', 'set_gptq_loop', 'loop_on_cuda', 'affine_column',
-           'affine_block_cuda', 'static_grid_codes', 'gptq_codes', 'gptq_quantize', 'gptq_quantize_experts',
-           'gptq_method']
+           'affine_block_cuda', 'static_grid_codes', 'gptq_codes', 'expert_factors', 'gptq_quantize',
+           'gptq_quantize_experts', 'gptq_method']
 
 # %% ../nbs/22_gptq.ipynb #02230ee1
 import functools, math, time
@@ -121,17 +121,22 @@ def hessian_factor(H, damp:float, act_order:bool):
 def clear_factors():
     "Forget the cached factors (and the Hessians they hold): e.g. once a block's tensors are quantized."
     _FACTORS.clear()
-    _EXPERTS.update(H=None, slices={})
+    _EXPERTS.update(H=None, slices={}, stacks={})
 
-_EXPERTS = {'H': None, 'slices': {}}   # the stack of expert Hessians sliced last, and its slices by expert
+# the stack of expert Hessians used last, its slices by expert, and its factors computed together (by range of experts)
+_EXPERTS = {'H': None, 'slices': {}, 'stacks': {}}
+
+def _use_stack(H:mx.array):
+    "Make H the current expert stack: a new stack drops the last one's factors (one stack's factors at a time bounds their memory)."
+    if _EXPERTS['H'] is H: return
+    stale = {id(h) for h in _EXPERTS['slices'].values()}
+    for k in [k for k, (h, _) in _FACTORS.items() if id(h) in stale]: _FACTORS.pop(k)
+    _EXPERTS.update(H=H, slices={}, stacks={})
 
 def expert_hessian(H:mx.array, e:int # stacked expert Hessians (experts, d, d) and an expert
                   ) -> mx.array:
     "Expert e's Hessian, the same array each time it is asked for (until another stack is sliced): the tensors a stack serves (gate and up) find its factors again."
-    if _EXPERTS['H'] is not H:   # a new stack: the last one's factors go (one stack's factors at a time bounds their memory)
-        stale = {id(h) for h in _EXPERTS['slices'].values()}
-        for k in [k for k, (h, _) in _FACTORS.items() if id(h) in stale]: _FACTORS.pop(k)
-        _EXPERTS.update(H=H, slices={})
+    _use_stack(H)
     if e not in _EXPERTS['slices']: _EXPERTS['slices'][e] = H[e]
     return _EXPERTS['slices'][e]
 
@@ -154,32 +159,34 @@ def device_chol_inverse_upper(H:mx.array, # Hessian (n, n), any float dtype; onl
     return with_raised_damp(attempt, damp, max_tries)
 
 def _blocked_cholesky(A:mx.array, add_diag:np.ndarray, panel:int) -> tuple|None:
-    "(lower L (mx fp32) with L·Lᵀ = A + diag(add_diag), the inverses of its diagonal blocks), right-looking by panels; None if not positive definite."
-    n, cols, inverses, T = A.shape[0], [], [], A
+    "(lower L (mx fp32) with L·Lᵀ = A + diag(add_diag), the inverses of its diagonal blocks), right-looking by panels; None if not positive definite. A may be a stack (..., n, n), add_diag (..., n): each matrix factored, all in the same calls."
+    n, lead, cols, inverses, T = A.shape[-1], A.shape[:-2], [], [], A
     for k in range(0, n, panel):
         b = min(panel, n - k)
         # the panel's diagonal block on the host in float64: small, and where fp32 round-off would hurt most
-        D = np.array(T[:b, :b]).astype(np.float64)
-        D[np.diag_indices(b)] += add_diag[k:k + b]
+        D = np.array(T[..., :b, :b]).astype(np.float64)
+        D[..., np.arange(b), np.arange(b)] += add_diag[..., k:k + b]
         try: Lkk = np.linalg.cholesky(D)
         except np.linalg.LinAlgError: return None
         inverses.append(mx.array(np.linalg.inv(Lkk).astype(np.float32)))   # L⁻¹'s diagonal block too: _lower_inverse reuses it
-        below = T[b:, :b] @ inverses[-1].T if k + b < n else mx.zeros((0, b))
-        if k + b < n: T = T[b:, b:] - below @ below.T      # the trailing update: one matmul on the device
-        cols.append(mx.concatenate([mx.zeros((k, b)), mx.array(Lkk.astype(np.float32)), below], axis=0))
+        if k + b < n:
+            below = T[..., b:, :b] @ mx.swapaxes(inverses[-1], -1, -2)
+            T = T[..., b:, b:] - below @ mx.swapaxes(below, -1, -2)      # the trailing update: one matmul on the device
+        else: below = mx.zeros((*lead, 0, b))
+        cols.append(mx.concatenate([mx.zeros((*lead, k, b)), mx.array(Lkk.astype(np.float32)), below], axis=-2))
         mx.eval(cols[-1], T)
-    return mx.concatenate(cols, axis=1), inverses
+    return mx.concatenate(cols, axis=-1), inverses
 
 def _lower_inverse(L:mx.array, panel:int, inverses:list # L's diagonal blocks inverted (as _blocked_cholesky gives them)
                   ) -> mx.array:
-    "L⁻¹ of a lower-triangular L (mx fp32) by block rows: X_ii = L_ii⁻¹ (given), X_i,<i = -X_ii·(L_i,<i·X_<i,<i) on the device."
-    n, rows = L.shape[0], []
+    "L⁻¹ of a lower-triangular L (mx fp32; or a stack (..., n, n)) by block rows: X_ii = L_ii⁻¹ (given), X_i,<i = -X_ii·(L_i,<i·X_<i,<i) on the device."
+    n, lead, rows = L.shape[-1], L.shape[:-2], []
     for Xkk, k in zip(inverses, range(0, n, panel)):
         b = min(panel, n - k)
-        left = -Xkk @ (L[k:k + b, :k] @ mx.concatenate(rows, axis=0)[:, :k]) if k else mx.zeros((b, 0))
-        rows.append(mx.concatenate([left, Xkk, mx.zeros((b, n - k - b))], axis=1))
+        left = -Xkk @ (L[..., k:k + b, :k] @ mx.concatenate(rows, axis=-2)[..., :k]) if k else mx.zeros((*lead, b, 0))
+        rows.append(mx.concatenate([left, Xkk, mx.zeros((*lead, b, n - k - b))], axis=-1))
         mx.eval(rows[-1])
-    return mx.concatenate(rows, axis=0)
+    return mx.concatenate(rows, axis=-2)
 
 
 # %% ../nbs/22_gptq.ipynb #de145b79
@@ -332,6 +339,34 @@ def gptq_codes(w:mx.array|np.ndarray, # weights (out, in)
     Q, mse_result = static_grid_codes(W, hdiag, perm, U, bits, group_size, dtype, block, sub)
     return Q.astype(mx.uint32), mse_result[1], mse_result[2], used_damp, mse_result
 
+# %% ../nbs/22_gptq.ipynb #d7c80097
+def expert_factors(H:mx.array, # stacked expert Hessians (experts, n, n)
+                   es:range, # the experts wanted
+                   damp:float, act_order:bool) -> list:
+    "hessian_factor of each expert in `es`; on the device all of them in the same calls, kept while H is the current stack (gate and up share it)."
+    _use_stack(H)
+    if not factor_on_device(): return [hessian_factor(expert_hessian(H, e), damp, act_order) for e in es]
+    key = (es.start, es.stop, damp, act_order)
+    if key in _EXPERTS['stacks']: return _EXPERTS['stacks'][key]
+    Hs = H[es.start:es.stop].astype(mx.float32)
+    hdiag = np.array(mx.diagonal(Hs, axis1=-2, axis2=-1)).astype(np.float64)
+    dead = hdiag == 0
+    hdiag[dead] = 1                           # a channel that never fired: any value of its weight is free
+    n = hdiag.shape[-1]
+    perm = np.argsort(-hdiag, axis=-1, kind='stable') if act_order else np.tile(np.arange(n), (len(es), 1))
+    mean_diag = np.array([checked_mean_diag(d) for d in hdiag])
+    rev = mx.array(np.ascontiguousarray(perm[:, ::-1]))
+    A = mx.take_along_axis(mx.take_along_axis(Hs, rev[:, :, None], axis=1), rev[:, None, :], axis=2)   # J·H·J per expert
+    if not mx.isfinite(A).all().item(): raise JangError('Hessian has NaN/Inf values')
+    shift = np.take_along_axis(hdiag, perm[:, ::-1], axis=-1) - np.array(mx.diagonal(A, axis1=-2, axis2=-1)).astype(np.float64)
+    factored = _blocked_cholesky(A, shift + damp * mean_diag[:, None], _WHERE['panel'])
+    if factored is None: return [hessian_factor(expert_hessian(H, e), damp, act_order) for e in es]   # each raises its own damp
+    U = _lower_inverse(factored[0], _WHERE['panel'], factored[1])[..., ::-1, ::-1]
+    mx.eval(U)
+    out = [(hdiag[i], dead[i], perm[i], U[i], damp) for i in range(len(es))]
+    _EXPERTS['stacks'][key] = out
+    return out
+
 # %% ../nbs/22_gptq.ipynb #e230267d
 def gptq_quantize(w:mx.array, spec:QuantSpec, H:mx.array|np.ndarray, # weight, spec, input Hessian
                   damp:float=0.3, act_order:bool=True, block:int=128) -> QTensor:
@@ -368,7 +403,7 @@ def gptq_quantize_experts(w:mx.array, spec:QuantSpec, # stacked expert weights (
     for e0 in range(0, n_exp, per):
         es = range(e0, min(e0 + per, n_exp))
         t0 = time.perf_counter()
-        factors = [hessian_factor(expert_hessian(H, e), damp, act_order) for e in es]   # gate and up share them
+        factors = expert_factors(H, es, damp, act_order)   # gate and up share them
         ws = w[e0:e0 + len(es)].astype(mx.float32)
         t1 = time.perf_counter()
         live = mx.array(~np.stack([f[1] for f in factors]))[:, None, :]

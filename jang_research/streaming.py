@@ -99,33 +99,41 @@ def save_part(work:Path, state:dict, i:int, # the work folder, its state, and th
 
 # %% ../nbs/41_streaming.ipynb #c5365fe4
 class PartWriter:
-    "Writes a streamed quantization's parts on one thread, one part behind the caller; `state` notes a part only once its files are complete."
+    "Writes a streamed quantization's parts (and carried states) on one thread, in order, one block behind the caller at most; `state` learns of each file only once it is on disk."
     def __init__(self, work:Path, state:dict):
-        self.work, self.state, self.pending = Path(work), state, None
+        self.work, self.state, self.pending, self.waited = Path(work), state, [], 0.0
         self.pool = ThreadPoolExecutor(1, thread_name_prefix='jang-part-writer')
 
     def wait(self):
-        "Block until the part in flight is on disk (its error, if the write failed, is raised here) and note it in `state`."
-        if self.pending is None: return
-        job, i, nbytes, entries, reports = self.pending
-        self.pending = None
-        job.result()
-        note_part(self.state, i, nbytes, entries, reports)
+        "Block until everything handed over is on disk (an error of the thread is raised here) and note it in `state`, in order."
+        t, pending, self.pending = time.perf_counter(), self.pending, []
+        try:
+            for job, noted in pending:
+                job.result()
+                noted()
+        finally: self.waited += time.perf_counter() - t
 
     def close(self):
-        "Finish the part in flight, if any, and stop the thread (also after an error: a part never stays half-written)."
+        "Finish what is in flight and stop the thread (also after an error: no file stays half-written)."
         try: self.wait()
         finally: self.pool.shutdown(wait=True)
 
 # %% ../nbs/41_streaming.ipynb #d02e3614
 @patch
 def write(self:PartWriter, i:int, qweights:dict, plan:Plan, params:dict):
-    "Hand part i over (arguments as save_part's): laid out and checked here, written on the thread once the part before it is on disk."
+    "Hand part i over (arguments as save_part's): laid out and checked here, written on the thread once everything before it is on disk."
     tensors, side, entries, reports = stored_parts(None, qweights, plan, params)
-    mx.eval(list(tensors.values()), list(side.values()))   # computed here: the thread only writes
+    mx.eval(list(tensors.values()), list(side.values()))   # computed here: the thread only writes (MLX streams belong to the thread that made them)
     self.wait()
-    job = self.pool.submit(write_part, self.work, i, tensors, side)
-    self.pending = (job, i, sum(v.nbytes for v in tensors.values()), entries, reports)
+    nbytes = sum(v.nbytes for v in tensors.values())
+    self.pending.append((self.pool.submit(write_part, self.work, i, tensors, side), lambda: note_part(self.state, i, nbytes, entries, reports)))
+
+@patch
+def carry(self:PartWriter, next_block:int, hidden:list):
+    "Hand over the hidden states entering block `next_block` (one per calibration batch): once they, and the parts before them, are on disk, the state says a resumed run starts there."
+    mx.eval(hidden)   # computed here: the thread only writes (MLX streams belong to the thread that made them)
+    def save(f): mx.save_safetensors(str(f), {f'h{i}': h for i, h in enumerate(hidden)})
+    self.pending.append((self.pool.submit(write_atomic, self.work/'carry.safetensors', save), lambda: self.state.update(next_block=next_block)))
 
 # %% ../nbs/41_streaming.ipynb #14c43ee3
 def float_head_hessians(model:nn.Module, windows:mx.array, heads:list, progress:bool=True):
@@ -194,10 +202,10 @@ def stream_quantize(path, # float model folder (any mlx-lm family; safetensors i
                     force:bool=False, # replace `out` if it is a bundle
                     notes:dict|None=None, # free-form notes for the manifest
                     resume_every:float=60.0, # seconds of work between two saves of the carried hidden states (a killed run resumes from the last); 0: every block
-                    timings:dict|None=None, # seconds per phase are added here: read, fit_block's phases, save (the wait for a part's files: they are written on a thread)
+                    timings:dict|None=None, # seconds per phase are added here: prepare, outside (part 0), read, fit_block's phases, save (laying parts out), write_wait (for the writer thread), assemble
                     progress:bool=True) -> Path:
     "Quantize the model at `path` block by block from its shards into the bundle `out` (what `quantize_sequential` gives), in about one block of memory; resumable."
-    path, out = Path(path), Path(out)
+    path, out, t_start = Path(path), Path(out), time.perf_counter()
     model, _ = load_model(path, lazy=True)
     inv = inventory(model)
     validate_plan(inv, plan)
@@ -208,10 +216,12 @@ def stream_quantize(path, # float model folder (any mlx-lm family; safetensors i
     work, state = work_folder(out, _settings_key(model_fingerprint(path), plan, windows, tq_seed, batch), progress)
     calibrate = windows is not None and needs_hessians(plan)
     start = state['next_block']
+    t_outside = time.perf_counter()
     if start == 0:   # a run killed before its first block is done repeats the outside part too: its embedding feeds block 0
         q_out = _quantize_outside(model, inv, plan, work, state, windows, tq_seed, progress)
         save_state(work, state)
         model, _ = load_model(path, lazy=True)   # the float pass freed the blocks it read: a fresh lazy model reads them again
+    t_outside = time.perf_counter() - t_outside
     layers, batches = model.model.layers, None
     if calibrate and start < len(layers):
         emb = [t.path for t in inv if t.module_type == 'Embedding']
@@ -222,6 +232,7 @@ def stream_quantize(path, # float model folder (any mlx-lm family; safetensors i
             carry = mx.load(str(work/'carry.safetensors'))
             batches = [(carry[f'h{i}'], args) for i, (_, args) in enumerate(batches)]
     q_out = None   # the quantized embedding and head are in part 0 already: not held while the blocks run
+    add_seconds(timings, prepare=time.perf_counter() - t_start - t_outside, outside=t_outside)
     saved, writer = time.perf_counter(), PartWriter(work, state)
     try:
         for b in tqdm(range(start, len(layers)), desc='quantize blocks (streamed)', disable=not progress, leave=False):
@@ -231,7 +242,7 @@ def stream_quantize(path, # float model folder (any mlx-lm family; safetensors i
             t1 = time.perf_counter()
             if batches is not None: q, batches = fit_block(model, b, batches, weights, plan, timings, tq_seed=tq_seed)
             else: q = quantize_weights(weights, Plan({p: plan.specs[p] for p in weights}, plan.float_dtype), tq_seed=tq_seed)
-            t2 = time.perf_counter()
+            t2, waited = time.perf_counter(), writer.waited
             writer.write(b + 1, q, plan, params)   # written while the next block is fitted
             del q, weights, params
             release(layers[b])
@@ -244,13 +255,18 @@ def stream_quantize(path, # float model folder (any mlx-lm family; safetensors i
                 state['next_block'] = b + 1
             elif batches is None: state['next_block'] = b
             elif time.perf_counter() - saved >= resume_every:
-                writer.wait()
-                write_atomic(work/'carry.safetensors', lambda f: mx.save_safetensors(str(f), {f'h{i}': h for i, (h, _) in enumerate(batches)}))
-                state['next_block'], saved = b + 1, time.perf_counter()
+                writer.carry(b + 1, [h for h, _ in batches])
+                saved = time.perf_counter()
             save_state(work, state)
-            add_seconds(timings, read=t1 - t0, save=time.perf_counter() - t2)
-    finally: writer.close()
-    return assemble(work, state, path, plan, out, force, notes)
+            add_seconds(timings, read=t1 - t0, save=time.perf_counter() - t2 - (writer.waited - waited), write_wait=writer.waited - waited)
+    finally:
+        writer.close()
+        save_state(work, state)   # what the writer finished since the last save: a killed run resumes from there
+    t3 = time.perf_counter()
+    out = assemble(work, state, path, plan, out, force, notes)
+    add_seconds(timings, assemble=time.perf_counter() - t3)
+    return out
+
 
 # %% ../nbs/41_streaming.ipynb #104fa031
 def assemble(work:Path, state:dict, source:Path, plan:Plan, out:Path, force:bool=False, notes:dict|None=None) -> Path:
