@@ -11,14 +11,18 @@ written as a bf16 folder in shards, then in one process:
   gptq         streaming.stream_quantize of the allocated widths with GPTQ for every block tensor (RTN for the embedding and
                head), calibration carried block to block on the same windows; the blocks' time split by phase (read, Hessians,
                GPTQ factor / codes / guard, other quantizing, forward of the quantized block, save)
-  decode       the bundle loaded (load_bundle, MLX's quantized layers) and 64 greedy tokens decoded (mlx-lm generate_step)
+  jangtq       (MoE shapes, only when named in --stages) streaming.stream_quantize of the JANGTQ_K recipe: routed experts in
+               TurboQuant codes with GPTQ feedback (gate/up 2-bit, down 4-bit, one scale per row), every other tensor 8-bit
+               g64 RTN, routers float; its own bundle, which a later decode stage in the same run loads
+  decode       the last bundle made (load_bundle: MLX's quantized layers, ours for TurboQuant) and 64 greedy tokens decoded
+               (mlx-lm generate_step)
 
 Random weights make KL meaningless: the numbers are cost. Peak device memory is MLX's (mx.get_peak_memory, reset per
 stage); peak RSS is the process's high-water mark, reset per stage (/proc/self/clear_refs). Rows are appended to --json
 as each stage ends (a run cut short keeps what it measured).
 
 Usage: python benchmarks/bench_pipeline.py --shape llama-8b [--layers N] [--experts E] [--vocab V] [--calib-windows 128 --calib-len 2048]
-           [--work /tmp/bench-pipeline] [--tokenizer FOLDER] [--json out.json] [--plan plan.json] [--stages write sensitivity allocate gptq decode]
+           [--work /tmp/bench-pipeline] [--tokenizer FOLDER] [--json out.json] [--plan plan.json] [--stages write sensitivity allocate gptq jangtq decode]
            [--factor auto|host|device] [--factor-panel P] [--gptq-loop mlx|cuda|auto] [--tf32]
 """
 import argparse, json, os, sys, time
@@ -26,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_decode import SHAPES, gpu_name
 
-STAGES = ('write', 'sensitivity', 'allocate', 'gptq', 'decode')
+STAGES = ('write', 'sensitivity', 'allocate', 'gptq', 'jangtq', 'decode')
 
 def reset_peaks():
     from jang_research.backend import mx
@@ -50,7 +54,7 @@ def main():
     ap.add_argument('--target-bpw', type=float, default=4.0)
     ap.add_argument('--work', default='/tmp/bench-pipeline')
     ap.add_argument('--tokenizer', help='folder whose tokenizer files the model folder gets (default: the prepared SmolLM2)')
-    ap.add_argument('--stages', nargs='+', default=list(STAGES), choices=STAGES)
+    ap.add_argument('--stages', nargs='+', default=[s for s in STAGES if s != 'jangtq'], choices=STAGES, help='stages in this order (jangtq only when named)')
     ap.add_argument('--json')
     ap.add_argument('--factor', default='auto', choices=['auto', 'host', 'device'],
                     help="where GPTQ's factor of H⁻¹ is computed (auto: on the device when it is a GPU)")
@@ -137,15 +141,27 @@ def main():
             plan.specs.update({t.path: QuantSpec(4, 64) for t in inv if layer_index(t.path) is None})
         _, tok = load_model(folder, lazy=True)
         windows = token_windows(tok, calibration_text(), a.calib_windows, a.calib_len)
+        return streamed(plan, bundle, windows)
+
+    def streamed(plan, out, windows):
+        "stream_quantize into `out`, which the decode stage then loads; the note: bundle size and seconds by phase."
         timings = {}
-        stream_quantize(folder, plan, bundle, windows, force=True, timings=timings, progress=False)
+        stream_quantize(folder, plan, out, windows, force=True, timings=timings, progress=False)
+        state['bundle'] = out
         split = ', '.join(f'{k} {v:.1f}' for k, v in sorted(timings.items(), key=lambda kv: -kv[1]))
-        return f"{sum(f.stat().st_size for f in bundle.glob('*.safetensors')) / 1e9:.2f} GB bundle; blocks: {split} s"
+        return f"{sum(f.stat().st_size for f in out.glob('*.safetensors')) / 1e9:.2f} GB bundle; phases: {split} s"
+
+    def jangtq():
+        from jang_research.jangtq import jangtq_plan
+        inv = inventory(load_model(folder, lazy=True)[0])
+        plan = jangtq_plan(inv, 'JANGTQ_K', method='tq_gptq')
+        _, tok = load_model(folder, lazy=True)
+        return streamed(plan, work/f'{name}-jangtq', token_windows(tok, calibration_text(), a.calib_windows, a.calib_len))
 
     def decode():
         from mlx_lm.generate import generate_step
         from jang_research.bundle import load_bundle
-        model, tok, _ = load_bundle(bundle, compute_dtype=None if 'gpu' in str(mx.default_device()) else COMPUTE_DTYPE, verify=False)
+        model, tok, _ = load_bundle(state.get('bundle', bundle), compute_dtype=None if 'gpu' in str(mx.default_device()) else COMPUTE_DTYPE, verify=False)
         prompt = mx.array(tok.encode('The quick brown fox'))
         n, t0 = 0, None
         for i, _ in enumerate(generate_step(prompt, model, max_tokens=68)):
@@ -153,7 +169,7 @@ def main():
             n = i
         return f"{(n - 3) / (time.perf_counter() - t0):.1f} tok/s greedy decode"
 
-    run = dict(write=write, sensitivity=sensitivity, allocate=allocate, gptq=gptq, decode=decode)
+    run = dict(write=write, sensitivity=sensitivity, allocate=allocate, gptq=gptq, jangtq=jangtq, decode=decode)
     for s in a.stages: stage(s, run[s])
 
 if __name__ == '__main__': main()
