@@ -1,12 +1,10 @@
 #!/usr/bin/env bash
 # H200 job (session 33): GPTQ kernel tests (run-time sizes, stacked experts), bf16/fp16-vs-fp32 KL on SmolLM2 (its GGUF carried in
 # two halves to /tmp/g3, /tmp/g4), the 8B write/GPTQ/decode with parts written on a thread, the stacked-expert bench, the 30B-A3B
-# cut's GPTQ and decode, the loop bench, the small rungs, the 30B cut's sweep. Results under /tmp/res.
+# cut's GPTQ and decode, the loop bench, the small rungs, the 30B cut's sweep. Results under /tmp/res. (Its second run, after the device
+# machine went idle, was this job less the tests and the precision steps: pipeline_h200_s33.log.)
 set -u
-export PYTHONPATH=/tmp/site:/tmp/repo PYTHONUNBUFFERED=1 JANG_DATA=/tmp/repo/data MLX_ENABLE_TF32=1
-R=/tmp/res
-stamp() { echo "=== $(date +%H:%M:%S) $*"; }
-stamp start; nvidia-smi --query-gpu=name,memory.used,memory.total --format=csv,noheader
+source /tmp/common.sh
 python3 -m pytest tests/test_gptq_gpu.py -q -p no:cacheprovider 2>&1 | tee $R/gpu_tests_gptq.log | tail -8
 stamp precision
 cat /tmp/g3/smol.part.* /tmp/g4/smol.part.* > /tmp/SmolLM2-135M-Instruct.Q4_1.gguf && sha256sum /tmp/SmolLM2-135M-Instruct.Q4_1.gguf

@@ -4,10 +4,7 @@
 # seconds, the 30B-A3B cut's GPTQ with expert_factors, then its JANGTQ_K bundle and decode. Results under /tmp/res.
 # Carry: .gpu1 then .gpu2 (prepare.sh), go.sh with JOB=job_s34.sh, then collect.sh at once after each call (~30 s idle window).
 set -u
-export PYTHONPATH=/tmp/site:/tmp/repo PYTHONUNBUFFERED=1 JANG_DATA=/tmp/repo/data MLX_ENABLE_TF32=1
-R=/tmp/res
-stamp() { echo "=== $(date +%H:%M:%S) $*"; }
-stamp start; nvidia-smi --query-gpu=name,memory.used,memory.total --format=csv,noheader
+source /tmp/common.sh
 python3 -m pytest tests/test_gptq_gpu.py -q -p no:cacheprovider 2>&1 | tee $R/gpu_tests_gptq.log | tail -4
 stamp pipeline-8b
 python3 benchmarks/bench_pipeline.py --shape llama-8b --tokenizer /tmp/tok --work /tmp/bp8 --tf32 --stages write gptq decode --json $R/p8b.json 2>&1 | tee $R/p8b.log

@@ -5,7 +5,7 @@
 # Both folders are listed in .git/info/exclude (they must not be committed). Then, on the device tool, back to back (the
 # machine stays warm ~30 s between calls):
 #   run(carry=[".gpu1"], command="mkdir -p /tmp/g1 && cp -r .gpu1/. /tmp/g1/")
-#   run(carry=[".gpu2"], command="JOB=job_gptq.sh bash .gpu2/go.sh 540")     # installs MLX, starts the job, collects
+#   run(carry=[".gpu2"], command="JOB=job_s34.sh bash .gpu2/go.sh 540")     # installs MLX, starts the job, collects
 #   run(command="bash /tmp/collect.sh 560")                                  # again until the job log says JOB DONE
 # Each collect hands back the job log and res.tgz (everything the job wrote under /tmp/res).
 set -euo pipefail
@@ -21,5 +21,5 @@ cp /tmp/jang-wheels/cuda.part.ab /tmp/jang-wheels/mlx-0*.whl /tmp/jang-wheels/ml
    /tmp/jang-wheels/gguf-*.whl /tmp/jang-wheels/transformers-*.whl .gpu2/
 tok=$(.venv/bin/python -c "import jang_research; from jang_research.models import prepare_model; print(prepare_model('smollm2-135m-instruct', progress=False))")
 cp "$tok"/{tokenizer.json,tokenizer_config.json,chat_template.jinja,config.json} .gpu1/tok/
-cp scripts/device/go.sh scripts/device/collect.sh scripts/device/job*.sh .gpu2/
+cp scripts/device/go.sh scripts/device/collect.sh scripts/device/common.sh scripts/device/job*.sh .gpu2/
 du -sh .gpu1 .gpu2
