@@ -348,6 +348,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                     'jang_research.gptq.gptq_quantize_experts': ( 'gptq.html#gptq_quantize_experts',
                                                                                   'jang_research/gptq.py'),
                                     'jang_research.gptq.hessian_error': ('gptq.html#hessian_error', 'jang_research/gptq.py'),
+                                    'jang_research.gptq.hessian_errors': ('gptq.html#hessian_errors', 'jang_research/gptq.py'),
                                     'jang_research.gptq.hessian_factor': ('gptq.html#hessian_factor', 'jang_research/gptq.py'),
                                     'jang_research.gptq.loop_on_cuda': ('gptq.html#loop_on_cuda', 'jang_research/gptq.py'),
                                     'jang_research.gptq.set_gptq_factor': ('gptq.html#set_gptq_factor', 'jang_research/gptq.py'),
