@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['checked_mean_diag', 'with_raised_damp', 'hessian_errors', 'hessian_error', 'set_gptq_factor', 'factor_on_device',
-           'hessian_factor', 'clear_factors', 'expert_hessian', 'device_chol_inverse_upper', 'feedback_block',
-           'gptq_loop', 'gptq_block_kernel', 'block_sizes', 'gptq_block_cuda', 'set_gptq_loop', 'loop_on_cuda',
-           'affine_column', 'affine_block_cuda', 'static_grid_codes', 'gptq_codes', 'expert_factors', 'gptq_quantize',
-           'gptq_quantize_experts', 'gptq_method']
+           'hessian_factor', 'kept_factor_widths', 'clear_factors', 'expert_hessian', 'device_chol_inverse_upper',
+           'feedback_block', 'gptq_loop', 'gptq_block_kernel', 'block_sizes', 'gptq_block_cuda', 'set_gptq_loop',
+           'loop_on_cuda', 'affine_column', 'affine_block_cuda', 'static_grid_codes', 'gptq_codes', 'stacked_factors',
+           'expert_factors', 'factor_together', 'gptq_quantize', 'gptq_quantize_experts', 'gptq_method']
 
 # %% ../nbs/22_gptq.ipynb #02230ee1
 import functools, math, time
@@ -125,6 +125,10 @@ def hessian_factor(H, damp:float, act_order:bool):
     if len(plain) >= 4: _FACTORS.pop(plain[0])
     _FACTORS[key] = (H, out)                  # holding H keeps its id from being reused
     return out
+
+def kept_factor_widths() -> list:
+    "The widths n of the Hessian factors kept for reuse, in the order they were kept."
+    return [H.shape[-1] for H, _ in _FACTORS.values()]
 
 def clear_factors():
     "Forget the cached factors (and the Hessians they hold): e.g. once a block's tensors are quantized."
@@ -348,6 +352,25 @@ def gptq_codes(w:mx.array|np.ndarray, # weights (out, in)
     return Q.astype(mx.uint32), mse_result[1], mse_result[2], used_damp, mse_result
 
 # %% ../nbs/22_gptq.ipynb #d7c80097
+def stacked_factors(Hs:mx.array, # Hessians of one width stacked (k, n, n), fp32
+                    damp:float, act_order:bool) -> list|None:
+    "hessian_factor's tuple for each Hessian of the stack, on the device in the same calls (one blocked factor over the stack); None where any of them is not positive definite at `damp`."
+    hdiag = np.array(mx.diagonal(Hs, axis1=-2, axis2=-1)).astype(np.float64)
+    dead = hdiag == 0
+    hdiag[dead] = 1                           # a channel that never fired: any value of its weight is free
+    k, n = hdiag.shape
+    perm = np.argsort(-hdiag, axis=-1, kind='stable') if act_order else np.tile(np.arange(n), (k, 1))
+    mean_diag = np.array([checked_mean_diag(d) for d in hdiag])
+    rev = mx.array(np.ascontiguousarray(perm[:, ::-1]))
+    A = mx.take_along_axis(mx.take_along_axis(Hs, rev[:, :, None], axis=1), rev[:, None, :], axis=2)   # J·H·J of each
+    if not mx.isfinite(A).all().item(): raise JangError('Hessian has NaN/Inf values')
+    shift = np.take_along_axis(hdiag, perm[:, ::-1], axis=-1) - np.array(mx.diagonal(A, axis1=-2, axis2=-1)).astype(np.float64)
+    factored = _blocked_cholesky(A, shift + damp * mean_diag[:, None], _WHERE['panel'])
+    if factored is None: return None
+    U = _lower_inverse(factored[0], _WHERE['panel'], factored[1])[..., ::-1, ::-1]
+    mx.eval(U)
+    return [(hdiag[i], dead[i], perm[i], U[i], damp) for i in range(k)]
+
 def expert_factors(H:mx.array, # stacked expert Hessians (experts, n, n)
                    es:range, # the experts wanted
                    damp:float, act_order:bool) -> list:
@@ -356,24 +379,27 @@ def expert_factors(H:mx.array, # stacked expert Hessians (experts, n, n)
     if not factor_on_device(): return [hessian_factor(expert_hessian(H, e), damp, act_order) for e in es]
     key = (es.start, es.stop, damp, act_order)
     if key in _EXPERTS['stacks']: return _EXPERTS['stacks'][key]
-    Hs = H[es.start:es.stop].astype(mx.float32)
-    hdiag = np.array(mx.diagonal(Hs, axis1=-2, axis2=-1)).astype(np.float64)
-    dead = hdiag == 0
-    hdiag[dead] = 1                           # a channel that never fired: any value of its weight is free
-    n = hdiag.shape[-1]
-    perm = np.argsort(-hdiag, axis=-1, kind='stable') if act_order else np.tile(np.arange(n), (len(es), 1))
-    mean_diag = np.array([checked_mean_diag(d) for d in hdiag])
-    rev = mx.array(np.ascontiguousarray(perm[:, ::-1]))
-    A = mx.take_along_axis(mx.take_along_axis(Hs, rev[:, :, None], axis=1), rev[:, None, :], axis=2)   # J·H·J per expert
-    if not mx.isfinite(A).all().item(): raise JangError('Hessian has NaN/Inf values')
-    shift = np.take_along_axis(hdiag, perm[:, ::-1], axis=-1) - np.array(mx.diagonal(A, axis1=-2, axis2=-1)).astype(np.float64)
-    factored = _blocked_cholesky(A, shift + damp * mean_diag[:, None], _WHERE['panel'])
-    if factored is None: return [hessian_factor(expert_hessian(H, e), damp, act_order) for e in es]   # each raises its own damp
-    U = _lower_inverse(factored[0], _WHERE['panel'], factored[1])[..., ::-1, ::-1]
-    mx.eval(U)
-    out = [(hdiag[i], dead[i], perm[i], U[i], damp) for i in range(len(es))]
+    out = stacked_factors(H[es.start:es.stop].astype(mx.float32), damp, act_order)
+    if out is None: return [hessian_factor(expert_hessian(H, e), damp, act_order) for e in es]   # each raises its own damp
     _EXPERTS['stacks'][key] = out
     return out
+
+def factor_together(Hs:list, # distinct 2-D Hessians a block's GPTQ tensors will factor
+                    damp:float=0.3, act_order:bool=True): # gptq_quantize's defaults: the factors are found under them
+    "On the device, factor the Hessians of one width in the same calls and keep each where hessian_factor finds it (an 8B block's q/k/v, o and gate/up inputs: three 4096² Hessians); elsewhere nothing is done."
+    if not factor_on_device(): return
+    width = {}
+    for H in Hs:
+        if H.ndim == 2 and (H.shape[0], id(H)) not in width: width[(H.shape[0], id(H))] = H
+    for n in {n for n, _ in width}:
+        group = [H for (m, _), H in width.items() if m == n][:3]   # the cache keeps four factors: room for one more width
+        if len(group) < 2: continue
+        factors = stacked_factors(mx.stack([H.astype(mx.float32) for H in group]), damp, act_order)
+        if factors is None: continue             # hessian_factor raises the damp of the one that needs it
+        experts = {id(h) for h in _EXPERTS['slices'].values()}
+        plain = [k for k, (h, _) in _FACTORS.items() if id(h) not in experts]
+        for k in plain[:max(0, len(plain) + len(group) - 4)]: _FACTORS.pop(k)
+        for H, f in zip(group, factors): _FACTORS[(id(H), damp, act_order, True)] = (H, f)
 
 # %% ../nbs/22_gptq.ipynb #e230267d
 def gptq_quantize(w:mx.array, spec:QuantSpec, H:mx.array|np.ndarray, # weight, spec, input Hessian

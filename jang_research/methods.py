@@ -17,7 +17,7 @@ from .inventory import QuantSpec, Plan, inventory, validate_plan
 from .quantized import format_class, is_quantized, take_tensor
 from .affine import rtn_method
 from .mse import mse_method
-from .gptq import gptq_method
+from .gptq import gptq_method, factor_together
 from .turboquant import tq_method
 
 # %% ../nbs/24_methods.ipynb #d5cc47d3
@@ -54,7 +54,9 @@ def quantize_weights(weights:dict, # path -> float weight, from float_weights
                      **ctx # extra context for quantizers (e.g. Hessians)
                     ) -> dict:
     "path -> QTensor (or float array) for every tensor of the plan."
-    out = {}
+    out, hs = {}, ctx.get('hessians')
+    if hs is not None:   # on a GPU, the GPTQ tensors' Hessians of one width are factored in the same calls
+        factor_together([hs.H[p] for p in weights if p in hs.H and not plan.specs[p].is_float and plan.specs[p].method == 'gptq'])
     for p in tqdm(list(weights), desc='quantize', disable=not progress, leave=False):
         out[p] = quantize_tensor(weights[p], plan.specs[p], path=p, **ctx)
         mx.eval(*out[p].parts().values()) if is_quantized(out[p]) else mx.eval(out[p])   # one tensor at a time: bounded memory
