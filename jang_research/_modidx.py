@@ -583,6 +583,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                       'jang_research/streaming.py'),
                                          'jang_research.streaming.stream_sensitivity': ( 'streaming.html#stream_sensitivity',
                                                                                          'jang_research/streaming.py'),
+                                         'jang_research.streaming.weights_stamp': ( 'streaming.html#weights_stamp',
+                                                                                    'jang_research/streaming.py'),
                                          'jang_research.streaming.work_folder': ( 'streaming.html#work_folder',
                                                                                   'jang_research/streaming.py'),
                                          'jang_research.streaming.write_part': ('streaming.html#write_part', 'jang_research/streaming.py')},

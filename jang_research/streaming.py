@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['STREAM_FORMAT', 'STREAM_VERSION', 'materialize', 'release', 'work_folder', 'save_state', 'write_part', 'note_part',
-           'save_part', 'PartWriter', 'float_head_hessians', 'head_hessians', 'stream_quantize', 'assemble',
-           'bundle_part', 'stream_evaluate', 'stream_sensitivity']
+           'save_part', 'PartWriter', 'float_head_hessians', 'head_hessians', 'weights_stamp', 'stream_quantize',
+           'assemble', 'bundle_part', 'stream_evaluate', 'stream_sensitivity']
 
 # %% ../nbs/41_streaming.ipynb #e36020d5
 import hashlib, json, os, shutil, socket, time
@@ -157,6 +157,11 @@ def head_hessians(model:nn.Module, batches:list, heads:list):
     return cal.hessians()
 
 # %% ../nbs/41_streaming.ipynb #5a546249
+def weights_stamp(path:Path) -> str:
+    "A cheap identity of a folder's weights: every safetensors file's name, size, modification time and inode (rewriting or replacing one changes it)."
+    files = sorted(Path(path).glob('*.safetensors'))
+    return hashlib.sha256(json.dumps([(f.name, (st := f.stat()).st_size, st.st_mtime_ns, st.st_ino) for f in files]).encode()).hexdigest()[:16]
+
 def _settings_key(fingerprint:str, plan:Plan, windows, tq_seed:int, batch:int) -> str:
     w = hashlib.sha256(np.asarray(windows).tobytes()).hexdigest() if windows is not None else None
     blob = json.dumps(dict(v=STREAM_VERSION, fp=fingerprint, plan=plan.to_json(), windows=w, tq_seed=tq_seed, batch=batch), sort_keys=True, default=str)
@@ -213,7 +218,13 @@ def stream_quantize(path, # float model folder (any mlx-lm family; safetensors i
         raise JangError('the plan uses calibration Hessians (mse, gptq or tq_gptq): give calibration windows')
     total = plan_bytes(inv, plan, other_params(model, inv)).total_bytes
     check_destination(out, force, is_bundle, 'bundle', need_bytes=total)
-    work, state = work_folder(out, _settings_key(model_fingerprint(path), plan, windows, tq_seed, batch), progress)
+    # the manifest records the weights' content hash (16 GB of an 8B model: ~8 s of sha256): it is computed on a thread
+    # beside the work (file_sha256 remembers each file's, so assemble finds them); the work folder's key only has to tell
+    # this folder's files from changed ones, which their stamp does
+    hashing = ThreadPoolExecutor(1, thread_name_prefix='jang-fingerprint')
+    fingerprint = hashing.submit(model_fingerprint, path)
+    hashing.shutdown(wait=False)
+    work, state = work_folder(out, _settings_key(weights_stamp(path), plan, windows, tq_seed, batch), progress)
     calibrate = windows is not None and needs_hessians(plan)
     start = state['next_block']
     t_outside = time.perf_counter()
@@ -263,6 +274,7 @@ def stream_quantize(path, # float model folder (any mlx-lm family; safetensors i
         writer.close()
         save_state(work, state)   # what the writer finished since the last save: a killed run resumes from there
     t3 = time.perf_counter()
+    fingerprint.result()   # its error, if hashing failed, is raised here; its value is remembered for the manifest
     out = assemble(work, state, path, plan, out, force, notes)
     add_seconds(timings, assemble=time.perf_counter() - t3)
     return out
