@@ -161,14 +161,21 @@ def device_chol_inverse_upper(H:mx.array, # Hessian (n, n), any float dtype; onl
                              ):
     "`_chol_inverse_upper` on MLX's default device, in fp32: the U (mx fp32) and the damp used."
     mean_diag = checked_mean_diag(hdiag)
-    rev = mx.array(order[::-1].copy())
-    A = mx.take(mx.take(H.astype(mx.float32), rev, axis=0), rev, axis=1)   # J·H·J in processing order, as the host path
+    A, shift = _ordered(H, hdiag, order)
+    return with_raised_damp(lambda damp: _factor_at(A, shift + damp * mean_diag, panel), damp, max_tries)
+
+def _ordered(H:mx.array, hdiag:np.ndarray, order:np.ndarray) -> tuple:
+    "(J·H·J of each Hessian in its processing order, fp32 on the device; the diagonal wanted less the one it has): what the device factor works on. H (..., n, n) with hdiag, order (..., n)."
+    rev = np.ascontiguousarray(order[..., ::-1])
+    r = mx.array(rev)
+    A = mx.take_along_axis(mx.take_along_axis(H.astype(mx.float32), r[..., :, None], axis=-2), r[..., None, :], axis=-1)   # as the host path
     if not mx.isfinite(A).all().item(): raise JangError('Hessian has NaN/Inf values')
-    shift = hdiag[order[::-1]] - np.array(mx.diagonal(A)).astype(np.float64)   # the diagonal wanted, less the one A has
-    def attempt(damp):
-        factored = _blocked_cholesky(A, shift + damp * mean_diag, panel)
-        return None if factored is None else _lower_inverse(factored[0], panel, factored[1])[::-1, ::-1]
-    return with_raised_damp(attempt, damp, max_tries)
+    return A, np.take_along_axis(hdiag, rev, axis=-1) - np.array(mx.diagonal(A, axis1=-2, axis2=-1)).astype(np.float64)
+
+def _factor_at(A:mx.array, add_diag:np.ndarray, panel:int) -> mx.array|None:
+    "U (upper, in the original column order) of each ordered Hessian of A with `add_diag` added to its diagonal; None if any is not positive definite."
+    factored = _blocked_cholesky(A, add_diag, panel)
+    return None if factored is None else _lower_inverse(factored[0], panel, factored[1])[..., ::-1, ::-1]
 
 def _blocked_cholesky(A:mx.array, add_diag:np.ndarray, panel:int) -> tuple|None:
     "(lower L (mx fp32) with L·Lᵀ = A + diag(add_diag), the inverses of its diagonal blocks), right-looking by panels; None if not positive definite. A may be a stack (..., n, n), add_diag (..., n): each matrix factored, all in the same calls."
@@ -361,13 +368,9 @@ def stacked_factors(Hs:mx.array, # Hessians of one width stacked (k, n, n), fp32
     k, n = hdiag.shape
     perm = np.argsort(-hdiag, axis=-1, kind='stable') if act_order else np.tile(np.arange(n), (k, 1))
     mean_diag = np.array([checked_mean_diag(d) for d in hdiag])
-    rev = mx.array(np.ascontiguousarray(perm[:, ::-1]))
-    A = mx.take_along_axis(mx.take_along_axis(Hs, rev[:, :, None], axis=1), rev[:, None, :], axis=2)   # J·H·J of each
-    if not mx.isfinite(A).all().item(): raise JangError('Hessian has NaN/Inf values')
-    shift = np.take_along_axis(hdiag, perm[:, ::-1], axis=-1) - np.array(mx.diagonal(A, axis1=-2, axis2=-1)).astype(np.float64)
-    factored = _blocked_cholesky(A, shift + damp * mean_diag[:, None], _WHERE['panel'])
-    if factored is None: return None
-    U = _lower_inverse(factored[0], _WHERE['panel'], factored[1])[..., ::-1, ::-1]
+    A, shift = _ordered(Hs, hdiag, perm)
+    U = _factor_at(A, shift + damp * mean_diag[:, None], _WHERE['panel'])
+    if U is None: return None
     mx.eval(U)
     return [(hdiag[i], dead[i], perm[i], U[i], damp) for i in range(k)]
 
