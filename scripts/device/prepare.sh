@@ -7,7 +7,10 @@
 #   run(carry=[".gpu1"], command="mkdir -p /tmp/g1 && cp -r .gpu1/. /tmp/g1/")
 #   run(carry=[".gpu2"], command="JOB=job_s34.sh bash .gpu2/go.sh 540")     # installs MLX, starts the job, collects
 #   run(command="bash /tmp/collect.sh 560")                                  # again until the job log says JOB DONE
-# Each collect hands back the job log and res.tgz (everything the job wrote under /tmp/res).
+# Each collect hands back the job log and res.tgz (everything the job wrote under /tmp/res). Issue each collect call the moment
+# the previous call returns, reading its output afterwards: past ~30 s idle the machine goes back with the job on it (session 33
+# lost a job so), and a fresh one costs ~2 min of device time to start. A carried GGUF (SmolLM2's, 98 MB) needs two calls of its
+# own: split -n 2 it into .gpu3/ and .gpu4/ and copy each to /tmp/g3, /tmp/g4 (job_s33.sh joins them).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 grep -qx '/.gpu1/' .git/info/exclude 2>/dev/null || printf '/.gpu1/\n/.gpu2/\n' >> .git/info/exclude
