@@ -26,12 +26,16 @@ class HostClock:
     def __exit__(self, *exc):
         for name, f in self.saved.items(): setattr(np.linalg, name, f)
 
-def hessian(n:int, rng, experts:int=0):
-    "H = XᵀX/T of 2n tokens of a low-rank signal plus noise (a stack of `experts` when given), float32."
-    def one():
-        X = rng.standard_normal((2 * n, n // 8)) @ rng.standard_normal((n // 8, n)) + 0.1 * rng.standard_normal((2 * n, n))
-        return (X.T @ X / len(X)).astype(np.float32)
-    return np.stack([one() for _ in range(experts)]) if experts else one()
+def hessian(n:int, key, experts:int=0):
+    "H = XᵀX/T of 2n tokens of a low-rank signal plus noise (a stack of `experts` when given), float32, made on MLX's default device."
+    from jang_research.backend import mx
+    def one(k):
+        k1, k2, k3 = mx.random.split(k, 3)
+        X = mx.random.normal((2 * n, n // 8), key=k1) @ mx.random.normal((n // 8, n), key=k2) + 0.1 * mx.random.normal((2 * n, n), key=k3)
+        H = X.T @ X / X.shape[0]
+        mx.eval(H)
+        return H
+    return mx.stack([one(k) for k in mx.random.split(key, experts)]) if experts else one(key)
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -43,11 +47,11 @@ def main():
     from jang_research.backend import mx
     from jang_research.gptq import set_gptq_factor, device_chol_inverse_upper, hessian_factor, expert_hessian, expert_factors, clear_factors
     set_gptq_factor('device', panel=a.panel)
-    rng = np.random.default_rng(0)
+    key = mx.random.key(0)
     print(f"MLX default device {mx.default_device()}; device factor, panels of {a.panel}")
     print(f"{'n':>6} {'panels':>6} {'factor s':>9} {'host f64 s':>10} {'host calls':>10} {'rest s':>7} {'rest / panel ms':>15}")
     for n in a.widths:
-        H = mx.array(hessian(n, rng))
+        H = hessian(n, key)
         hd, order = np.array(mx.diagonal(H)).astype(np.float64), np.arange(n)
         mx.eval(device_chol_inverse_upper(H, hd, order, 0.01, panel=a.panel)[0])   # first call: compiles, allocates
         with HostClock() as clock:
@@ -59,7 +63,7 @@ def main():
     print(f"{'stack':>10} {'one at a time s':>15} {'together s':>10} {'speed-up':>8} {'max rel. dU':>11}")
     for shape in a.stacks:
         E, n = map(int, shape.split('x'))
-        Hs = mx.array(hessian(n, rng, E))
+        Hs = hessian(n, key, E)
         times = {}
         for way in ('alone', 'together', 'alone', 'together'):   # the second of each is timed
             clear_factors()
