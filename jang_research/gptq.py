@@ -394,8 +394,9 @@ def factor_together(Hs:list, # distinct 2-D Hessians a block's GPTQ tensors will
     width = {}
     for H in Hs:
         if H.ndim == 2 and (H.shape[0], id(H)) not in width: width[(H.shape[0], id(H))] = H
+    def kept(H): return _FACTORS.get((id(H), damp, act_order, True), (None,))[0] is H
     for n in {n for n, _ in width}:
-        group = [H for (m, _), H in width.items() if m == n][:3]   # the cache keeps four factors: room for one more width
+        group = [H for (m, _), H in width.items() if m == n and not kept(H)][:3]   # the cache keeps four factors: room for one more width
         if len(group) < 2: continue
         factors = stacked_factors(mx.stack([H.astype(mx.float32) for H in group]), damp, act_order)
         if factors is None: continue             # hessian_factor raises the damp of the one that needs it
