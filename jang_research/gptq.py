@@ -103,27 +103,40 @@ def factor_on_device() -> bool:
     "Whether hessian_factor computes on MLX's default device (see set_gptq_factor)."
     return _WHERE['factor'] == 'device' or (_WHERE['factor'] == 'auto' and mx.default_device() == mx.gpu)
 
+def _diag_order(hdiag:np.ndarray, act_order:bool) -> tuple:
+    "(the diagonal with dead inputs set to 1, the dead inputs, the processing order), over the last axis (one row per Hessian of a stack)."
+    dead = hdiag == 0
+    hdiag[dead] = 1                           # a channel that never fired: any value of its weight is free
+    perm = np.argsort(-hdiag, axis=-1, kind='stable') if act_order else np.broadcast_to(np.arange(hdiag.shape[-1]), hdiag.shape).copy()
+    return hdiag, dead, perm
+
+def _kept(H, damp:float, act_order:bool, device:bool):
+    "The factor of H kept under these settings, or None."
+    H_kept, out = _FACTORS.get((id(H), damp, act_order, device), (None, None))
+    return out if H_kept is H else None
+
+def _keep(H, damp:float, act_order:bool, device:bool, out:tuple):
+    "Keep H's factor, the oldest of the others dropped so that at most four stay (one expert stack's factors are kept whole)."
+    experts = {id(h) for h in _EXPERTS['slices'].values()}
+    plain = [k for k, (h, _) in _FACTORS.items() if id(h) not in experts]
+    if len(plain) >= 4: _FACTORS.pop(plain[0])
+    _FACTORS[(id(H), damp, act_order, device)] = (H, out)   # holding H keeps its id from being reused
+
 def hessian_factor(H, damp:float, act_order:bool):
     "(diag H as float64 with dead inputs fixed, dead inputs, processing order, upper Cholesky factor of the inverse (mx fp32), damp used)."
     device = factor_on_device()
-    key = (id(H), damp, act_order, device)
-    if key in _FACTORS and _FACTORS[key][0] is H: return _FACTORS[key][1]
+    if (out := _kept(H, damp, act_order, device)) is not None: return out
     if device: hdiag = np.array(mx.diag(as_mx(H)).astype(mx.float32)).astype(np.float64)   # only the diagonal comes to the host
     else:
         Hs = np.asarray(H if isinstance(H, np.ndarray) or H.dtype == mx.float32 else H.astype(mx.float32))
         hdiag = np.diag(Hs).astype(np.float64)
-    dead = hdiag == 0
-    hdiag[dead] = 1                           # a channel that never fired: any value of its weight is free
-    perm = np.argsort(-hdiag, kind='stable') if act_order else np.arange(len(hdiag))
+    hdiag, dead, perm = _diag_order(hdiag, act_order)
     if device: U, used = device_chol_inverse_upper(as_mx(H), hdiag, perm, damp, panel=_WHERE['panel'])
     else:
         U, used = _chol_inverse_upper(Hs, hdiag, perm, damp)
         U = mx.array(U)
     out = (hdiag, dead, perm, U, used)
-    experts = {id(h) for h in _EXPERTS['slices'].values()}
-    plain = [k for k, (h, _) in _FACTORS.items() if id(h) not in experts]   # one expert stack's factors are kept whole
-    if len(plain) >= 4: _FACTORS.pop(plain[0])
-    _FACTORS[key] = (H, out)                  # holding H keeps its id from being reused
+    _keep(H, damp, act_order, device, out)
     return out
 
 def kept_factor_widths() -> list:
@@ -362,17 +375,13 @@ def gptq_codes(w:mx.array|np.ndarray, # weights (out, in)
 def stacked_factors(Hs:mx.array, # Hessians of one width stacked (k, n, n), fp32
                     damp:float, act_order:bool) -> list|None:
     "hessian_factor's tuple for each Hessian of the stack, on the device in the same calls (one blocked factor over the stack); None where any of them is not positive definite at `damp`."
-    hdiag = np.array(mx.diagonal(Hs, axis1=-2, axis2=-1)).astype(np.float64)
-    dead = hdiag == 0
-    hdiag[dead] = 1                           # a channel that never fired: any value of its weight is free
-    k, n = hdiag.shape
-    perm = np.argsort(-hdiag, axis=-1, kind='stable') if act_order else np.tile(np.arange(n), (k, 1))
+    hdiag, dead, perm = _diag_order(np.array(mx.diagonal(Hs, axis1=-2, axis2=-1)).astype(np.float64), act_order)
     mean_diag = np.array([checked_mean_diag(d) for d in hdiag])
     A, shift = _ordered(Hs, hdiag, perm)
     U = _factor_at(A, shift + damp * mean_diag[:, None], _WHERE['panel'])
     if U is None: return None
     mx.eval(U)
-    return [(hdiag[i], dead[i], perm[i], U[i], damp) for i in range(k)]
+    return [(hdiag[i], dead[i], perm[i], U[i], damp) for i in range(len(hdiag))]
 
 def expert_factors(H:mx.array, # stacked expert Hessians (experts, n, n)
                    es:range, # the experts wanted
@@ -391,19 +400,13 @@ def factor_together(Hs:list, # distinct 2-D Hessians a block's GPTQ tensors will
                     damp:float=0.3, act_order:bool=True): # gptq_quantize's defaults: the factors are found under them
     "On the device, factor the Hessians of one width in the same calls and keep each where hessian_factor finds it (an 8B block's q/k/v, o and gate/up inputs: three 4096² Hessians); elsewhere nothing is done."
     if not factor_on_device(): return
-    width = {}
-    for H in Hs:
-        if H.ndim == 2 and (H.shape[0], id(H)) not in width: width[(H.shape[0], id(H))] = H
-    def kept(H): return _FACTORS.get((id(H), damp, act_order, True), (None,))[0] is H
-    for n in {n for n, _ in width}:
-        group = [H for (m, _), H in width.items() if m == n and not kept(H)][:3]   # the cache keeps four factors: room for one more width
+    todo = {id(H): H for H in Hs if H.ndim == 2 and _kept(H, damp, act_order, True) is None}
+    for n in {H.shape[0] for H in todo.values()}:
+        group = [H for H in todo.values() if H.shape[0] == n][:3]   # the cache keeps four factors: room for one more width
         if len(group) < 2: continue
         factors = stacked_factors(mx.stack([H.astype(mx.float32) for H in group]), damp, act_order)
         if factors is None: continue             # hessian_factor raises the damp of the one that needs it
-        experts = {id(h) for h in _EXPERTS['slices'].values()}
-        plain = [k for k, (h, _) in _FACTORS.items() if id(h) not in experts]
-        for k in plain[:max(0, len(plain) + len(group) - 4)]: _FACTORS.pop(k)
-        for H, f in zip(group, factors): _FACTORS[(id(H), damp, act_order, True)] = (H, f)
+        for H, f in zip(group, factors): _keep(H, damp, act_order, True, f)
 
 # %% ../nbs/22_gptq.ipynb #e230267d
 def gptq_quantize(w:mx.array, spec:QuantSpec, H:mx.array|np.ndarray, # weight, spec, input Hessian
