@@ -23,7 +23,7 @@ as each stage ends (a run cut short keeps what it measured).
 
 Usage: python benchmarks/bench_pipeline.py --shape llama-8b [--layers N] [--experts E] [--vocab V] [--calib-windows 128 --calib-len 2048]
            [--work /tmp/bench-pipeline] [--tokenizer FOLDER] [--json out.json] [--plan plan.json] [--stages write sensitivity allocate gptq jangtq decode]
-           [--factor auto|host|device] [--factor-panel P] [--gptq-loop mlx|cuda|auto] [--tf32]
+           [--factor auto|host|device] [--factor-panel P] [--factor-alone] [--gptq-loop mlx|cuda|auto] [--tf32]
 """
 import argparse, json, os, sys, time
 from pathlib import Path
@@ -58,6 +58,7 @@ def main():
     ap.add_argument('--json')
     ap.add_argument('--factor', default='auto', choices=['auto', 'host', 'device'],
                     help="where GPTQ's factor of H⁻¹ is computed (auto: on the device when it is a GPU)")
+    ap.add_argument('--factor-alone', action='store_true', help="factor each GPTQ Hessian when its tensor asks, not a block's same-width ones together")
     ap.add_argument('--factor-panel', type=int, help="columns per panel of GPTQ's device factor (default: the package's)")
     ap.add_argument('--gptq-loop', default='auto', choices=['auto', 'mlx', 'cuda'],
                     help="how GPTQ's column loop runs (cuda: one kernel a block of columns; auto: cuda on a CUDA GPU)")
@@ -75,7 +76,7 @@ def main():
     from jang_research.inventory import inventory, layer_index, Plan, QuantSpec
     from jang_research.data import token_windows, calibration_text
     from jang_research.gptq import set_gptq_factor, factor_on_device, set_gptq_loop, loop_on_cuda
-    set_gptq_factor(a.factor, a.factor_panel)
+    set_gptq_factor(a.factor, a.factor_panel, together=not a.factor_alone)
     set_gptq_loop(a.gptq_loop)
     cfg = dict(SHAPES[a.shape], **({'num_hidden_layers': a.layers} if a.layers else {}), **({'vocab_size': a.vocab} if a.vocab else {}))
     if a.experts:

@@ -4,11 +4,12 @@
 
 # %% auto #0
 __all__ = ['OPENBLAS_GLOBS', 'FP32_MATMULS', 'COMPUTE_DTYPE', 'MX_DTYPES', 'find_openblas', 'local_ranks', 'preload_openblas',
-           'keep_fp32_matmuls', 'blas_info', 'matmul_gflops', 'device_name', 'has_gpu', 'world', 'rank_of', 'barrier',
-           'gather_bytes', 'cache_dir', 'JangError', 'nonfinite', 'cuda_available', 'kernel_source', 'source_kernel']
+           'keep_fp32_matmuls', 'drain_mlx_streams', 'blas_info', 'matmul_gflops', 'device_name', 'has_gpu', 'world',
+           'rank_of', 'barrier', 'gather_bytes', 'cache_dir', 'JangError', 'nonfinite', 'cuda_available',
+           'kernel_source', 'source_kernel']
 
 # %% ../nbs/00_backend.ipynb #6f5bece8
-import ctypes, glob, json, os, platform, sys
+import atexit, ctypes, glob, json, os, platform, sys
 from pathlib import Path
 
 # %% ../nbs/00_backend.ipynb #5627dc79
@@ -64,6 +65,16 @@ FP32_MATMULS = keep_fp32_matmuls()
 
 import mlx.core as mx  # noqa: E402  (must come after the preload)
 import mlx.nn as nn  # noqa: E402, F401  (re-exported: modules import nn from here)
+
+# %% ../nbs/00_backend.ipynb #a339c381
+def drain_mlx_streams():
+    "Wait for the work queued on the CPU's default MLX stream and on mlx-lm's generation stream (once mlx-lm's generate module is loaded)."
+    streams = [mx.default_stream(mx.cpu)]
+    gen = sys.modules.get('mlx_lm.generate')
+    if getattr(gen, 'generation_stream', None) is not None: streams.append(gen.generation_stream)
+    for s in streams: mx.synchronize(s)
+
+if _OPENBLAS_PATH: atexit.register(drain_mlx_streams)   # before OpenBLAS stops its threads (see above)
 
 # %% ../nbs/00_backend.ipynb #73be1ade
 def blas_info() -> dict:

@@ -86,16 +86,18 @@ _FACTORS = {}   # the last few Hessian factors: q/k/v (and gate/up) share one He
 # n = 2048 / 4096 / 14336 against 0.07 / 0.12 / 0.77 s with 128 and 0.07 / 0.16 / 0.76 s with 512.
 # loop 'auto': the CUDA kernel where MLX runs on CUDA (its GPU tests pass in both layouts, tr(ΔW H ΔWᵀ) within 2e-5 of
 # the MLX loop's, 1.8-5.1x faster: benchmarks/results/gptq_loop_h200.log), the MLX loop everywhere else
-_WHERE = {'factor': 'auto', 'loop': 'auto', 'panel': 256, 'kernel': 'warp'}
+_WHERE = {'factor': 'auto', 'loop': 'auto', 'panel': 256, 'kernel': 'warp', 'together': True}
 
 def set_gptq_factor(where:str='auto', # 'host' (float64 LAPACK), 'device' (fp32 MLX, blocked), or 'auto' (device on a GPU)
-                    panel:int|None=None # columns per panel of the device factor (None: keep the current, 256 at start)
+                    panel:int|None=None, # columns per panel of the device factor (None: keep the current, 256 at start)
+                    together:bool|None=None # factor a block's same-width Hessians in the same calls (factor_together); None: keep (True at start)
                    ) -> str:
     "Choose where GPTQ's factor of H⁻¹ is computed (and the device factor's panel width); returns the previous place."
     if where not in ('auto', 'host', 'device'): raise JangError(f"GPTQ factor place {where!r}: use 'auto', 'host' or 'device'")
     if panel is not None and (not isinstance(panel, int) or panel < 1): raise JangError(f"GPTQ factor panel {panel!r}: use a positive integer")
     old, _WHERE['factor'] = _WHERE['factor'], where
     if panel is not None: _WHERE['panel'] = panel
+    if together is not None: _WHERE['together'] = bool(together)
     clear_factors()
     return old
 
@@ -399,7 +401,7 @@ def expert_factors(H:mx.array, # stacked expert Hessians (experts, n, n)
 def factor_together(Hs:list, # distinct 2-D Hessians a block's GPTQ tensors will factor
                     damp:float=0.3, act_order:bool=True): # gptq_quantize's defaults: the factors are found under them
     "On the device, factor the Hessians of one width in the same calls and keep each where hessian_factor finds it (an 8B block's q/k/v, o and gate/up inputs: three 4096² Hessians); elsewhere nothing is done."
-    if not factor_on_device(): return
+    if not (factor_on_device() and _WHERE['together']): return
     todo = {id(H): H for H in Hs if H.ndim == 2 and _kept(H, damp, act_order, True) is None}
     for n in {H.shape[0] for H in todo.values()}:
         group = [H for H in todo.values() if H.shape[0] == n][:3]   # the cache keeps four factors: room for one more width

@@ -7,12 +7,12 @@ __all__ = ['HADAMARD_MAX', 'HADAMARD_BLOCKS', 'TQ_KERNEL_HEADER', 'TQ_KERNEL_SOU
            'TQ_MLX_MODE', 'rotation_block', 'hadamard_blocks', 'random_signs', 'rotate', 'unrotate',
            'coordinate_density', 'lloyd_max_codebook', 'codebook_mse', 'unpack_codes', 'tensor_seed', 'TQTensor',
            'check_runtime', 'tq_dequantize_rotated', 'check_tq_spec', 'tq_quantize', 'tq_error', 'codebook_column',
-           'codebook_block_cuda', 'tq_gptq_quantize', 'tq_method', 'gemv_kernel', 'quant_gemv_cuda', 'tq_gemv_cuda',
-           'dense_experts', 'TurboQuantLinear', 'TurboQuantSwitchLinear', 'fusable', 'FusedQuantizedLinear',
-           'FusedQuantizedSwitchLinear', 'call_bytes', 'fuse_layers']
+           'codebook_block_cuda', 'tq_gptq_quantize', 'tq_gptq_quantize_experts', 'tq_method', 'gemv_kernel',
+           'quant_gemv_cuda', 'tq_gemv_cuda', 'dense_experts', 'TurboQuantLinear', 'TurboQuantSwitchLinear', 'fusable',
+           'FusedQuantizedLinear', 'FusedQuantizedSwitchLinear', 'call_bytes', 'fuse_layers']
 
 # %% ../nbs/23_turboquant.ipynb #7b94ffd9
-import functools, math, zlib
+import functools, math, time, zlib
 import numpy as np
 from dataclasses import dataclass
 from fastcore.basics import patch
@@ -21,7 +21,7 @@ from .inventory import QuantSpec, TQ_METHODS, AFFINE_BITS
 from mlx_lm.models.switch_layers import QuantizedSwitchLinear
 from .quantized import QuantizedTensor, register_format, check_finite, as_mx
 from .affine import pack_codes
-from .gptq import hessian_factor, hessian_error, gptq_loop, gptq_block_cuda, loop_on_cuda
+from .gptq import hessian_factor, hessian_error, hessian_errors, expert_factors, gptq_loop, gptq_block_cuda, loop_on_cuda
 
 # %% ../nbs/23_turboquant.ipynb #ffd5d381
 HADAMARD_MAX = 8192
@@ -245,7 +245,7 @@ def tq_error(w:mx.array, spec:QuantSpec, seed:int=0, rotated:bool=True) -> float
 def codebook_column(x:mx.array, s:mx.array, codebook:mx.array):
     "Codes and dequantized values of one rotated column with fixed row scales `s` (MLX ops only: GPTQ's loop compiles it)."
     mids = (codebook[1:] + codebook[:-1]) / 2
-    q = (x[:, None] / mx.where(s != 0, s, 1)[:, None] > mids[None, :]).sum(axis=1).astype(mx.uint32)
+    q = (x[..., None] / mx.where(s != 0, s, 1)[..., None] > mids).sum(axis=-1).astype(mx.uint32)   # (out,) or stacked (experts, out)
     return q, s * codebook[q]
 
 def codebook_block_cuda(W:mx.array, U:mx.array, S:mx.array, codebook:mx.array) -> tuple:
@@ -275,10 +275,50 @@ def tq_gptq_quantize(w:mx.array, spec:QuantSpec, H:mx.array|np.ndarray, # weight
     best.meta = {'method_used': min(errs, key=errs.get), 'damp': used, 'h_err': errs}
     return best
 
-# %% ../nbs/23_turboquant.ipynb #e421d1fa
-def _stack(parts:list, spec, seed) -> TQTensor:
-    return TQTensor(mx.stack([p.codes for p in parts]), mx.stack([p.scales for p in parts]), spec, seed, parts[0].codebook,
-                    meta={'method_used': [(p.meta or {}).get('method_used', spec.method) for p in parts]})
+# %% ../nbs/23_turboquant.ipynb #2a0fa5c4
+def tq_gptq_quantize_experts(w:mx.array, spec:QuantSpec, # stacked expert weights (experts, out, in), TurboQuant spec
+                             H:mx.array, # their Hessians (experts, in, in)
+                             seed:int=0, damp:float=0.3, act_order:bool=True,
+                             chunk_mb:int=512 # experts run together while their fp32 weights stay under this many MiB (as gptq_quantize_experts)
+                            ) -> TQTensor:
+    "`tq_gptq_quantize` of every expert of a stack, experts run together: one rotation and one column loop serve many experts, each on its own rotated Hessian's factor, each with its own guard."
+    # one expert at a time, a 30B-A3B shape's 16 blocks x 3 stacks x 128 experts were 6,144 small loops: past 8 minutes on the
+    # H200 (benchmarks/results/pipeline_h200_s34.log)
+    check_finite(w); check_tq_spec(w.shape, spec)
+    n_exp, out, n = w.shape
+    if tuple(H.shape) != (n_exp, n, n): raise JangError(f'expert Hessians {tuple(H.shape)} do not match expert weights {tuple(w.shape)}')
+    sg, blk, g = random_signs(n, seed), rotation_block(n), spec.group_size or n
+    kernel = codebook_block_cuda if loop_on_cuda() else None
+    per = max(1, (chunk_mb << 20) // (out * n * 4))
+    codes, scales, used, seconds = [], [], [], {'factor': 0.0, 'codes': 0.0, 'guard': 0.0}
+    for e0 in range(0, n_exp, per):
+        k = min(per, n_exp - e0)
+        t0 = time.perf_counter()
+        Hs = as_mx(H[e0:e0 + k]).astype(mx.float32)
+        Hr = rotate(mx.swapaxes(rotate(Hs, sg, blk), -1, -2), sg, blk)           # R H_e Rᵀ of each expert
+        factors = expert_factors(Hr, range(k), damp, act_order)                  # on a GPU: all of them in the same calls
+        t1 = time.perf_counter()
+        ws = w[e0:e0 + k].astype(mx.float32)
+        plain = tq_quantize(ws, spec, seed)
+        perm = np.stack([f[2] for f in factors])
+        order = mx.broadcast_to(mx.array(perm)[:, None, :], ws.shape)
+        Sc = mx.repeat(plain.scales.astype(mx.float32), g, axis=-1)               # each column's fixed scale
+        q = gptq_loop(mx.take_along_axis(rotate(ws, sg, blk), order, axis=-1), mx.stack([f[3] for f in factors]), codebook_column,
+                      (mx.take_along_axis(Sc, order, axis=-1),), (plain.codebook,), block_fn=kernel)
+        q = mx.take_along_axis(q, mx.broadcast_to(mx.array(np.argsort(perm, axis=-1))[:, None, :], q.shape), axis=-1)
+        fed = TQTensor(pack_codes(q, spec.bits), plain.scales, spec, seed, plain.codebook)
+        mx.eval(fed.codes)
+        t2 = time.perf_counter()
+        # tq_gptq_quantize's guard, per expert: the fed codes unless plain TurboQuant has the lower tr(ΔW H ΔWᵀ) (a tie keeps the fed)
+        e_fed, e_plain = hessian_errors(ws, [fed.dequantize(), plain.dequantize()], Hs)
+        keep_fed = e_fed <= e_plain
+        codes.append(mx.where(keep_fed[:, None, None], fed.codes, plain.codes))
+        scales.append(plain.scales)
+        mx.eval(codes[-1])
+        used += ['tq_gptq' if f else 'tq' for f in np.array(keep_fed).tolist()]
+        for phase, dt in (('factor', t1 - t0), ('codes', t2 - t1), ('guard', time.perf_counter() - t2)): seconds[phase] += dt
+    return TQTensor(mx.concatenate(codes), mx.concatenate(scales), spec, seed, plain.codebook,
+                    meta={'method_used': used, 'seconds': seconds})
 
 # %% ../nbs/23_turboquant.ipynb #81156dfa
 def tq_method(w:mx.array, spec:QuantSpec, path:str|None=None, tq_seed:int=0, hessians=None, **context) -> TQTensor:
@@ -288,7 +328,7 @@ def tq_method(w:mx.array, spec:QuantSpec, path:str|None=None, tq_seed:int=0, hes
     if hessians is None or path not in hessians.H:
         raise JangError(f"method 'tq_gptq' for {path or 'a tensor'} needs calibration Hessians (quantize_weights(..., hessians=...))")
     H = hessians.H[path]
-    if w.ndim == 3: return _stack([tq_gptq_quantize(w[e], spec, H[e], seed) for e in range(w.shape[0])], spec, seed)
+    if w.ndim == 3: return tq_gptq_quantize_experts(w, spec, H, seed)
     return tq_gptq_quantize(w, spec, H, seed)
 
 # %% ../nbs/23_turboquant.ipynb #568916b8

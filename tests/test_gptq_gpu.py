@@ -7,7 +7,7 @@ from jang_research.affine import qtensor_from_codes
 from jang_research.mse import nearest_codes
 from jang_research.gptq import (gptq_block_cuda, feedback_block, affine_column, hessian_factor, gptq_codes, gptq_quantize,
                                 gptq_quantize_experts, expert_hessian, hessian_error, set_gptq_loop, clear_factors)
-from jang_research.turboquant import codebook_column, tq_gptq_quantize
+from jang_research.turboquant import codebook_column, tq_gptq_quantize, tq_gptq_quantize_experts
 
 pytestmark = pytest.mark.skipif(not cuda_available(), reason='needs MLX on a CUDA GPU')
 
@@ -108,5 +108,17 @@ def test_stacked_experts_through_kernel(cuda_loop):
     set_gptq_loop('mlx')
     for e in range(experts):
         alone = gptq_quantize(w[e], QuantSpec(4, 64), expert_hessian(H, e))
+        ratio = hessian_error(w[e], together.dequantize()[e], H[e]) / hessian_error(w[e], alone.dequantize(), H[e])
+        assert abs(ratio - 1) < 1e-3, (e, ratio)
+
+def test_tq_gptq_stacked_experts_through_kernel(cuda_loop):
+    "TurboQuant experts run together through the kernel (rotated Hessians factored together on the device): each expert's tr(ΔW H ΔWᵀ) as through the MLX loop one at a time."
+    n, out, experts = 256, 96, 5
+    H = mx.array(np.stack([hessian(n, 20 + e) for e in range(experts)]).astype(np.float32))
+    w = mx.random.normal((experts, out, n), key=mx.random.key(12))
+    together = tq_gptq_quantize_experts(w, QuantSpec(2, 0, 'tq_gptq'), H, 3)
+    set_gptq_loop('mlx')
+    for e in range(experts):
+        alone = tq_gptq_quantize(w[e], QuantSpec(2, 0, 'tq_gptq'), H[e], 3)
         ratio = hessian_error(w[e], together.dequantize()[e], H[e]) / hessian_error(w[e], alone.dequantize(), H[e])
         assert abs(ratio - 1) < 1e-3, (e, ratio)
