@@ -284,7 +284,8 @@ def tq_gptq_quantize_experts(w:mx.array, spec:QuantSpec, # stacked expert weight
     "`tq_gptq_quantize` of every expert of a stack, experts run together: one rotation and one column loop serve many experts, each on its own rotated Hessian's factor, each with its own guard."
     # one expert at a time, a 30B-A3B shape's 16 blocks x 3 stacks x 128 experts were 6,144 small loops: past 8 minutes on the
     # H200 (benchmarks/results/pipeline_h200_s34.log)
-    check_finite(w); check_tq_spec(w.shape, spec)
+    check_finite(w)
+    check_tq_spec(w.shape, spec)
     n_exp, out, n = w.shape
     if tuple(H.shape) != (n_exp, n, n): raise JangError(f'expert Hessians {tuple(H.shape)} do not match expert weights {tuple(w.shape)}')
     sg, blk, g = random_signs(n, seed), rotation_block(n), spec.group_size or n
