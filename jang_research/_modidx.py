@@ -342,6 +342,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                     'jang_research.gptq.clear_factors': ('gptq.html#clear_factors', 'jang_research/gptq.py'),
                                     'jang_research.gptq.device_chol_inverse_upper': ( 'gptq.html#device_chol_inverse_upper',
                                                                                       'jang_research/gptq.py'),
+                                    'jang_research.gptq.expert_chunks': ('gptq.html#expert_chunks', 'jang_research/gptq.py'),
                                     'jang_research.gptq.expert_factors': ('gptq.html#expert_factors', 'jang_research/gptq.py'),
                                     'jang_research.gptq.expert_hessian': ('gptq.html#expert_hessian', 'jang_research/gptq.py'),
                                     'jang_research.gptq.factor_on_device': ('gptq.html#factor_on_device', 'jang_research/gptq.py'),

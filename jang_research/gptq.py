@@ -7,7 +7,8 @@ __all__ = ['checked_mean_diag', 'with_raised_damp', 'hessian_errors', 'hessian_e
            'hessian_factor', 'kept_factor_widths', 'clear_factors', 'expert_hessian', 'device_chol_inverse_upper',
            'feedback_block', 'gptq_loop', 'gptq_block_kernel', 'block_sizes', 'gptq_block_cuda', 'set_gptq_loop',
            'loop_on_cuda', 'affine_column', 'affine_block_cuda', 'static_grid_codes', 'gptq_codes', 'stacked_factors',
-           'expert_factors', 'factor_together', 'gptq_quantize', 'gptq_quantize_experts', 'gptq_method']
+           'expert_factors', 'factor_together', 'gptq_quantize', 'expert_chunks', 'gptq_quantize_experts',
+           'gptq_method']
 
 # %% ../nbs/22_gptq.ipynb #02230ee1
 import functools, math, time
@@ -432,6 +433,12 @@ def gptq_quantize(w:mx.array, spec:QuantSpec, H:mx.array|np.ndarray, # weight, s
     return t
 
 # %% ../nbs/22_gptq.ipynb #bd8e0275
+def expert_chunks(n_exp:int, out:int, n:int, # a stack's experts and each expert's weight shape (out, n)
+                  chunk_mb:int) -> list:
+    "Ranges of experts run together: as many as keep their fp32 weights under `chunk_mb` MiB, at least one."
+    per = max(1, (chunk_mb << 20) // (out * n * 4))
+    return [range(e0, min(e0 + per, n_exp)) for e0 in range(0, n_exp, per)]
+
 def gptq_quantize_experts(w:mx.array, spec:QuantSpec, # stacked expert weights (experts, out, in)
                           H:mx.array, # their Hessians (experts, in, in)
                           damp:float=0.3, act_order:bool=True, block:int=128,
@@ -441,13 +448,11 @@ def gptq_quantize_experts(w:mx.array, spec:QuantSpec, # stacked expert weights (
     check_finite(w)
     n_exp, out, n = w.shape
     if tuple(H.shape) != (n_exp, n, n): raise JangError(f'expert Hessians {tuple(H.shape)} do not match expert weights {tuple(w.shape)}')
-    per = max(1, (chunk_mb << 20) // (out * n * 4))
     parts, used, seconds = [], [], {'factor': 0.0, 'codes': 0.0, 'guard': 0.0}
-    for e0 in range(0, n_exp, per):
-        es = range(e0, min(e0 + per, n_exp))
+    for es in expert_chunks(n_exp, out, n, chunk_mb):
         t0 = time.perf_counter()
         factors = expert_factors(H, es, damp, act_order)   # gate and up share them
-        ws = w[e0:e0 + len(es)].astype(mx.float32)
+        ws = w[es.start:es.stop].astype(mx.float32)
         t1 = time.perf_counter()
         live = mx.array(~np.stack([f[1] for f in factors]))[:, None, :]
         Q, mse_codes = static_grid_codes(ws * live, np.stack([f[0] for f in factors]), np.stack([f[2] for f in factors]),
@@ -456,7 +461,7 @@ def gptq_quantize_experts(w:mx.array, spec:QuantSpec, # stacked expert weights (
         t2 = time.perf_counter()
         # the guard of gptq_quantize, per expert: the codes (GPTQ, MSE or RTN) with the lowest tr(ΔW H ΔWᵀ)
         cands = [qtensor_from_codes(Q.astype(mx.uint32), *mse_codes[1:], spec), qtensor_from_codes(*mse_codes, spec), rtn_quantize(ws, spec)]
-        errs = mx.stack(hessian_errors(ws, [c.dequantize() for c in cands], H[e0:e0 + len(es)]), axis=1)
+        errs = mx.stack(hessian_errors(ws, [c.dequantize() for c in cands], H[es.start:es.stop]), axis=1)
         best = mx.argmin(errs, axis=1)
         # each expert's arrays from its winner: the candidates stacked on axis 1, one taken per expert
         parts.append([mx.stack([getattr(c, name) for c in cands], axis=1)[mx.arange(len(es)), best] for name in QTensor.part_names])

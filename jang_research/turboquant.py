@@ -21,7 +21,7 @@ from .inventory import QuantSpec, TQ_METHODS, AFFINE_BITS
 from mlx_lm.models.switch_layers import QuantizedSwitchLinear
 from .quantized import QuantizedTensor, register_format, check_finite, as_mx
 from .affine import pack_codes
-from .gptq import hessian_factor, hessian_error, hessian_errors, expert_factors, gptq_loop, gptq_block_cuda, loop_on_cuda
+from .gptq import hessian_factor, hessian_error, hessian_errors, expert_factors, expert_chunks, gptq_loop, gptq_block_cuda, loop_on_cuda
 
 # %% ../nbs/23_turboquant.ipynb #ffd5d381
 HADAMARD_MAX = 8192
@@ -279,7 +279,7 @@ def tq_gptq_quantize(w:mx.array, spec:QuantSpec, H:mx.array|np.ndarray, # weight
 def tq_gptq_quantize_experts(w:mx.array, spec:QuantSpec, # stacked expert weights (experts, out, in), TurboQuant spec
                              H:mx.array, # their Hessians (experts, in, in)
                              seed:int=0, damp:float=0.3, act_order:bool=True,
-                             chunk_mb:int=512 # experts run together while their fp32 weights stay under this many MiB (as gptq_quantize_experts)
+                             chunk_mb:int=512 # experts run together while their fp32 weights stay under this many MiB (expert_chunks)
                             ) -> TQTensor:
     "`tq_gptq_quantize` of every expert of a stack, experts run together: one rotation and one column loop serve many experts, each on its own rotated Hessian's factor, each with its own guard."
     # one expert at a time, a 30B-A3B shape's 16 blocks x 3 stacks x 128 experts were 6,144 small loops: past 8 minutes on the
@@ -290,16 +290,14 @@ def tq_gptq_quantize_experts(w:mx.array, spec:QuantSpec, # stacked expert weight
     if tuple(H.shape) != (n_exp, n, n): raise JangError(f'expert Hessians {tuple(H.shape)} do not match expert weights {tuple(w.shape)}')
     sg, blk, g = random_signs(n, seed), rotation_block(n), spec.group_size or n
     kernel = codebook_block_cuda if loop_on_cuda() else None
-    per = max(1, (chunk_mb << 20) // (out * n * 4))
     codes, scales, used, seconds = [], [], [], {'factor': 0.0, 'codes': 0.0, 'guard': 0.0}
-    for e0 in range(0, n_exp, per):
-        k = min(per, n_exp - e0)
+    for es in expert_chunks(n_exp, out, n, chunk_mb):
         t0 = time.perf_counter()
-        Hs = as_mx(H[e0:e0 + k]).astype(mx.float32)
+        Hs = as_mx(H[es.start:es.stop]).astype(mx.float32)
         Hr = rotate(mx.swapaxes(rotate(Hs, sg, blk), -1, -2), sg, blk)           # R H_e Rᵀ of each expert
-        factors = expert_factors(Hr, range(k), damp, act_order)                  # on a GPU: all of them in the same calls
+        factors = expert_factors(Hr, range(len(es)), damp, act_order)                  # on a GPU: all of them in the same calls
         t1 = time.perf_counter()
-        ws = w[e0:e0 + k].astype(mx.float32)
+        ws = w[es.start:es.stop].astype(mx.float32)
         plain = tq_quantize(ws, spec, seed)
         perm = np.stack([f[2] for f in factors])
         order = mx.broadcast_to(mx.array(perm)[:, None, :], ws.shape)
