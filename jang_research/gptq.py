@@ -4,11 +4,11 @@
 
 # %% auto #0
 __all__ = ['checked_mean_diag', 'with_raised_damp', 'hessian_errors', 'hessian_error', 'set_gptq_factor', 'factor_on_device',
-           'hessian_factor', 'kept_factor_widths', 'clear_factors', 'expert_hessian', 'device_chol_inverse_upper',
-           'feedback_block', 'gptq_loop', 'gptq_block_kernel', 'block_sizes', 'gptq_block_cuda', 'set_gptq_loop',
-           'loop_on_cuda', 'affine_column', 'affine_block_cuda', 'static_grid_codes', 'gptq_codes', 'stacked_factors',
-           'expert_factors', 'factor_together', 'gptq_quantize', 'expert_chunks', 'gptq_quantize_experts',
-           'gptq_method']
+           'diag_blocks_on_device', 'hessian_factor', 'kept_factor_widths', 'clear_factors', 'expert_hessian',
+           'device_chol_inverse_upper', 'chol_block_kernel', 'diag_block_cuda', 'feedback_block', 'gptq_loop',
+           'gptq_block_kernel', 'block_sizes', 'gptq_block_cuda', 'set_gptq_loop', 'loop_on_cuda', 'affine_column',
+           'affine_block_cuda', 'static_grid_codes', 'gptq_codes', 'stacked_factors', 'expert_factors',
+           'factor_together', 'gptq_quantize', 'expert_chunks', 'gptq_quantize_experts', 'gptq_method']
 
 # %% ../nbs/22_gptq.ipynb #02230ee1
 import functools, math, time
@@ -87,15 +87,21 @@ _FACTORS = {}   # the last few Hessian factors: q/k/v (and gate/up) share one He
 # n = 2048 / 4096 / 14336 against 0.07 / 0.12 / 0.77 s with 128 and 0.07 / 0.16 / 0.76 s with 512.
 # loop 'auto': the CUDA kernel where MLX runs on CUDA (its GPU tests pass in both layouts, tr(ΔW H ΔWᵀ) within 2e-5 of
 # the MLX loop's, 1.8-5.1x faster: benchmarks/results/gptq_loop_h200.log), the MLX loop everywhere else
-_WHERE = {'factor': 'auto', 'loop': 'auto', 'panel': 256, 'kernel': 'warp', 'together': True}
+# diag 'auto': each panel's diagonal block by the chol_block.cu kernel where MLX runs on CUDA, so the device factor makes no
+# round trip to the host; elsewhere (and with diag='host') in float64 LAPACK on the host, as the panel comment above measured
+_WHERE = {'factor': 'auto', 'loop': 'auto', 'panel': 256, 'kernel': 'warp', 'together': True, 'diag': 'auto'}
 
 def set_gptq_factor(where:str='auto', # 'host' (float64 LAPACK), 'device' (fp32 MLX, blocked), or 'auto' (device on a GPU)
                     panel:int|None=None, # columns per panel of the device factor (None: keep the current, 256 at start)
-                    together:bool|None=None # factor a block's same-width Hessians in the same calls (factor_together); None: keep (True at start)
+                    together:bool|None=None, # factor a block's same-width Hessians in the same calls (factor_together); None: keep (True at start)
+                    diag:str|None=None # the device factor's diagonal blocks: 'host' (float64 LAPACK), 'device' (CUDA kernel), 'auto' (device on CUDA); None: keep
                    ) -> str:
     "Choose where GPTQ's factor of H⁻¹ is computed (and the device factor's panel width); returns the previous place."
     if where not in ('auto', 'host', 'device'): raise JangError(f"GPTQ factor place {where!r}: use 'auto', 'host' or 'device'")
     if panel is not None and (not isinstance(panel, int) or panel < 1): raise JangError(f"GPTQ factor panel {panel!r}: use a positive integer")
+    if diag not in (None, 'auto', 'host', 'device'): raise JangError(f"GPTQ factor diagonal blocks {diag!r}: use 'auto', 'host' or 'device'")
+    if diag == 'device' and not cuda_available(): raise JangError("GPTQ factor diagonal blocks 'device' need MLX on a CUDA GPU")
+    if diag is not None: _WHERE['diag'] = diag
     old, _WHERE['factor'] = _WHERE['factor'], where
     if panel is not None: _WHERE['panel'] = panel
     if together is not None: _WHERE['together'] = bool(together)
@@ -105,6 +111,10 @@ def set_gptq_factor(where:str='auto', # 'host' (float64 LAPACK), 'device' (fp32 
 def factor_on_device() -> bool:
     "Whether hessian_factor computes on MLX's default device (see set_gptq_factor)."
     return _WHERE['factor'] == 'device' or (_WHERE['factor'] == 'auto' and mx.default_device() == mx.gpu)
+
+def diag_blocks_on_device() -> bool:
+    "Whether the device factor's diagonal blocks are factored by the CUDA kernel (else on the host; see set_gptq_factor)."
+    return _WHERE['diag'] == 'device' or (_WHERE['diag'] == 'auto' and cuda_available())
 
 def _diag_order(hdiag:np.ndarray, act_order:bool) -> tuple:
     "(the diagonal with dead inputs set to 1, the dead inputs, the processing order), over the last axis (one row per Hessian of a stack)."
@@ -173,7 +183,7 @@ def device_chol_inverse_upper(H:mx.array, # Hessian (n, n), any float dtype; onl
                               hdiag:np.ndarray, # the diagonal to use (dead inputs set to 1), float64
                               order:np.ndarray, # processing order of the columns
                               damp:float, max_tries:int=6,
-                              panel:int=256 # columns per panel: each panel's diagonal block is factored on the host
+                              panel:int=256 # columns per panel: each panel's diagonal block is factored on its own (host or CUDA kernel)
                              ):
     "`_chol_inverse_upper` on MLX's default device, in fp32: the U (mx fp32) and the damp used."
     mean_diag = checked_mean_diag(hdiag)
@@ -193,24 +203,48 @@ def _factor_at(A:mx.array, add_diag:np.ndarray, panel:int) -> mx.array|None:
     factored = _blocked_cholesky(A, add_diag, panel)
     return None if factored is None else _lower_inverse(factored[0], panel, factored[1])[..., ::-1, ::-1]
 
+@functools.lru_cache(maxsize=None)
+def chol_block_kernel():
+    "The diagonal block's Cholesky factor and its inverse as one `mx.fast.cuda_kernel` (source: chol_block.cu)."
+    return source_kernel('jang_chol_block', *kernel_source('chol_block.cu'), ['A', 'D', 'P'], ['L', 'X'])
+
+def diag_block_cuda(A:mx.array, # diagonal blocks (..., b, b) fp32 (the lower triangle is read)
+                    add:mx.array # (..., b) added to each diagonal
+                   ) -> tuple:
+    "(L, L⁻¹) of each block of A + diag(add), fp32 on the GPU, one thread block a matrix; NaN from the first failing column of a block that is not positive definite."
+    b, count = A.shape[-1], math.prod(A.shape[:-2])
+    return tuple(chol_block_kernel()(inputs=[A.astype(mx.float32), add.astype(mx.float32), mx.array([b], dtype=mx.int32)],
+                   grid=(count * 1024, 1, 1), threadgroup=(1024, 1, 1),
+                   output_shapes=[A.shape, A.shape], output_dtypes=[mx.float32, mx.float32]))
+
+def _host_diag_block(D:mx.array, add:np.ndarray) -> tuple|None:
+    "(L, L⁻¹) of D + diag(add) in float64 LAPACK on the host, back as mx fp32; None if not positive definite."
+    D = np.array(D).astype(np.float64)
+    D[..., np.arange(D.shape[-1]), np.arange(D.shape[-1])] += add
+    try: Lkk = np.linalg.cholesky(D)
+    except np.linalg.LinAlgError: return None
+    return mx.array(Lkk.astype(np.float32)), mx.array(np.linalg.inv(Lkk).astype(np.float32))
+
 def _blocked_cholesky(A:mx.array, add_diag:np.ndarray, panel:int) -> tuple|None:
     "(lower L (mx fp32) with L·Lᵀ = A + diag(add_diag), the inverses of its diagonal blocks), right-looking by panels; None if not positive definite. A may be a stack (..., n, n), add_diag (..., n): each matrix factored, all in the same calls."
     n, lead, cols, inverses, T = A.shape[-1], A.shape[:-2], [], [], A
+    on_device = diag_blocks_on_device()
     for k in range(0, n, panel):
         b = min(panel, n - k)
-        # the panel's diagonal block on the host in float64: small, and where fp32 round-off would hurt most
-        D = np.array(T[..., :b, :b]).astype(np.float64)
-        D[..., np.arange(b), np.arange(b)] += add_diag[..., k:k + b]
-        try: Lkk = np.linalg.cholesky(D)
-        except np.linalg.LinAlgError: return None
-        inverses.append(mx.array(np.linalg.inv(Lkk).astype(np.float32)))   # L⁻¹'s diagonal block too: _lower_inverse reuses it
+        # the panel's diagonal block: on CUDA by one kernel (no round trip), else on the host in float64
+        if on_device: Lkk, Xkk = diag_block_cuda(T[..., :b, :b], mx.array(add_diag[..., k:k + b].astype(np.float32)))
+        elif (blocks := _host_diag_block(T[..., :b, :b], add_diag[..., k:k + b])) is None: return None
+        else: Lkk, Xkk = blocks
+        inverses.append(Xkk)   # L⁻¹'s diagonal block too: _lower_inverse reuses it
         if k + b < n:
-            below = T[..., b:, :b] @ mx.swapaxes(inverses[-1], -1, -2)
+            below = T[..., b:, :b] @ mx.swapaxes(Xkk, -1, -2)
             T = T[..., b:, b:] - below @ mx.swapaxes(below, -1, -2)      # the trailing update: one matmul on the device
         else: below = mx.zeros((*lead, 0, b))
-        cols.append(mx.concatenate([mx.zeros((*lead, k, b)), mx.array(Lkk.astype(np.float32)), below], axis=-2))
+        cols.append(mx.concatenate([mx.zeros((*lead, k, b)), Lkk, below], axis=-2))
         mx.eval(cols[-1], T)
-    return mx.concatenate(cols, axis=-1), inverses
+    L = mx.concatenate(cols, axis=-1)
+    if on_device and not mx.isfinite(mx.diagonal(L, axis1=-2, axis2=-1)).all().item(): return None   # a kernel's pivot was not positive
+    return L, inverses
 
 def _lower_inverse(L:mx.array, panel:int, inverses:list # L's diagonal blocks inverted (as _blocked_cholesky gives them)
                   ) -> mx.array:

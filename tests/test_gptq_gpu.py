@@ -6,7 +6,8 @@ from jang_research.inventory import QuantSpec
 from jang_research.affine import qtensor_from_codes
 from jang_research.mse import nearest_codes
 from jang_research.gptq import (gptq_block_cuda, feedback_block, affine_column, hessian_factor, gptq_codes, gptq_quantize,
-                                gptq_quantize_experts, expert_hessian, hessian_error, set_gptq_loop, clear_factors)
+                                gptq_quantize_experts, expert_hessian, hessian_error, set_gptq_loop, clear_factors,
+                                diag_block_cuda, set_gptq_factor, device_chol_inverse_upper)
 from jang_research.turboquant import codebook_column, tq_gptq_quantize, tq_gptq_quantize_experts
 
 pytestmark = pytest.mark.skipif(not cuda_available(), reason='needs MLX on a CUDA GPU')
@@ -122,3 +123,50 @@ def test_tq_gptq_stacked_experts_through_kernel(cuda_loop):
         alone = tq_gptq_quantize(w[e], QuantSpec(2, 0, 'tq_gptq'), H[e], 3)
         ratio = hessian_error(w[e], together.dequantize()[e], H[e]) / hessian_error(w[e], alone.dequantize(), H[e])
         assert abs(ratio - 1) < 1e-3, (e, ratio)
+
+@pytest.mark.parametrize('b', [256, 100, 1])
+def test_diag_block_kernel_matches_float64(b):
+    "chol_block.cu: L and L⁻¹ of each block of a stack, against float64 LAPACK."
+    rng = np.random.default_rng(b)
+    As = np.stack([hessian(b, seed) for seed in range(3)])
+    add = rng.uniform(0.01, 0.1, (3, b))
+    L, X = diag_block_cuda(mx.array(As.astype(np.float32)), mx.array(add.astype(np.float32)))
+    L, X = np.array(L).astype(np.float64), np.array(X).astype(np.float64)
+    L64 = np.linalg.cholesky(As + add[:, :, None] * np.eye(b))
+    X64 = np.linalg.inv(L64)
+    assert np.abs(L - L64).max() < 1e-4 * np.abs(L64).max()
+    assert np.abs(X - X64).max() < 1e-3 * np.abs(X64).max()
+    assert np.array_equal(L, np.tril(L)) and np.array_equal(X, np.tril(X))
+
+def test_diag_block_kernel_flags_not_positive_definite():
+    "A block whose pivot is not positive gives NaN from that column on; the other blocks of the stack are untouched."
+    good = hessian(64)
+    bad = good.copy()
+    bad[5, 5] = -1.0
+    L, _ = diag_block_cuda(mx.array(np.stack([good, bad]).astype(np.float32)), mx.zeros((2, 64)))
+    diag = np.diagonal(np.array(L), axis1=-2, axis2=-1)
+    assert np.isfinite(diag[0]).all()
+    assert np.isfinite(diag[1, :5]).all() and np.isnan(diag[1, 5:]).all()
+
+@pytest.mark.parametrize('panel', [256, 48])
+def test_device_factor_same_with_kernel_or_host_blocks(panel):
+    "The device factor with its diagonal blocks by the kernel gives the U the host blocks give (fp32 round-off), and raises the damp alike."
+    H = hessian(700)
+    H[7, :] = H[:, 7] = 0
+    hd = np.diag(H).copy()
+    hd[7] = 1
+    order = np.random.default_rng(1).permutation(700)
+    v = np.random.default_rng(2).standard_normal((64, 1))
+    old = set_gptq_factor('device', panel=panel, diag='host')
+    try:
+        U_host, used_host = device_chol_inverse_upper(mx.array(H.astype(np.float32)), hd, order, 0.01, panel=panel)
+        rank1_host = device_chol_inverse_upper(mx.array((v @ v.T).astype(np.float32)), np.diag(v @ v.T), np.arange(64), 0.0, panel=panel)[1]
+        set_gptq_factor('device', diag='device')
+        U_dev, used_dev = device_chol_inverse_upper(mx.array(H.astype(np.float32)), hd, order, 0.01, panel=panel)
+        rank1_dev = device_chol_inverse_upper(mx.array((v @ v.T).astype(np.float32)), np.diag(v @ v.T), np.arange(64), 0.0, panel=panel)[1]
+    finally: set_gptq_factor(old, panel=256, diag='auto')
+    U_host, U_dev = np.array(U_host), np.array(U_dev)
+    assert used_host == used_dev == 0.01
+    # both paths share the trailing updates, in TF32 on the device job (MLX_ENABLE_TF32=1): panel 48 differed by 1.7e-4 there
+    assert np.abs(U_dev - U_host).max() < 1e-3 * np.abs(U_host).max()
+    assert rank1_dev > 0 and rank1_host > 0   # a rank-1 Hessian is refused undamped either way
