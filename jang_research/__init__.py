@@ -151,6 +151,7 @@ def quantize(m:Model, # the float model
              tq_seed:int=0, # base seed of the TurboQuant rotations
              workers:int=1, # processes quantizing in parallel when a method needs Hessians (MLX CPU ops use one core each); the same result
              sequential:bool=True, # fit each block's Hessian methods to the inputs of the already-quantized blocks before it (one process; False: float Hessians for every tensor)
+             tune_steps:int=0, # then tune every tensor's scales (and biases) on KL to the float model for this many steps of 4 calibration windows of 128 tokens, codes kept (tuning.tune_scales); 0: none
              progress:bool=True) -> Quantized:
     "Quantize every tensor of `plan` with its own method."
     from jang_research.methods import float_weights, quantize_weights, quantize_sequential, needs_hessians
@@ -164,12 +165,17 @@ def quantize(m:Model, # the float model
     calib = (calib_windows, calib_len) if needs_hessians(plan) else None
     hs = model_hessians(m.model, m.tokenizer, m.fingerprint, *calib, progress=progress) if calib else None
     settings = dict(calibration=dict(windows=calib_windows, tokens=calib_len, sequential=sequential)) if calib else {}
+    if not isinstance(tune_steps, int) or tune_steps < 0: raise JangError(f"tune_steps must be a whole number >= 0, got {tune_steps!r}")
     if sequential and calib:
         windows = token_windows(m.tokenizer, calibration_text(), *calib)   # the windows the float Hessians were accumulated on
-        return Quantized(m, plan, quantize_sequential(m.model, windows, plan, hs, progress=progress, tq_seed=tq_seed), settings)
-    fw = float_weights(m.model)
-    if workers == 1 or calib is None: weights = quantize_weights(fw, plan, progress=progress, hessians=hs, tq_seed=tq_seed)
-    else: weights = _quantize_in_workers(m, plan, fw, hs, calib, tq_seed, workers, progress)
+        weights = quantize_sequential(m.model, windows, plan, hs, progress=progress, tq_seed=tq_seed)
+    elif workers == 1 or calib is None: weights = quantize_weights(float_weights(m.model), plan, progress=progress, hessians=hs, tq_seed=tq_seed)
+    else: weights = _quantize_in_workers(m, plan, float_weights(m.model), hs, calib, tq_seed, workers, progress)
+    if tune_steps:
+        from jang_research.tuning import tune_scales
+        # each step sees 4 new windows (one pass over at most 512 of them), the first 4 held back to judge
+        windows = token_windows(m.tokenizer, calibration_text(), min(4 * (tune_steps + 1), 512), 128)
+        weights, settings['tuning'] = tune_scales(m.model, weights, windows, steps=tune_steps, progress=progress)
     return Quantized(m, plan, weights, settings)
 
 # %% ../nbs/index.ipynb #485f45c9

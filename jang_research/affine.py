@@ -27,6 +27,8 @@ class QTensor(QuantizedTensor):
     format = 'affine'
 
     part_names = ('weight', 'scales', 'biases')
+    free_parts = ('scales', 'biases')   # w = scale · code + bias: both move with the codes kept
+    def tuning_unit(self) -> mx.array: return mx.abs(self.scales.astype(mx.float32))   # a step of a code, per group
     def dequantize(self) -> mx.array:
         "fp32 weights these codes represent."
         return mx.dequantize(self.weight, self.scales.astype(mx.float32), self.biases.astype(mx.float32),

@@ -214,6 +214,7 @@ def _quantize_parser(sub):
     api_arg(s, '--tq-seed', jr.quantize, 'tq_seed', type=int)
     api_arg(s, '--workers', jr.quantize, 'workers', type=_positive())
     api_arg(s, '--sequential', jr.quantize, 'sequential', action=argparse.BooleanOptionalAction)
+    api_arg(s, '--tune-steps', jr.quantize, 'tune_steps', type=_positive())
     s.add_argument('--stream', action=argparse.BooleanOptionalAction, default=None,
                    help='quantize block by block from the weight shards, the model never whole in memory; the same bundle '
                         '(default: streamed when the fp32 model would need more than 60%% of the available memory)')
@@ -452,6 +453,7 @@ def _streams(a) -> bool:
 def _cmd_quantize(a):
     plan_file = _check_quantize_args(a)
     stream = a.stream = _streams(a)
+    if stream and a.tune_steps: raise JangError('--tune-steps tunes the whole model in memory: not with --stream (a model this large streams block by block)')
     m = jr.load(a.model or DEFAULT_MODEL, lazy=stream)
     plan = plan_for_args(m, a, plan_file)
     validate_plan(m.inventory, plan)   # a plan file naming other tensors, or groups that do not divide: refused before quantizing

@@ -18,11 +18,13 @@ class QuantizedTensor:
     format = None          # the registry name, as QuantSpec.format spells it
     mlx_lm_loadable = True # can stock mlx_lm.load rebuild this layer from config.json alone?
     part_names = ()        # the arrays a bundle stores as `<path>.<name>`, in this order
+    free_parts = ()        # float parts that may change with the codes kept (tuning.tune_scales moves them), e.g. affine scales and biases
     def parts(self) -> dict: return {k: getattr(self, k) for k in self.part_names}
     def dequantize(self) -> mx.array: raise NotImplementedError
     @property
     def nbytes(self) -> int: return sum(v.nbytes for v in self.parts().values())
     def runtime(self) -> dict|None: return None
+    def tuning_unit(self) -> mx.array: raise NotImplementedError   # fp32, broadcast to each free part: the size of one step of it
     def sidecar(self, path:str, arrays:dict) -> dict|None: return None
 
 # %% ../nbs/06_quantized.ipynb #2e7eb3ee

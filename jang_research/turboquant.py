@@ -174,6 +174,8 @@ class TQTensor(QuantizedTensor):
     @property
     def block(self) -> int: return rotation_block(self.in_features)
     part_names = ('codes', 'scales')
+    free_parts = ('scales',)   # each row's (group's) gain; the codebook and rotation stay
+    def tuning_unit(self) -> mx.array: return mx.abs(self.scales.astype(mx.float32))
 
 # %% ../nbs/23_turboquant.ipynb #f0dd7552
 @patch
