@@ -162,10 +162,10 @@ def quantize(m:Model, # the float model
     validate_plan(m.inventory, plan)
     if not isinstance(workers, int) or workers < 1: raise JangError(f"workers must be a whole number ≥ 1, got {workers!r}")
     if sequential and workers > 1: raise JangError('sequential quantization runs block after block in one process: workers > 1 needs sequential=False')
+    if not isinstance(tune_steps, int) or tune_steps < 0: raise JangError(f"tune_steps must be a whole number >= 0, got {tune_steps!r}")
     calib = (calib_windows, calib_len) if needs_hessians(plan) else None
     hs = model_hessians(m.model, m.tokenizer, m.fingerprint, *calib, progress=progress) if calib else None
     settings = dict(calibration=dict(windows=calib_windows, tokens=calib_len, sequential=sequential)) if calib else {}
-    if not isinstance(tune_steps, int) or tune_steps < 0: raise JangError(f"tune_steps must be a whole number >= 0, got {tune_steps!r}")
     if sequential and calib:
         windows = token_windows(m.tokenizer, calibration_text(), *calib)   # the windows the float Hessians were accumulated on
         weights = quantize_sequential(m.model, windows, plan, hs, progress=progress, tq_seed=tq_seed)
