@@ -22,11 +22,10 @@ def main():
     ap.add_argument('--json')
     a = ap.parse_args()
     import jang_research as jr
-    from jang_research.tuning import tune_scales
-    from jang_research.data import token_windows, calibration_text
+    from jang_research.tuning import tune_scales, tuning_windows
     m = jr.load(a.model)
     table = jr.sensitivity(m, progress=False)
-    windows = token_windows(m.tokenizer, calibration_text(), min(4 * (a.steps + 1), 512), 128)   # as jr.quantize(tune_steps=) takes them
+    windows = tuning_windows(m.tokenizer, a.steps)   # as jr.quantize(tune_steps=) takes them
     rows = []
     print(f"{m.name}: held-out KL ({a.windows} x {a.window_len} tokens) of the allocator's plan, before and after {a.steps} tuning steps (lr {a.lr:g})", flush=True)
     for size in a.sizes:

@@ -172,10 +172,8 @@ def quantize(m:Model, # the float model
     elif workers == 1 or calib is None: weights = quantize_weights(float_weights(m.model), plan, progress=progress, hessians=hs, tq_seed=tq_seed)
     else: weights = _quantize_in_workers(m, plan, float_weights(m.model), hs, calib, tq_seed, workers, progress)
     if tune_steps:
-        from jang_research.tuning import tune_scales
-        # each step sees 4 new windows (one pass over at most 512 of them), the first 4 held back to judge
-        windows = token_windows(m.tokenizer, calibration_text(), min(4 * (tune_steps + 1), 512), 128)
-        weights, settings['tuning'] = tune_scales(m.model, weights, windows, steps=tune_steps, progress=progress)
+        from jang_research.tuning import tune_scales, tuning_windows
+        weights, settings['tuning'] = tune_scales(m.model, weights, tuning_windows(m.tokenizer, tune_steps), steps=tune_steps, progress=progress)
     return Quantized(m, plan, weights, settings)
 
 # %% ../nbs/index.ipynb #485f45c9

@@ -229,10 +229,11 @@ def _blocked_cholesky(A:mx.array, add_diag:np.ndarray, panel:int) -> tuple|None:
     "(lower L (mx fp32) with L·Lᵀ = A + diag(add_diag), the inverses of its diagonal blocks), right-looking by panels; None if not positive definite. A may be a stack (..., n, n), add_diag (..., n): each matrix factored, all in the same calls."
     n, lead, cols, inverses, T = A.shape[-1], A.shape[:-2], [], [], A
     on_device = diag_blocks_on_device()
+    add_dev = mx.array(add_diag.astype(np.float32)) if on_device else None   # to the device once, sliced by panel
     for k in range(0, n, panel):
         b = min(panel, n - k)
         # the panel's diagonal block: on CUDA by one kernel (no round trip), else on the host in float64
-        if on_device: Lkk, Xkk = diag_block_cuda(T[..., :b, :b], mx.array(add_diag[..., k:k + b].astype(np.float32)))
+        if on_device: Lkk, Xkk = diag_block_cuda(T[..., :b, :b], add_dev[..., k:k + b])
         elif (blocks := _host_diag_block(T[..., :b, :b], add_diag[..., k:k + b])) is None: return None
         else: Lkk, Xkk = blocks
         inverses.append(Xkk)   # L⁻¹'s diagonal block too: _lower_inverse reuses it

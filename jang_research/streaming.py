@@ -24,9 +24,9 @@ from .methods import quantize_weights, dequantized, fit_block, add_seconds, bloc
 from .gptq import clear_factors
 from .bundle import is_bundle, finish_bundle, write_index, stored_parts
 from .bundle import read_manifest, verify_files, load_tensors, validate_tensors, plan_from_manifest, read_runtime, fake_params
-from .evaluation import EvalResult, eval_batch, head_logits, token_metrics
+from .evaluation import EvalResult, eval_batch, head_logits, token_metrics, mean_kl
 from .data import token_windows, heldout_text, calibration_text
-from .sweep import SensitivityTable, sweep_options, sweep_key, sweep_row, dequantized_option, pending_pairs, sample_pairs, read_cache_rows, mean_kl, fit_spec
+from .sweep import SensitivityTable, sweep_options, sweep_key, sweep_row, dequantized_option, pending_pairs, sample_pairs, read_cache_rows, fit_spec
 
 # %% ../nbs/41_streaming.ipynb #da029b0b
 def materialize(module:nn.Module, where:str='', # the module, and its path for messages
