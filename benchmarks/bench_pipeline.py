@@ -22,7 +22,7 @@ stage); peak RSS is the process's high-water mark, reset per stage (/proc/self/c
 as each stage ends (a run cut short keeps what it measured).
 
 Usage: python benchmarks/bench_pipeline.py --shape llama-8b [--layers N] [--experts E] [--vocab V] [--calib-windows 128 --calib-len 2048]
-           [--work /tmp/bench-pipeline] [--tokenizer FOLDER] [--json out.json] [--plan plan.json] [--stages write sensitivity allocate gptq jangtq decode]
+           [--work /tmp/bench-pipeline] [--source FOLDER] [--tokenizer FOLDER] [--json out.json] [--plan plan.json] [--stages write sensitivity allocate gptq jangtq decode]
            [--factor auto|host|device] [--factor-panel P] [--factor-alone] [--gptq-loop mlx|cuda|auto] [--tf32]
 """
 import argparse, json, os, sys, time
@@ -53,6 +53,7 @@ def main():
     ap.add_argument('--calib-len', type=int, default=2048)
     ap.add_argument('--target-bpw', type=float, default=4.0)
     ap.add_argument('--work', default='/tmp/bench-pipeline')
+    ap.add_argument('--source', help='folder for the bf16 model (default: WORK/SHAPE-bf16), e.g. on a RAM disk when one disk cannot hold the model and its bundle')
     ap.add_argument('--tokenizer', help='folder whose tokenizer files the model folder gets (default: the prepared SmolLM2)')
     ap.add_argument('--stages', nargs='+', default=[s for s in STAGES if s != 'jangtq'], choices=STAGES, help='stages in this order (jangtq only when named)')
     ap.add_argument('--json')
@@ -84,7 +85,7 @@ def main():
         cfg.update(num_experts=a.experts, num_experts_per_tok=min(cfg['num_experts_per_tok'], a.experts))
     name = a.shape + (f'-{a.layers}l' if a.layers else '') + (f'-e{a.experts}' if a.experts else '') + (f'-v{a.vocab}' if a.vocab else '')
     work = Path(a.work)
-    folder, bundle = work/f'{name}-bf16', work/f'{name}-gptq'
+    folder, bundle = Path(a.source) if a.source else work/f'{name}-bf16', work/f'{name}-gptq'
     dev = f"{mx.default_device()} {gpu_name()}".strip()
     print(f"{name} on {dev}; compute {COMPUTE_DTYPE} ({'full fp32' if FP32_MATMULS else 'TF32'} matmuls); calibration {a.calib_windows} x {a.calib_len} tokens; "
           f"GPTQ factor on the {'device (fp32)' if factor_on_device() else 'host (float64)'}, column loop {'CUDA kernel' if loop_on_cuda() else 'MLX'}", flush=True)

@@ -126,6 +126,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                          'jang_research/calibration.py'),
                                            'jang_research.calibration.collect_hessians': ( 'calibration.html#collect_hessians',
                                                                                            'jang_research/calibration.py'),
+                                           'jang_research.calibration.gram': ('calibration.html#gram', 'jang_research/calibration.py'),
                                            'jang_research.calibration.heldout_inputs': ( 'calibration.html#heldout_inputs',
                                                                                          'jang_research/calibration.py'),
                                            'jang_research.calibration.hessians_key': ( 'calibration.html#hessians_key',

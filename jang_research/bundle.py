@@ -136,7 +136,8 @@ def write_shards(tmp:Path, tensors:dict):
 # %% ../nbs/40_bundle.ipynb #0a0e5ddd
 def finish_bundle(tmp:Path, model:nn.Module, plan:Plan, source_dir:Path, # the folder being written, the model (shapes suffice), plan, float source
                   notes:dict|None, reports:dict|None, # manifest notes, and path -> quantizer report
-                  side_arrays:dict, side_entries:dict # the runtime sidecar's arrays and each tensor's entry
+                  side_arrays:dict, side_entries:dict, # the runtime sidecar's arrays and each tensor's entry
+                  records:dict|None=None # file name -> manifest record already known (a streamed bundle's shards, hashed as written)
                  ):
     "Everything of a bundle besides its weight shards (already in `tmp`): config.json with the quantization block, tokenizer files, runtime sidecar, and the manifest recording every file."
     cfg = json.loads((source_dir/'config.json').read_text())
@@ -147,7 +148,8 @@ def finish_bundle(tmp:Path, model:nn.Module, plan:Plan, source_dir:Path, # the f
         if (source_dir/f).exists(): shutil.copy2(source_dir/f, tmp/f)
     if side_arrays: mx.save_safetensors(str(tmp/RUNTIME_SIDECAR), side_arrays, metadata={'format': 'jangtq_runtime', 'version': '1'})
     man = manifest(model, plan, source_dir, notes, reports, side_entries)
-    man['files'] = {f.name: file_record(f) for f in sorted(tmp.iterdir()) if f.name not in UNCHECKED_FILES}
+    known = records or {}
+    man['files'] = {f.name: known.get(f.name) or file_record(f) for f in sorted(tmp.iterdir()) if f.name not in UNCHECKED_FILES}
     (tmp/'jang_config.json').write_text(json.dumps(man, indent=2))
 
 # %% ../nbs/40_bundle.ipynb #89117834

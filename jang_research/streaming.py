@@ -22,7 +22,7 @@ from .models import load_model, model_fingerprint, safetensors_header, swapped_p
 from .calibration import CalibrationRecorder, HESSIAN_BATCH, recording, hessians_key
 from .methods import quantize_weights, dequantized, fit_block, add_seconds, block_batches, run_block, needs_hessians, HESSIAN_METHODS
 from .gptq import clear_factors
-from .bundle import is_bundle, finish_bundle, write_index, stored_parts
+from .bundle import is_bundle, finish_bundle, write_index, stored_parts, file_record
 from .bundle import read_manifest, verify_files, load_tensors, validate_tensors, plan_from_manifest, read_runtime, fake_params
 from .evaluation import EvalResult, eval_batch, head_logits, token_metrics, mean_kl
 from .data import token_windows, heldout_text, calibration_text
@@ -78,14 +78,21 @@ def save_state(work:Path, state:dict):
 # %% ../nbs/41_streaming.ipynb #34e353d6
 def write_part(work:Path, i:int, # the work folder and the part number (0: outside the blocks, b+1: block b)
                tensors:dict, side:dict # the part in bundle layout, and its runtime sidecar arrays (stored_parts gives both)
-              ):
-    "Write part i's files, each in one step (a kill leaves a whole file or none)."
-    write_atomic(work/f'part-{i:05d}.safetensors', lambda f: mx.save_safetensors(str(f), tensors, metadata={'format': 'mlx'}))
-    if side: write_atomic(work/f'side-{i:05d}.safetensors', lambda f: mx.save_safetensors(str(f), side))
+              ) -> dict:
+    "Write part i's files, each in one step (a kill leaves a whole file or none); returns the part file's manifest record."
+    f = work/f'part-{i:05d}.safetensors'
+    write_atomic(f, lambda t: mx.save_safetensors(str(t), tensors, metadata={'format': 'mlx'}))
+    if side: write_atomic(work/f'side-{i:05d}.safetensors', lambda t: mx.save_safetensors(str(t), side))
+    # hashed now, while the file is in the page cache and (on the writer thread) beside the next block's work: the
+    # manifest needs every shard's sha256, and hashing an 8B bundle's 4.5 GB at the end took seconds of its own
+    return {f.name: file_record(f)}
 
-def note_part(state:dict, i:int, nbytes:int, entries:dict, reports:dict):
-    "Record in `state` (saved by the caller) that part i is on disk: its size, its tensors' sidecar entries and quantizer reports."
+def note_part(state:dict, i:int, nbytes:int, entries:dict, reports:dict,
+              records:dict|None=None # the part file's manifest record, as write_part returns it
+             ):
+    "Record in `state` (saved by the caller) that part i is on disk: its size, file record, its tensors' sidecar entries and quantizer reports."
     state['parts'][str(i)] = nbytes
+    state.setdefault('records', {}).update(records or {})
     state['reports'].update(reports)
     state['entries'].update(entries)
 
@@ -94,8 +101,8 @@ def save_part(work:Path, state:dict, i:int, # the work folder, its state, and th
              ):
     "Write one part in bundle layout (and its runtime sidecar arrays) now, and note it in `state` (saved by the caller)."
     tensors, side, entries, reports = stored_parts(None, qweights, plan, params)
-    write_part(work, i, tensors, side)
-    note_part(state, i, sum(v.nbytes for v in tensors.values()), entries, reports)
+    records = write_part(work, i, tensors, side)
+    note_part(state, i, sum(v.nbytes for v in tensors.values()), entries, reports, records)
 
 # %% ../nbs/41_streaming.ipynb #c5365fe4
 class PartWriter:
@@ -108,9 +115,7 @@ class PartWriter:
         "Block until everything handed over is on disk (an error of the thread is raised here) and note it in `state`, in order."
         t, pending, self.pending = time.perf_counter(), self.pending, []
         try:
-            for job, noted in pending:
-                job.result()
-                noted()
+            for job, noted in pending: noted(job.result())
         finally: self.waited += time.perf_counter() - t
 
     def close(self):
@@ -126,14 +131,14 @@ def write(self:PartWriter, i:int, qweights:dict, plan:Plan, params:dict):
     mx.eval(list(tensors.values()), list(side.values()))   # computed here: the thread only writes (MLX streams belong to the thread that made them)
     self.wait()
     nbytes = sum(v.nbytes for v in tensors.values())
-    self.pending.append((self.pool.submit(write_part, self.work, i, tensors, side), lambda: note_part(self.state, i, nbytes, entries, reports)))
+    self.pending.append((self.pool.submit(write_part, self.work, i, tensors, side), lambda records: note_part(self.state, i, nbytes, entries, reports, records)))
 
 @patch
 def carry(self:PartWriter, next_block:int, hidden:list):
     "Hand over the hidden states entering block `next_block` (one per calibration batch): once they, and the parts before them, are on disk, the state says a resumed run starts there."
     mx.eval(hidden)   # computed here: the thread only writes (MLX streams belong to the thread that made them)
     def save(f): mx.save_safetensors(str(f), {f'h{i}': h for i, h in enumerate(hidden)})
-    self.pending.append((self.pool.submit(write_atomic, self.work/'carry.safetensors', save), lambda: self.state.update(next_block=next_block)))
+    self.pending.append((self.pool.submit(write_atomic, self.work/'carry.safetensors', save), lambda _: self.state.update(next_block=next_block)))
 
 # %% ../nbs/41_streaming.ipynb #14c43ee3
 def float_head_hessians(model:nn.Module, windows:mx.array, heads:list, progress:bool=True):
@@ -293,7 +298,9 @@ def assemble(work:Path, state:dict, source:Path, plan:Plan, out:Path, force:bool
             wmap.update({k: name for k in safetensors_header(tmp/name)})
             if (f := work/f'side-{i:05d}.safetensors').exists(): side.update(mx.load(str(f)))
         write_index(tmp, wmap, sum(state['parts'].values()))
-        finish_bundle(tmp, model, plan, source, notes, state['reports'], side, state['entries'])
+        known = state.get('records', {})   # each part hashed as it was written (a state of an older run may lack them)
+        records = {name: known[f'part-{i:05d}.safetensors'] for i, name in enumerate(names) if f'part-{i:05d}.safetensors' in known}
+        finish_bundle(tmp, model, plan, source, notes, state['reports'], side, state['entries'], records)
     shutil.rmtree(work)
     return out
 
