@@ -17,14 +17,19 @@ from .inventory import inventory
 from .data import token_windows, calibration_text, heldout_text
 
 # %% ../nbs/11_calibration.ipynb #4254178b
-GRAM_TILE = 2048   # columns per block row of `gram`: inputs narrower than two tiles take one plain XᵀX
+# columns per block row of `gram` where MLX runs on a GPU. Measured on an H200 (TF32, 4096 rows a batch,
+# benchmarks/bench_gram.py): a 14336-wide sum took 0.68x the plain product's time in 4 blocks (0.76x in 7, 1.34x in 14),
+# while a 4096-wide one was slower in blocks (1.3-3.4x); on this CPU the plain product was faster at every tile (OpenBLAS,
+# 1.07-1.18x). Metal is not measured.
+GRAM_TILE = 3584
 
 def gram(X:mx.array, # (n, d) input rows
-         tile:int=GRAM_TILE # columns per block row; d < 2·tile: one plain matmul
+         tile:int|None=None # columns per block row; None: GRAM_TILE on a GPU, one plain product on the CPU
         ) -> mx.array:
-    "XᵀX from the blocks on and below its diagonal only (the rest mirrored): exactly symmetric, (k+1)/2k of the flops for k blocks."
+    "XᵀX from the blocks on and below its diagonal only (the rest mirrored): exactly symmetric, (k+1)/2k of the flops for k = d // tile blocks."
+    if tile is None: tile = GRAM_TILE if mx.default_device().type == mx.gpu else 0
     d = X.shape[-1]
-    k = d // tile
+    k = d // tile if tile else 1
     if k < 2: return X.T @ X
     cuts = [round(i * d / k) for i in range(k + 1)]   # k near-equal blocks
     low = [X[:, cuts[i]:cuts[i + 1]].T @ X[:, :cuts[i + 1]] for i in range(k)]   # block row i up to its diagonal
