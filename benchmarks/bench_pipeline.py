@@ -23,7 +23,7 @@ as each stage ends (a run cut short keeps what it measured).
 
 Usage: python benchmarks/bench_pipeline.py --shape llama-8b [--layers N] [--experts E] [--vocab V] [--calib-windows 128 --calib-len 2048]
            [--work /tmp/bench-pipeline] [--source FOLDER] [--tokenizer FOLDER] [--json out.json] [--plan plan.json] [--stages write sensitivity allocate gptq jangtq decode]
-           [--factor auto|host|device] [--factor-panel P] [--factor-alone] [--gptq-loop mlx|cuda|auto] [--tf32] [--state-batch N]
+           [--factor auto|host|device] [--factor-panel P] [--factor-alone] [--gptq-loop mlx|cuda|auto] [--tf32]
 """
 import argparse, json, os, sys, time
 from pathlib import Path
@@ -65,7 +65,6 @@ def main():
                     help="how GPTQ's column loop runs (cuda: one kernel a block of columns; auto: cuda on a CUDA GPU)")
     ap.add_argument('--tf32', action='store_true',
                     help='let MLX run float32 matmuls as TF32 on a CUDA GPU (sets MLX_ENABLE_TF32=1 before MLX starts; MLX reads it once)')
-    ap.add_argument('--state-batch', type=int, help="perturbed states the streamed sweep runs through a block in one call (default: the package's STATE_BATCH)")
     ap.add_argument('--plan', help='the allocate stage writes its plan here; the gptq stage of a later run reads it (default: uniform 4-bit)')
     a = ap.parse_args()
     if a.tf32: os.environ['MLX_ENABLE_TF32'] = '1'
@@ -80,9 +79,6 @@ def main():
     from jang_research.gptq import set_gptq_factor, factor_on_device, set_gptq_loop, loop_on_cuda
     set_gptq_factor(a.factor, a.factor_panel, together=not a.factor_alone)
     set_gptq_loop(a.gptq_loop)
-    if a.state_batch:
-        from jang_research import streaming
-        streaming.STATE_BATCH = a.state_batch
     cfg = dict(SHAPES[a.shape], **({'num_hidden_layers': a.layers} if a.layers else {}), **({'vocab_size': a.vocab} if a.vocab else {}))
     if a.experts:
         if 'num_experts' not in cfg: raise SystemExit(f'--experts: {a.shape} has no experts')
