@@ -7,18 +7,11 @@ the host). Run it where the Hessians are computed (a CUDA GPU: MLX_ENABLE_TF32=1
 
 Usage: python benchmarks/bench_gram.py [--widths 4096 14336] [--rows 4096] [--tiles 1024 2048 3584] [--json out.json]
 """
-import argparse, json, time
+import argparse, json, sys
+from pathlib import Path
 import numpy as np
-
-def timed(f, n:int=5) -> float:
-    "Seconds per call of f (evaluated), after one call."
-    from jang_research.backend import mx
-    mx.eval(f())
-    t = time.perf_counter()
-    for _ in range(n): mx.eval(f())
-    return (time.perf_counter() - t) / n
-
-def rel(a, ref) -> float: return float(np.linalg.norm(np.asarray(a, np.float64) - ref) / np.linalg.norm(ref))
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_tf32 import timed, rel   # seconds per evaluated call; relative error against a float64 reference
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])

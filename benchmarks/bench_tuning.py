@@ -5,11 +5,32 @@ For each size the allocator's plan (the shipped sensitivity table) is quantized 
 for --steps steps of 4 calibration windows of 128 tokens on KL to the float model, codes kept, and scored again. Rows go
 to --json.
 
+--data generated tunes on the float model's own samples instead: each window starts with the first 8 tokens of a calibration
+window and continues with 120 tokens the float model samples (temperature 1, seeded), so the tuning sees the model's own
+distribution rather than the calibration text's domain.
+
 Usage: python benchmarks/bench_tuning.py [--model smollm2-135m-instruct] [--sizes 3.5 4.0 4.5] [--steps 48] [--lr 1e-4]
-           [--windows 16] [--window-len 128] [--json out.json]
+           [--windows 16] [--window-len 128] [--data calibration|generated] [--json out.json]
 """
 import argparse, json, time
 from pathlib import Path
+
+def sampled_windows(model, starts, length:int=128, batch:int=64, seed:int=0):
+    "Windows of `length` tokens: each row of `starts` (n, k) continued by the model's own samples (temperature 1), `batch` rows at a time."
+    from jang_research.backend import mx
+    from mlx_lm.models.cache import make_prompt_cache
+    key, out = mx.random.key(seed), []
+    for i in range(0, starts.shape[0], batch):
+        x, cache = starts[i:i + batch], make_prompt_cache(model)
+        rows, logits = [x], model(x, cache=cache)[:, -1].astype(mx.float32)
+        for _ in range(length - starts.shape[1]):
+            key, sub = mx.random.split(key)
+            nxt = mx.random.categorical(logits, key=sub)[:, None]
+            rows.append(nxt)
+            logits = model(nxt, cache=cache)[:, -1].astype(mx.float32)
+            mx.eval(logits)
+        out.append(mx.concatenate(rows, axis=1))
+    return mx.concatenate(out)
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -19,6 +40,7 @@ def main():
     ap.add_argument('--lr', type=float, default=1e-4)
     ap.add_argument('--windows', type=int, default=16)
     ap.add_argument('--window-len', type=int, default=128)
+    ap.add_argument('--data', default='calibration', choices=['calibration', 'generated'])
     ap.add_argument('--json')
     a = ap.parse_args()
     import jang_research as jr
@@ -26,8 +48,12 @@ def main():
     m = jr.load(a.model)
     table = jr.sensitivity(m, progress=False)
     windows = tuning_windows(m.tokenizer, a.steps)   # as jr.quantize(tune_steps=) takes them
+    if a.data == 'generated':
+        t = time.time()
+        windows = sampled_windows(m.model, windows[:, :8], windows.shape[1])
+        print(f"{windows.shape[0]} windows of the float model's samples in {time.time() - t:.0f} s", flush=True)
     rows = []
-    print(f"{m.name}: held-out KL ({a.windows} x {a.window_len} tokens) of the allocator's plan, before and after {a.steps} tuning steps (lr {a.lr:g})", flush=True)
+    print(f"{m.name}: held-out KL ({a.windows} x {a.window_len} tokens) of the allocator's plan, before and after {a.steps} tuning steps (lr {a.lr:g}) on {a.data} windows", flush=True)
     for size in a.sizes:
         plan = jr.allocate(table, target_bpw=size)
         t = time.time()
@@ -44,6 +70,6 @@ def main():
               f"  ->  KL {k1['value']:.4f} [{k1['lo']:.4f}, {k1['hi']:.4f}] top-1 {after['top1']['value']:.3f}  ({k1['value'] / k0['value']:.3f}x;"
               f" held-back calibration KL {report.get('held_kl_before', 0):.4f} -> {report.get('held_kl_after', 0):.4f}, kept {report.get('kept')};"
               f" quantize {t_quant:.0f} s, tune {t_tune:.0f} s)", flush=True)
-        if a.json: Path(a.json).write_text(json.dumps(dict(model=m.name, steps=a.steps, lr=a.lr, rows=rows), indent=1))
+        if a.json: Path(a.json).write_text(json.dumps(dict(model=m.name, steps=a.steps, lr=a.lr, data=a.data, rows=rows), indent=1))
 
 if __name__ == '__main__': main()
