@@ -85,14 +85,14 @@ def write_part(work:Path, i:int, # the work folder and the part number (0: outsi
     if side: write_atomic(work/f'side-{i:05d}.safetensors', lambda t: mx.save_safetensors(str(t), side))
     # hashed now, while the file is in the page cache and (on the writer thread) beside the next block's work: the
     # manifest needs every shard's sha256, and hashing an 8B bundle's 4.5 GB at the end took seconds of its own
-    return {f.name: file_record(f)}
+    return file_record(f)
 
 def note_part(state:dict, i:int, nbytes:int, entries:dict, reports:dict,
-              records:dict|None=None # the part file's manifest record, as write_part returns it
+              record:dict|None=None # the part file's manifest record, as write_part returns it
              ):
     "Record in `state` (saved by the caller) that part i is on disk: its size, file record, its tensors' sidecar entries and quantizer reports."
     state['parts'][str(i)] = nbytes
-    state.setdefault('records', {}).update(records or {})
+    if record: state.setdefault('records', {})[str(i)] = record   # a state of an older run has no records
     state['reports'].update(reports)
     state['entries'].update(entries)
 
@@ -101,8 +101,8 @@ def save_part(work:Path, state:dict, i:int, # the work folder, its state, and th
              ):
     "Write one part in bundle layout (and its runtime sidecar arrays) now, and note it in `state` (saved by the caller)."
     tensors, side, entries, reports = stored_parts(None, qweights, plan, params)
-    records = write_part(work, i, tensors, side)
-    note_part(state, i, sum(v.nbytes for v in tensors.values()), entries, reports, records)
+    record = write_part(work, i, tensors, side)
+    note_part(state, i, sum(v.nbytes for v in tensors.values()), entries, reports, record)
 
 # %% ../nbs/41_streaming.ipynb #c5365fe4
 class PartWriter:
@@ -131,7 +131,7 @@ def write(self:PartWriter, i:int, qweights:dict, plan:Plan, params:dict):
     mx.eval(list(tensors.values()), list(side.values()))   # computed here: the thread only writes (MLX streams belong to the thread that made them)
     self.wait()
     nbytes = sum(v.nbytes for v in tensors.values())
-    self.pending.append((self.pool.submit(write_part, self.work, i, tensors, side), lambda records: note_part(self.state, i, nbytes, entries, reports, records)))
+    self.pending.append((self.pool.submit(write_part, self.work, i, tensors, side), lambda record: note_part(self.state, i, nbytes, entries, reports, record)))
 
 @patch
 def carry(self:PartWriter, next_block:int, hidden:list):
@@ -299,7 +299,7 @@ def assemble(work:Path, state:dict, source:Path, plan:Plan, out:Path, force:bool
             if (f := work/f'side-{i:05d}.safetensors').exists(): side.update(mx.load(str(f)))
         write_index(tmp, wmap, sum(state['parts'].values()))
         known = state.get('records', {})   # each part hashed as it was written (a state of an older run may lack them)
-        records = {name: known[f'part-{i:05d}.safetensors'] for i, name in enumerate(names) if f'part-{i:05d}.safetensors' in known}
+        records = {name: known[str(i)] for i, name in enumerate(names) if str(i) in known}
         finish_bundle(tmp, model, plan, source, notes, state['reports'], side, state['entries'], records)
     shutil.rmtree(work)
     return out
