@@ -151,7 +151,8 @@ def quantize(m:Model, # the float model
              tq_seed:int=0, # base seed of the TurboQuant rotations
              workers:int=1, # processes quantizing in parallel when a method needs Hessians (MLX CPU ops use one core each); the same result
              sequential:bool=True, # fit each block's Hessian methods to the inputs of the already-quantized blocks before it (one process; False: float Hessians for every tensor)
-             tune_steps:int=0, # then tune every tensor's scales (and biases) on KL to the float model for this many steps of 4 calibration windows of 128 tokens, codes kept (tuning.tune_scales); 0: none
+             tune_steps:int=0, # then tune every tensor's scales (and biases) on KL to the float model for this many steps of 4 windows of 128 tokens, codes kept (tuning.tune_scales); 0: none
+             tune_on:str='samples', # the tuning windows: 'samples' (the float model's own continuations of calibration prefixes) or 'calibration' (the text)
              progress:bool=True) -> Quantized:
     "Quantize every tensor of `plan` with its own method."
     from jang_research.methods import float_weights, quantize_weights, quantize_sequential, needs_hessians
@@ -163,6 +164,7 @@ def quantize(m:Model, # the float model
     if not isinstance(workers, int) or workers < 1: raise JangError(f"workers must be a whole number ≥ 1, got {workers!r}")
     if sequential and workers > 1: raise JangError('sequential quantization runs block after block in one process: workers > 1 needs sequential=False')
     if not isinstance(tune_steps, int) or tune_steps < 0: raise JangError(f"tune_steps must be a whole number >= 0, got {tune_steps!r}")
+    if tune_on not in ('samples', 'calibration'): raise JangError(f"tune_on must be 'samples' or 'calibration', got {tune_on!r}")
     calib = (calib_windows, calib_len) if needs_hessians(plan) else None
     hs = model_hessians(m.model, m.tokenizer, m.fingerprint, *calib, progress=progress) if calib else None
     settings = dict(calibration=dict(windows=calib_windows, tokens=calib_len, sequential=sequential)) if calib else {}
@@ -173,7 +175,9 @@ def quantize(m:Model, # the float model
     else: weights = _quantize_in_workers(m, plan, float_weights(m.model), hs, calib, tq_seed, workers, progress)
     if tune_steps:
         from jang_research.tuning import tune_scales, tuning_windows
-        weights, settings['tuning'] = tune_scales(m.model, weights, tuning_windows(m.tokenizer, tune_steps), steps=tune_steps, progress=progress)
+        windows = tuning_windows(m.tokenizer, tune_steps, model=m.model if tune_on == 'samples' else None)
+        weights, report = tune_scales(m.model, weights, windows, steps=tune_steps, progress=progress)
+        settings['tuning'] = {**report, 'windows_from': tune_on}
     return Quantized(m, plan, weights, settings)
 
 # %% ../nbs/index.ipynb #485f45c9

@@ -215,6 +215,7 @@ def _quantize_parser(sub):
     api_arg(s, '--workers', jr.quantize, 'workers', type=_positive())
     api_arg(s, '--sequential', jr.quantize, 'sequential', action=argparse.BooleanOptionalAction)
     api_arg(s, '--tune-steps', jr.quantize, 'tune_steps', type=_positive())
+    api_arg(s, '--tune-on', jr.quantize, 'tune_on', choices=['samples', 'calibration'])
     s.add_argument('--stream', action=argparse.BooleanOptionalAction, default=None,
                    help='quantize block by block from the weight shards, the model never whole in memory; the same bundle '
                         '(default: streamed when the fp32 model would need more than 60%% of the available memory)')
@@ -461,7 +462,8 @@ def _cmd_quantize(a):
     check_destination(a.out, a.force, is_bundle, 'bundle', need_bytes=plan_bytes(m.inventory, plan, other_params(m.model, m.inventory)).total_bytes)
     if stream: path = jr.convert(m, plan, a.out, a.calib_windows, a.calib_len, tq_seed=a.tq_seed, force=a.force)
     else:
-        q = jr.quantize(m, plan, a.calib_windows, a.calib_len, tq_seed=a.tq_seed, workers=a.workers, sequential=a.sequential)
+        q = jr.quantize(m, plan, a.calib_windows, a.calib_len, tq_seed=a.tq_seed, workers=a.workers, sequential=a.sequential,
+                        tune_steps=a.tune_steps, tune_on=a.tune_on)
         path = jr.save(q, a.out, force=a.force)
     t = read_manifest(path)['totals']
     print(f"wrote {path}: {t['total_bytes']/1e6:.2f} MB, {t['effective_bpw']:.3f} effective bpw")

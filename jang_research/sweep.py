@@ -438,14 +438,15 @@ def predictor_check(table:SensitivityTable) -> dict:
     return out
 
 # %% ../nbs/30_sensitivity.ipynb #6a8937d7
-def shipped_table(name:str, fingerprint:str, # model name (data/sensitivity/<name>.json) and model_fingerprint() of the weights in use
+def shipped_table(name:str, fingerprint:str, # model name (data/sensitivity/<name>.json, looked at first) and model_fingerprint() of the weights in use
                   specs:list|None=None # options the table must hold (default: any)
                  ) -> SensitivityTable|None:
-    "The measured table shipped with the package for this model, if it was measured on these weights and holds every option in `specs` (then only those)."
-    f = data_dir()/'sensitivity'/f'{name}.json'
-    if not f.exists(): return None
-    table = SensitivityTable.load(f)
-    if table.meta.get('fingerprint') != fingerprint: return None
+    "The measured table shipped with the package for these weights, whatever name they were loaded under, if it holds every option in `specs` (then only those)."
+    # the same weights load under other names (a .gguf or folder path): the fingerprint decides, the name only orders the search
+    for f in sorted((data_dir()/'sensitivity').glob('*.json'), key=lambda f: f.stem != name):
+        table = SensitivityTable.load(f)
+        if table.meta.get('fingerprint') == fingerprint: break
+    else: return None
     if specs:
         want = {s.label() for s in specs}
         if not want <= set(table.labels(table.paths[0])): return None

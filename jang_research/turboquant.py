@@ -412,9 +412,12 @@ def rotate_input(self:_TQBase, x:mx.array) -> mx.array:
 
 # %% ../nbs/23_turboquant.ipynb #00576bb5
 @patch
-def rotated_weight(self:_TQBase, dtype=mx.float32) -> mx.array:
-    "Ŷ (..., out, in) in the rotated basis."
-    return tq_dequantize_rotated(self.codes, self.scales, self._codebook, self.bits, self.group_size).astype(dtype)
+def rotated_weight(self:_TQBase, dtype=mx.float32, after:mx.array|None=None) -> mx.array:
+    "Ŷ (..., out, in) in the rotated basis; with `after` (the layer's input) computed only once `after` is."
+    # a weight's dequantization depends on nothing a prompt computes, so MLX may run every layer's before the first layer:
+    # the peak memory then grows with the depth (measured below on stacked experts). Waiting for the input keeps one at a time.
+    codes, scales = (self.codes, self.scales) if after is None else mx.depends([self.codes, self.scales], [after])
+    return tq_dequantize_rotated(codes, scales, self._codebook, self.bits, self.group_size).astype(dtype)
 
 # %% ../nbs/23_turboquant.ipynb #71dd3202
 @patch
@@ -448,14 +451,17 @@ class TurboQuantLinear(_TQBase):
         return layer
 
     def __call__(self, x:mx.array) -> mx.array:
-        lead = x.shape[:-1]; rows = math.prod(lead)
+        lead = x.shape[:-1]
+        rows = math.prod(lead)
         if cuda_available() and rows <= KERNEL_MAX_ROWS:
             # the activation is rotated once by MLX ops (sign flip, Hadamard); a per-block rotation inside the kernel was
             # measured slower (benchmarks/results/tq_gemv_ncu_h100_in_kernel_rotation_try.log)
             xin = self.rotate_input(x).reshape(rows, self.input_dims)
             y = tq_gemv_cuda(xin, dense_experts(rows), self.codes[None], self.scales[None], self._codebook, self.bits,
                              self.group_size).reshape(*lead, self.output_dims)
-        else: y = self.rotate_input(x) @ self.rotated_weight(x.dtype).T
+        else:
+            xr = self.rotate_input(x)
+            y = xr @ self.rotated_weight(x.dtype, after=xr).T
         return y + self.bias if 'bias' in self else y
 
 # %% ../nbs/23_turboquant.ipynb #6b59a9ad
@@ -488,8 +494,15 @@ def __call__(self:TurboQuantSwitchLinear, x:mx.array, indices:mx.array, sorted_i
         shape = (*indices.shape, 1, self.output_dims)
         xp = mx.broadcast_to(xr, (*indices.shape, 1, self.input_dims)).reshape(pairs, self.input_dims)
         y = tq_gemv_cuda(xp, indices.reshape(pairs), self.codes, self.scales, self._codebook, self.bits, self.group_size).reshape(shape)
+    elif pairs < self.num_experts and xr.shape[-2] == 1:
+        # fewer (token, expert) pairs than experts (decode without the kernel, short prompts): dequantize the pairs' experts
+        # only; the whole stack would cost every expert's weights for each call (for every layer of a prompt, at once)
+        flat = indices.reshape(pairs)
+        xp = mx.broadcast_to(xr, (*indices.shape, 1, self.input_dims)).reshape(pairs, 1, self.input_dims)
+        w = tq_dequantize_rotated(self.codes[flat], self.scales[flat], self._codebook, self.bits, self.group_size).astype(x.dtype)
+        y = (xp @ w.swapaxes(-1, -2)).reshape(*indices.shape, 1, self.output_dims)
     else:
-        y = mx.gather_mm(xr, self.rotated_weight(x.dtype).swapaxes(-1, -2), rhs_indices=indices, sorted_indices=sorted_indices)
+        y = mx.gather_mm(xr, self.rotated_weight(x.dtype, after=xr).swapaxes(-1, -2), rhs_indices=indices, sorted_indices=sorted_indices)
     return y + mx.expand_dims(self.bias[indices], -2) if 'bias' in self else y
 
 # %% ../nbs/23_turboquant.ipynb #6d6449ba

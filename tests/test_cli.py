@@ -32,8 +32,11 @@ def test_quantize_eval_generate_roundtrip(tmp_path):
 def test_force_replaces(tmp_path):
     b = tmp_path/'smol'
     run('quantize', '--bits', '8', '--out', str(b))
-    run('quantize', '--bits', '4', '--out', str(b), '--force')
-    assert json.loads((b/'jang_config.json').read_text())['tensors']['model.embed_tokens']['bits'] == 4
+    run('quantize', '--bits', '4', '--out', str(b), '--force', '--tune-steps', '1')
+    man = json.loads((b/'jang_config.json').read_text())
+    assert man['tensors']['model.embed_tokens']['bits'] == 4
+    tuning = man['notes']['tuning']   # --tune-steps reaches jr.quantize, on the model's own samples by default
+    assert (tuning['steps'], tuning['windows'], tuning['windows_from']) == (1, [8, 128], 'samples'), tuning
 
 @pytest.mark.parametrize('args,msg', [
     (['quantize', '--model', 'no-such-model', '--out', 'x'], 'unknown model'),
