@@ -4,3 +4,16 @@ R=/tmp/res
 stamp() { echo "=== $(date +%H:%M:%S) $*"; }
 stamp start
 nvidia-smi --query-gpu=name,memory.used,memory.total --format=csv,noheader
+# The whole 48-block Qwen3-30B-A3B shape through bench_pipeline.py stages "$@", its 61 GB bf16 source on the RAM disk when that
+# has room (the 64 GB work disk cannot hold the source and its bundle); log and JSON as $R/p30full.*
+run_30b_full() {
+  local shm
+  shm=$(df -BG --output=avail /dev/shm | tail -1 | tr -dc 0-9)
+  if [ "${shm:-0}" -ge 66 ]; then
+    timeout 540 python3 benchmarks/bench_pipeline.py --shape qwen3-30b-a3b --tokenizer /tmp/tok --work /tmp/bp30 --source /dev/shm/qwen3-30b-a3b-bf16 --tf32 \
+      --stages "$@" --json $R/p30full.json 2>&1 | tee $R/p30full.log
+  else
+    echo "the RAM disk has ${shm} GB free: the 61 GB source does not fit, the 48-block run is skipped" | tee $R/p30full.log
+  fi
+  rm -rf /dev/shm/qwen3-30b-a3b-bf16 /tmp/bp30
+}

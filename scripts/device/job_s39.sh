@@ -11,13 +11,6 @@ stamp tuning
 MLX_ENABLE_TF32=0 timeout 700 python3 benchmarks/bench_tuning.py --model /tmp/SmolLM2-135M-Instruct.Q4_1.gguf --data generated \
   --sizes 3.5 4.5 --steps 768 --json $R/tuning_all_h200.json 2>&1 | tee $R/tuning_all_h200.log
 stamp pipeline-30b-full
-shm=$(df -BG --output=avail /dev/shm | tail -1 | tr -dc 0-9)
-if [ "${shm:-0}" -ge 66 ]; then
-  timeout 540 python3 benchmarks/bench_pipeline.py --shape qwen3-30b-a3b --tokenizer /tmp/tok --work /tmp/bp30 --source /dev/shm/qwen3-30b-a3b-bf16 --tf32 \
-    --stages write jangtq decode --json $R/p30full.json 2>&1 | tee $R/p30full.log
-else
-  echo "the RAM disk has ${shm} GB free: the 61 GB source does not fit, the 48-block run is skipped" | tee $R/p30full.log
-fi
-rm -rf /dev/shm/qwen3-30b-a3b-bf16 /tmp/bp30
+run_30b_full write jangtq decode
 stamp end
 touch $R/DONE
