@@ -36,7 +36,9 @@ def main():
             mx.reset_peak_memory()
             base = mx.get_active_memory()
             t = time.perf_counter()
-            for _ in range(a.repeats): y = fn(x, idx); mx.eval(y)
+            for _ in range(a.repeats):
+                y = fn(x, idx)
+                mx.eval(y)
             res[name] = ((time.perf_counter() - t) / a.repeats * 1e3, (mx.get_peak_memory() - base) / 1e6, y)
         (t0, m0, y0), (t1, m1, y1) = res['whole stack'], res['pairs only']
         print(f"{pairs:4d} pairs: whole stack {t0:8.1f} ms {m0:8.1f} MB | pairs only {t1:7.1f} ms {m1:7.1f} MB |"

@@ -159,12 +159,13 @@ def quantize(m:Model, # the float model
     from jang_research.calibration import model_hessians
     from jang_research.data import token_windows, calibration_text
     from jang_research.inventory import validate_plan
+    from jang_research.tuning import tune_scales, tuning_windows, TUNING_DATA
     from jang_research.backend import JangError
     validate_plan(m.inventory, plan)
     if not isinstance(workers, int) or workers < 1: raise JangError(f"workers must be a whole number ≥ 1, got {workers!r}")
     if sequential and workers > 1: raise JangError('sequential quantization runs block after block in one process: workers > 1 needs sequential=False')
     if not isinstance(tune_steps, int) or tune_steps < 0: raise JangError(f"tune_steps must be a whole number >= 0, got {tune_steps!r}")
-    if tune_on not in ('samples', 'calibration'): raise JangError(f"tune_on must be 'samples' or 'calibration', got {tune_on!r}")
+    if tune_on not in TUNING_DATA: raise JangError(f"tune_on must be {' or '.join(map(repr, TUNING_DATA))}, got {tune_on!r}")
     calib = (calib_windows, calib_len) if needs_hessians(plan) else None
     hs = model_hessians(m.model, m.tokenizer, m.fingerprint, *calib, progress=progress) if calib else None
     settings = dict(calibration=dict(windows=calib_windows, tokens=calib_len, sequential=sequential)) if calib else {}
@@ -174,7 +175,6 @@ def quantize(m:Model, # the float model
     elif workers == 1 or calib is None: weights = quantize_weights(float_weights(m.model), plan, progress=progress, hessians=hs, tq_seed=tq_seed)
     else: weights = _quantize_in_workers(m, plan, float_weights(m.model), hs, calib, tq_seed, workers, progress)
     if tune_steps:
-        from jang_research.tuning import tune_scales, tuning_windows
         windows = tuning_windows(m.tokenizer, tune_steps, model=m.model if tune_on == 'samples' else None)
         weights, report = tune_scales(m.model, weights, windows, steps=tune_steps, progress=progress)
         settings['tuning'] = {**report, 'windows_from': tune_on}

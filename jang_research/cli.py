@@ -22,6 +22,7 @@ from .bundle import RUNTIMES, write_model_card, load_bundle, bundle_fake_params,
 from .runtime import generate_text, coherence, conversation, Chat, DECODERS
 from .data import COHERENCE_PROMPTS
 from .sweep import predictor_check
+from .tuning import TUNING_DATA
 
 
 # %% ../nbs/70_cli.ipynb #bc1cc27a
@@ -215,7 +216,7 @@ def _quantize_parser(sub):
     api_arg(s, '--workers', jr.quantize, 'workers', type=_positive())
     api_arg(s, '--sequential', jr.quantize, 'sequential', action=argparse.BooleanOptionalAction)
     api_arg(s, '--tune-steps', jr.quantize, 'tune_steps', type=_positive())
-    api_arg(s, '--tune-on', jr.quantize, 'tune_on', choices=['samples', 'calibration'])
+    api_arg(s, '--tune-on', jr.quantize, 'tune_on', choices=list(TUNING_DATA))
     s.add_argument('--stream', action=argparse.BooleanOptionalAction, default=None,
                    help='quantize block by block from the weight shards, the model never whole in memory; the same bundle '
                         '(default: streamed when the fp32 model would need more than 60%% of the available memory)')
