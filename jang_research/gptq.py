@@ -18,7 +18,7 @@ from .backend import mx, JangError, cuda_available, kernel_source, source_kernel
 from .inventory import QuantSpec
 from .quantized import check_finite, as_mx
 from .affine import QTensor, qtensor_from_codes, rtn_quantize
-from .mse import mse_affine_params, mse_quantize, nearest_codes
+from .mse import mse_affine_params, mse_quantize, nearest_codes, grid_key
 
 # %% ../nbs/22_gptq.ipynb #6a5ccd44
 def _ordered_hessian(H:np.ndarray, order:np.ndarray, rows:int=1024) -> np.ndarray:
@@ -380,11 +380,13 @@ def affine_block_cuda(W:mx.array, U:mx.array, S:mx.array, B:mx.array, qmax:int) 
 # %% ../nbs/22_gptq.ipynb #f2ca8791
 def static_grid_codes(W:mx.array, # weights (out, in) or stacked experts (experts, out, in), fp32, dead inputs zeroed
                       hdiag:np.ndarray, perm:np.ndarray, U:mx.array, # hessian_factor's diagonal, order and factor (one per expert, stacked)
-                      bits:int, group_size:int, dtype:str, block:int=128, sub:int=16):
+                      bits:int, group_size:int, dtype:str, block:int=128, sub:int=16,
+                      static_grid:tuple|None=None # that MSE fit if already made (the 'mse' option's (codes, scales, biases), as grids keep it)
+                     ):
     "GPTQ codes (fp32, input order) on static grids, and the MSE-optimal (codes, scales, biases) those grids come from."
     # static groups: every group's grid is fixed from the original weights (MSE-optimal, weighted by diag H),
     # so each group keeps one grid whatever order its columns are processed in
-    mse_result = mse_affine_params(W, bits, group_size, mx.array(hdiag.astype(np.float32)), dtype=dtype)
+    mse_result = static_grid or mse_affine_params(W, bits, group_size, mx.array(hdiag.astype(np.float32)), dtype=dtype)
     order = mx.array(perm)[..., None, :]
     # a (..., out, in) array or its per-group grid (..., out, in/group) as one value a column, in processing order
     in_order = lambda a: mx.take_along_axis(a, mx.broadcast_to(order // (W.shape[-1] // a.shape[-1]), W.shape), axis=-1)
@@ -400,13 +402,16 @@ def gptq_codes(w:mx.array|np.ndarray, # weights (out, in)
                block:int=128, # lazy-update block size
                sub:int=16, # columns updated one by one inside a block (the rest of the block by matmul)
                act_order:bool=True, # quantize loud channels first
-               dtype:str='float16' # storage dtype of scales/biases
+               dtype:str='float16', # storage dtype of scales/biases
+               static_grid:tuple|None=None # the weighted MSE fit of w at these bits and group, if made (mse_method's grids); unused where an input is dead
               ):
     "GPTQ codes, scales, biases, the dampening used, and the MSE-optimal (codes, scales, biases) of the static grid."
     hdiag, dead, perm, U, used_damp = hessian_factor(H, damp, act_order)
     W = as_mx(w).astype(mx.float32)
     if dead.any(): W = W * mx.array(~dead)[None, :]
-    Q, mse_result = static_grid_codes(W, hdiag, perm, U, bits, group_size, dtype, block, sub)
+    # the 'mse' option weighs inputs by diag(H)/2, the grid here by diag(H): a power of two, so the same fit bit for bit,
+    # except where an input is dead (zeroed here, floored there)
+    Q, mse_result = static_grid_codes(W, hdiag, perm, U, bits, group_size, dtype, block, sub, None if dead.any() else static_grid)
     return Q.astype(mx.uint32), mse_result[1], mse_result[2], used_damp, mse_result
 
 # %% ../nbs/22_gptq.ipynb #d7c80097
@@ -448,14 +453,17 @@ def factor_together(Hs:list, # distinct 2-D Hessians a block's GPTQ tensors will
 
 # %% ../nbs/22_gptq.ipynb #e230267d
 def gptq_quantize(w:mx.array, spec:QuantSpec, H:mx.array|np.ndarray, # weight, spec, input Hessian
-                  damp:float=0.3, act_order:bool=True, block:int=128) -> QTensor:
+                  damp:float=0.3, act_order:bool=True, block:int=128,
+                  static_grid:tuple|None=None # the weighted MSE fit of w under spec, if made (see gptq_codes)
+                 ) -> QTensor:
     "GPTQ with a never-worse guard: the codes (GPTQ, MSE or RTN) with the lowest tr(ΔW H ΔWᵀ)."
     check_finite(w)
     if tuple(H.shape) != (w.shape[-1],) * 2: raise JangError(f'Hessian shape {tuple(H.shape)} does not match weight input dim {w.shape[-1]}')
     t0 = time.perf_counter()
     hessian_factor(H, damp, act_order)   # cached for gptq_codes
     t1 = time.perf_counter()
-    q, s, b, used, mse_codes = gptq_codes(w, H, spec.bits, spec.group_size, damp, block, act_order=act_order, dtype=spec.dtype)
+    q, s, b, used, mse_codes = gptq_codes(w, H, spec.bits, spec.group_size, damp, block, act_order=act_order, dtype=spec.dtype,
+                                          static_grid=static_grid)
     mx.eval(q, s, b)
     t2 = time.perf_counter()
     # the static grid already is the H-diagonal-weighted MSE-optimal fit: reuse its codes as the MSE candidate
@@ -507,7 +515,9 @@ def gptq_quantize_experts(w:mx.array, spec:QuantSpec, # stacked expert weights (
     return QTensor(*arrays, spec, {'method_used': used, 'seconds': seconds})
 
 # %% ../nbs/22_gptq.ipynb #8b26a34b
-def gptq_method(w:mx.array, spec:QuantSpec, hessians=None, path:str|None=None, **context) -> QTensor:
+def gptq_method(w:mx.array, spec:QuantSpec, hessians=None, path:str|None=None,
+                grids:dict|None=None, # where mse_method left its fit (grid_key): taken out and used as the static grid
+                **context) -> QTensor:
     "Method 'gptq' of plans: needs calibration Hessians; stacked experts get one GPTQ each, embeddings without an input Hessian fall back to MSE."
     if hessians is None or path not in hessians.H:
         if w.ndim == 2 and hessians is None:
@@ -517,5 +527,6 @@ def gptq_method(w:mx.array, spec:QuantSpec, hessians=None, path:str|None=None, *
         t.meta = {'method_used': 'mse', 'fallback': 'no input Hessian (embedding)'}
         return t
     H = hessians.H[path]
+    static_grid = grids.pop(grid_key(path, spec), None) if grids is not None else None
     if w.ndim == 3: return gptq_quantize_experts(w, spec, H)   # stacked experts: one GPTQ each, run together
-    return gptq_quantize(w, spec, H)
+    return gptq_quantize(w, spec, H, static_grid=static_grid)
