@@ -17,3 +17,13 @@ run_30b_full() {
   fi
   rm -rf /dev/shm/qwen3-30b-a3b-bf16 /tmp/bp30
 }
+# Gemma-3-270M's GGUF from its five carried parts (/tmp/g5 ... /tmp/g9), evaluation's per-token metrics on the host and the
+# device (probe_token_metrics.py), then Gemma scored in float32 and bfloat16 within $1 seconds (default 400): logs and JSON in $R
+gemma_precision() {
+  cat /tmp/g5/gemma.part.* /tmp/g6/gemma.part.* /tmp/g7/gemma.part.* /tmp/g8/gemma.part.* /tmp/g9/gemma.part.* > /tmp/gemma-3-270m.gguf && sha256sum /tmp/gemma-3-270m.gguf
+  stamp token-metrics
+  python3 benchmarks/probe_token_metrics.py 2>&1 | tee $R/token_metrics_h200.log
+  stamp precision-gemma
+  MLX_ENABLE_TF32=0 timeout "${1:-400}" python3 benchmarks/bench_precision.py --model /tmp/gemma-3-270m.gguf --windows 16 --window-len 128 \
+    --dtypes float32 bfloat16 --json $R/precision_gemma_h200.json 2>&1 | tee $R/precision_gemma_h200.log
+}

@@ -5,14 +5,9 @@
 # (JOB=job_s40b.sh). float16 is left out (the CPU run measured it). Session 39 ran it with the session's last 300 s: float32
 # alone took 198.7 s (slower than the CPU's 120.9 s), bfloat16 was cut off; run it first in a session, with --window-len 64 or
 # a longer timeout. Since then token_metrics computes on the device where MLX runs on a GPU (suspected: the host path's
-# copies and numpy passes over Gemma's 262k-wide logits); probe_token_metrics.py measures both paths there first.
+# copies and numpy passes over Gemma's 262k-wide logits); probe_token_metrics.py measures both paths there first (gemma_precision in common.sh).
 set -u
 source /tmp/common.sh
-cat /tmp/g5/gemma.part.* /tmp/g6/gemma.part.* /tmp/g7/gemma.part.* /tmp/g8/gemma.part.* /tmp/g9/gemma.part.* > /tmp/gemma-3-270m.gguf && sha256sum /tmp/gemma-3-270m.gguf
-stamp token-metrics
-python3 benchmarks/probe_token_metrics.py 2>&1 | tee $R/token_metrics_h200.log
-stamp precision-gemma
-MLX_ENABLE_TF32=0 timeout 520 python3 benchmarks/bench_precision.py --model /tmp/gemma-3-270m.gguf --windows 16 --window-len 128 \
-  --dtypes float32 bfloat16 --json $R/precision_gemma_h200.json 2>&1 | tee $R/precision_gemma_h200.log
+gemma_precision 520
 stamp end
 touch $R/DONE
