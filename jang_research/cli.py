@@ -421,7 +421,8 @@ def _cmd_sensitivity(a):
     tab = _sweep(jr.load(a.model or DEFAULT_MODEL, lazy=a.stream), a, bits=a.bits, group_sizes=a.group_sizes, methods=a.methods,
                  tq_bits=a.tq_bits, tq_group_sizes=a.tq_group_sizes, sample=a.sample, measure=a.measure,
                  layers=a.layers, windows=a.windows, window_len=a.window_len, shipped=False)   # this command measures
-    print(f"{len(tab.paths)} tensors × {len(tab.labels(tab.paths[0]))} options; {tab.meta['measured_now']} ΔKL measured now "
+    # options counted over every tensor: the first one may take fewer (an embedding has no TurboQuant option)
+    print(f"{len(tab.paths)} tensors × {len({label for _, label in tab.rows})} options ({len(tab.rows)} rows); {tab.meta['measured_now']} ΔKL measured now "
           f"(the rest cached) in {tab.meta['seconds']:.0f} s; reference option {tab.ref_label}")
     top = sorted(tab.paths, key=lambda p: -tab.value(p, tab.ref_label))[:a.top]
     print(f"most fragile at {tab.ref_label} (measured ΔKL, gain = ΔKL per unit relative output error):")
