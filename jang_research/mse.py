@@ -97,7 +97,7 @@ def mse_method(w:mx.array, spec:QuantSpec, hessians=None, path:str|None=None,
                **context) -> QTensor:
     "Method 'mse' of plans: weighted by the input's E[x²] (the Hessian diagonal) when calibration Hessians are given."
     imp = hessians.diag(path) if hessians is not None and path in hessians.H else None
-    if grids is None or imp is None: return mse_quantize(w, spec, imp)
+    if grids is None or imp is None or w.ndim != 2: return mse_quantize(w, spec, imp)   # stacked experts' GPTQ fits its own grids
     # a sweep's 'gptq' option of the same tensor, bits and group starts from this very fit (GPTQ's static grid is the same
     # weighted MSE fit): one grid search instead of two. One entry is kept: an embedding's codes are ~100 MB
     fit = mse_affine_params(check_finite(w), spec.bits, spec.group_size, imp, dtype=spec.dtype)
