@@ -20,6 +20,7 @@ from .backend import mx, nn, JangError, cache_dir, world, rank_of, barrier, gath
 from .files import write_atomic, read_cached
 from .inventory import QuantSpec, inventory, storable, tensor_bytes, AFFINE_BITS, TQ_BITS, TQ_METHODS, largest_group
 from .methods import float_weights, quantize_tensor
+from .mse import grid_key
 from .models import swapped_params, record_blocks
 from .data import token_windows, calibration_text, data_dir
 from .evaluation import head_logits, mean_kl
@@ -341,7 +342,7 @@ GRID_METHODS = ('mse', 'gptq')   # GPTQ's static grid is the 'mse' option's fit:
 def grid_twins_adjacent(pairs:list # (tensor, option, ...) tuples of a sweep
                        ) -> list:
     "The pairs in their order, except that each 'gptq' option comes right after the 'mse' option of its tensor, bits, group and dtype."
-    twin = lambda t, s: (t.path, s.bits, s.group_size, s.dtype)
+    twin = lambda t, s: grid_key(t.path, s)   # the key mse_method leaves the fit under
     mse = {twin(p[0], p[1]) for p in pairs if p[1].method == 'mse'}
     gptq = {twin(p[0], p[1]): p for p in pairs if p[1].method == 'gptq'}
     out = []
