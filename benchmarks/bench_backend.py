@@ -15,13 +15,15 @@ def _forward_worker(tokens:int) -> dict:
     model, _ = load_model('smollm2-135m-instruct')
     x = mx.random.randint(0, 49000, (1, tokens))
     mx.eval(model(x))
-    t = time.perf_counter(); n = 3
+    t = time.perf_counter()
+    n = 3
     for _ in range(n): mx.eval(model(x))
     dt = (time.perf_counter() - t) / n
     return dict(blas=blas_info()['blas'], forward_tok_s=tokens/dt, matmul_gflops=matmul_gflops(repeats=5))
 
 def _timeit(fn, n=3):
-    fn(); t = time.perf_counter()
+    fn()
+    t = time.perf_counter()
     for _ in range(n): fn()
     return (time.perf_counter() - t) / n
 
@@ -33,22 +35,31 @@ def _quant_compare(tokens:int) -> list:
     from jang_research.models import swapped_weights
     rows = []
     # one projection (SmolLM2 MLP up_proj shape), 256 tokens
-    w = mx.random.normal((1536, 576)); x = mx.random.normal((256, 576)); mx.eval(w, x)
-    wq, s, b = mx.quantize(w, group_size=64, bits=4); wd = mx.dequantize(wq, s, b, group_size=64, bits=4); mx.eval(wq, s, b, wd)
+    w = mx.random.normal((1536, 576))
+    x = mx.random.normal((256, 576))
+    mx.eval(w, x)
+    wq, s, b = mx.quantize(w, group_size=64, bits=4)
+    wd = mx.dequantize(wq, s, b, group_size=64, bits=4)
+    mx.eval(wq, s, b, wd)
     flops = 2*256*576*1536
-    t_fake = _timeit(lambda: mx.eval(x @ wd.T), 10); t_q = _timeit(lambda: mx.eval(mx.quantized_matmul(x, wq, s, b, True, 64, 4)), 3)
+    t_fake = _timeit(lambda: mx.eval(x @ wd.T), 10)
+    t_q = _timeit(lambda: mx.eval(mx.quantized_matmul(x, wq, s, b, True, 64, 4)), 3)
     rows.append(('up_proj 256x576 @ 576x1536 (GFLOP/s)', flops/t_fake/1e9, flops/t_q/1e9))
     x1 = x[:1]
-    t_fake = _timeit(lambda: mx.eval(x1 @ wd.T), 50); t_q = _timeit(lambda: mx.eval(mx.quantized_matmul(x1, wq, s, b, True, 64, 4)), 50)
+    t_fake = _timeit(lambda: mx.eval(x1 @ wd.T), 50)
+    t_q = _timeit(lambda: mx.eval(mx.quantized_matmul(x1, wq, s, b, True, 64, 4)), 50)
     rows.append(('up_proj decode GEMV (GFLOP/s)', 2*576*1536/t_fake/1e9, 2*576*1536/t_q/1e9))
     # whole model
-    model, _ = load_model('smollm2-135m-instruct'); inv = inventory(model); plan = uniform_plan(inv, 4, 64)
+    model, _ = load_model('smollm2-135m-instruct')
+    inv = inventory(model)
+    plan = uniform_plan(inv, 4, 64)
     qw = quantize_weights(float_weights(model, inv), plan)
     ids = mx.random.randint(0, 49000, (1, tokens))
     with swapped_weights(model, dequantized(qw)):
         t_fake = _timeit(lambda: mx.eval(model(ids)), 2)
         t_fake_dec = _timeit(lambda: mx.eval(model(ids[:, :1])), 5)
-    real, _ = load_model('smollm2-135m-instruct'); to_quantized_model(real, qw, plan)
+    real, _ = load_model('smollm2-135m-instruct')
+    to_quantized_model(real, qw, plan)
     t_q = _timeit(lambda: mx.eval(real(ids)), 1)
     t_q_dec = _timeit(lambda: mx.eval(real(ids[:, :1])), 3)
     rows.append((f'SmolLM2 4-bit g64 prefill {tokens} tok (tok/s)', tokens/t_fake, tokens/t_q))
@@ -57,13 +68,17 @@ def _quant_compare(tokens:int) -> list:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--tokens', type=int, default=256); ap.add_argument('--qmm-tokens', type=int, default=64)
+    ap.add_argument('--tokens', type=int, default=256)
+    ap.add_argument('--qmm-tokens', type=int, default=64)
     ap.add_argument('--worker', type=int, help=argparse.SUPPRESS)
     a = ap.parse_args()
-    if a.worker: print(json.dumps(_forward_worker(a.worker))); return
+    if a.worker:
+        print(json.dumps(_forward_worker(a.worker)))
+        return
     res = {}
     for label, env in [('reference BLAS', {'JANG_NO_OPENBLAS': '1'}), ('OpenBLAS', {})]:
-        e = {**os.environ, **env}; e.pop('JANG_NO_OPENBLAS', None) if not env else None
+        e = {**os.environ, **env}
+        e.pop('JANG_NO_OPENBLAS', None) if not env else None
         out = subprocess.run([sys.executable, __file__, '--worker', str(a.tokens)], env=e, capture_output=True, text=True, check=True).stdout
         res[label] = json.loads(out.strip().splitlines()[-1])
     r, o = res['reference BLAS'], res['OpenBLAS']

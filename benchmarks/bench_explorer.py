@@ -32,16 +32,22 @@ def main():
     for i in range(a.moves):
         g = groups[rng.integers(len(groups))]
         b = int(rng.choice([x for x in BIT_CHOICES if x != ex.sliders[g].value]))
-        t0 = time.perf_counter(); ex.set_bits(g, b); wall = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        ex.set_bits(g, b)
+        wall = time.perf_counter() - t0
         tm = ex.timings[-1]
-        t1 = time.perf_counter(); full = ex.live.evaluate(ex.plan); t_full = time.perf_counter() - t1
+        t1 = time.perf_counter()
+        full = ex.live.evaluate(ex.plan)
+        t_full = time.perf_counter() - t1
         assert abs(full['kl'] - ex.metrics['kl']) < 1e-3 * max(1, full['kl']), (full['kl'], ex.metrics['kl'])
         rows.append(dict(group=g, bits=b, metrics_s=tm['metrics_s'], charts_s=tm['charts_s'], text_s=tm['text_s'], wall_s=wall,
                          full_forward_metrics_s=t_full, kl=ex.metrics['kl'], bpw=ex.metrics['bpw']))
         r = rows[-1]
         print(f"  move {i + 1:2d}: {g:>9} → {b:>2}  metrics {r['metrics_s']:.2f} s  text {r['text_s']:.2f} s  charts {r['charts_s']:.2f} s"
               f"  | full-forward metrics {t_full:.2f} s   KL {r['kl']:.3f} at {r['bpw']:.2f} bpw", flush=True)
-    def stat(k): v = np.array([r[k] for r in rows]); return np.median(v), np.quantile(v, .95)
+    def stat(k):
+        v = np.array([r[k] for r in rows])
+        return np.median(v), np.quantile(v, .95)
     print(f"over {len(rows)} moves (median / p95):")
     for k, target in (('metrics_s', 1.0), ('text_s', 3.0), ('charts_s', None)):
         md, p95 = stat(k)

@@ -20,7 +20,8 @@ def main():
     "Parse arguments; sweep, then the checks and the frontier as asked."
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--model', default='smollm2-135m-instruct')
-    ap.add_argument('--windows', type=int, default=16); ap.add_argument('--window-len', type=int, default=128)
+    ap.add_argument('--windows', type=int, default=16)
+    ap.add_argument('--window-len', type=int, default=128)
     ap.add_argument('--plans', type=int, default=20, help='random plans for the additivity check')
     ap.add_argument('--check', type=int, default=40, help='extra (tensor, option) pairs measured to check the prediction')
     ap.add_argument('--group-sizes', type=int, nargs='+', default=[64], help='allocator options and uniform baselines')
@@ -36,13 +37,18 @@ def main():
     from jang_research.methods import float_weights
     from jang_research.calibration import model_hessians
     from jang_research.sweep import sensitivity_sweep, option_specs
-    src = model_path(a.model); model, tok = load_model(src); fp = model_fingerprint(src); inv = inventory(model)
+    src = model_path(a.model)
+    model, tok = load_model(src)
+    fp = model_fingerprint(src)
+    inv = inventory(model)
     fw = float_weights(model, inv)
     print(f"{a.model} on {device_name()}: {len(inv)} tensors", flush=True)
     hs = model_hessians(model, tok, fp, 16, 256)
     # 1. sweep
     specs = option_specs(bits=(2, 3, 4, 5, 6, 8), group_sizes=tuple(a.group_sizes))
-    t = time.time(); tab = sensitivity_sweep(model, tok, fp, hs, specs=specs, ref=QuantSpec(3, 64)); t_sweep = time.time() - t
+    t = time.time()
+    tab = sensitivity_sweep(model, tok, fp, hs, specs=specs, ref=QuantSpec(3, 64))
+    t_sweep = time.time() - t
     print(f"sweep: {len(tab.paths)} tensors × {len(specs)} options; measured ΔKL now {tab.meta['measured_now']} "
           f"(0 = cached) in {t_sweep:.0f} s wall (includes proxies for all options)", flush=True)
     rng = np.random.default_rng(0)
@@ -66,9 +72,11 @@ def checks(a, model, tok, tab, inv, fw, hs, rng):
     runner = BlockRunner(model, token_windows(tok, calibration_text(), *tab.meta['windows']))
     pairs = [(p, l) for p in tab.paths for l in tab.labels(p) if l != tab.ref_label]
     check = [pairs[i] for i in rng.choice(len(pairs), min(a.check, len(pairs)), replace=False)]
-    t = time.time(); rows = []
+    t = time.time()
+    rows = []
     for p, l in check:
-        r = tab.rows[(p, l)]; ti = next(x for x in inv if x.path == p)
+        r = tab.rows[(p, l)]
+        ti = next(x for x in inv if x.path == p)
         w_hat = quantize_tensor(fw[p], fit_spec(ti, QuantSpec(r['bits'], r['group_size'], r['method']))).dequantize()
         rows.append((p, r['bits'], runner.kl_with({p: w_hat}), tab.predicted(p, l)))
     t_check = time.time() - t
@@ -82,7 +90,8 @@ def checks(a, model, tok, tab, inv, fw, hs, rng):
         sel = [m_ / p_ for _, bb, m_, p_ in rows if bb == b and m_ > 1e-4 and p_ > 0]
         if sel: print(f"  {b}-bit: median measured/predicted {np.median(sel):.2f} ({len(sel)} pairs)")
     # 2. additivity
-    t = time.time(); add = additivity_check(model, tok, tab, inv, hs, n_plans=a.plans)
+    t = time.time()
+    add = additivity_check(model, tok, tab, inv, hs, n_plans=a.plans)
     add2 = additivity_check(model, tok, tab, inv, hs, n_plans=max(a.plans // 2, 5), bits_choices=(2, 3, 4), seed=1)
     print(f"additivity, {a.plans} random plans (3–8 bits): Pearson {add['pearson']:.3f}, Spearman {add['spearman']:.3f}, "
           f"median measured/predicted {add['ratio_median']:.2f}")
@@ -124,12 +133,14 @@ def frontier(a, model, tok, fp, tab, inv, fw, hs, t_sweep, rows, add, add2):
         near = [t for t in alloc if abs(t - bpw) <= 5e-4]
         return alloc[min(near, key=lambda t: abs(t - bpw))] if near else None
     print("allocator vs every baseline of equal size (2.5–4.5 bpw, and every JANG profile): KL ratio baseline/allocator")
-    wins = 0; n = 0
+    wins = 0
+    n = 0
     for r in results:
         if r['family'] == 'allocator' or not (2.5 <= r['bpw'] <= 4.5 or r['family'] == 'JANG'): continue
         al = alloc_at(r['bpw'])
         if al is None: continue
-        n += 1; wins += al['kl']['value'] < r['kl']['value']
+        n += 1
+        wins += al['kl']['value'] < r['kl']['value']
         print(f"  {r['name']:<22} {r['bpw']:6.3f} bpw  KL {r['kl']['value']:.4f} vs allocator {al['kl']['value']:.4f}  "
               f"ratio {r['kl']['value'] / al['kl']['value']:.2f}x")
     print(f"allocator lower KL in {wins}/{n} equal-size comparisons")

@@ -43,8 +43,10 @@ def main():
     src.add_argument('--shape', choices=sorted(SHAPES), help='random-weight model of this shape')
     src.add_argument('--model', help='a prepared real model (e.g. smollm2-135m-instruct)')
     ap.add_argument('--layers', type=int, help='keep only the first N layers (random shapes)')
-    ap.add_argument('--calib-windows', type=int, default=32); ap.add_argument('--calib-len', type=int, default=512)
-    ap.add_argument('--bits', type=int, default=4); ap.add_argument('--group-size', type=int, default=64)
+    ap.add_argument('--calib-windows', type=int, default=32)
+    ap.add_argument('--calib-len', type=int, default=512)
+    ap.add_argument('--bits', type=int, default=4)
+    ap.add_argument('--group-size', type=int, default=64)
     ap.add_argument('--json')
     a = ap.parse_args()
     from jang_research.backend import mx, device_name, blas_info
@@ -67,13 +69,16 @@ def main():
         mx.random.seed(1)
         windows = mx.random.randint(0, cfg['vocab_size'], (a.calib_windows, a.calib_len))
         name = f"random {shape}" + (f" ({a.layers} layers)" if a.layers else '')
-    inv = inventory(model); fw = float_weights(model, inv)
+    inv = inventory(model)
+    fw = float_weights(model, inv)
     n_params = sum(t.n_params for t in inv)
     t_load = time.time() - t0
     print(f"{name}: {len(inv)} quantizable tensors, {n_params/1e6:.0f}M params; MLX device {device_name()}; "
           f"{blas_info()['blas']}; calibration {a.calib_windows}x{a.calib_len} tokens; {a.bits}-bit g{a.group_size}", flush=True)
     mx.reset_peak_memory()
-    t = time.time(); hs = collect_hessians(model, windows, batch=4); t_h = time.time() - t
+    t = time.time()
+    hs = collect_hessians(model, windows, batch=4)
+    t_h = time.time() - t
     print(f"  Hessians          {t_h:8.1f} s", flush=True)
     res, by_role, split = {}, {}, {}
     roles = {t.path: ('head' if t.tied or t.role == 'lm_head' else t.role) for t in inv}
@@ -85,7 +90,8 @@ def main():
             qw[p] = quantize_tensor(fw[p], plan.specs[p], path=p, hessians=hs)
             mx.eval(qw[p].weight if isinstance(qw[p], QTensor) else qw[p])
             by_role.setdefault(meth, {}).setdefault(roles[p], [0, 0.0])
-            by_role[meth][roles[p]][0] += 1; by_role[meth][roles[p]][1] += time.time() - t
+            by_role[meth][roles[p]][0] += 1
+            by_role[meth][roles[p]][1] += time.time() - t
             for k, v in ((getattr(qw[p], 'meta', None) or {}).get('seconds') or {}).items():
                 split[k] = split.get(k, 0.0) + v
         res[meth] = (time.time() - t_all, qw)
@@ -93,11 +99,13 @@ def main():
               + ', '.join(f"{r} {n}× {s:.1f} s" for r, (n, s) in by_role[meth].items()), flush=True)
     peak = mx.get_peak_memory() / 2**30
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    err = {m: 0.0 for m in res}; won = {}
+    err = {m: 0.0 for m in res}
+    won = {}
     for p in fw:
         if p not in hs.H or fw[p].ndim != 2: continue
         for m in res: err[m] += hessian_error(fw[p], res[m][1][p].dequantize(), hs.H[p])
-        u = (res['gptq'][1][p].meta or {}).get('method_used'); won[u] = won.get(u, 0) + 1
+        u = (res['gptq'][1][p].meta or {}).get('method_used')
+        won[u] = won.get(u, 0) + 1
     total = t_h + res['gptq'][0]
     print(f"  whole-model GPTQ wall time: Hessians {t_h:.1f} s + GPTQ {res['gptq'][0]:.1f} s = {total:.1f} s "
           f"(RTN alone {res['rtn'][0]:.1f} s; model build/load {t_load:.1f} s)")

@@ -18,7 +18,10 @@ def bench(model_name, a):
     from jang_research.evaluation import Evaluator
     from jang_research.calibration import model_hessians
     import jang_research.mse, jang_research.gptq  # noqa: F401 (register methods)
-    src = model_path(model_name); fmodel, tok = load_model(src); inv = inventory(fmodel); fw = float_weights(fmodel, inv)
+    src = model_path(model_name)
+    fmodel, tok = load_model(src)
+    inv = inventory(fmodel)
+    fw = float_weights(fmodel, inv)
     ev = Evaluator(fmodel, tok, model_fingerprint(src), n_windows=a.windows, window_len=a.window_len)
     t = time.time()
     hs = model_hessians(fmodel, tok, model_fingerprint(src), a.calib_windows, a.calib_len, progress=False)
@@ -30,7 +33,9 @@ def bench(model_name, a):
     for bits in (3, 4):
         for meth in ('rtn', 'mse', 'gptq'):
             plan = uniform_plan(inv, bits, 64, meth)
-            t = time.time(); qw = quantize_weights(fw, plan, hessians=hs); t_q = time.time() - t
+            t = time.time()
+            qw = quantize_weights(fw, plan, hessians=hs)
+            t_q = time.time() - t
             won = {}
             for q in qw.values():
                 m = getattr(q, 'meta', None) or {}
@@ -54,8 +59,10 @@ def bench(model_name, a):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--models', nargs='+', default=['smollm2-135m-instruct'])
-    ap.add_argument('--calib-windows', type=int, default=32); ap.add_argument('--calib-len', type=int, default=256)
-    ap.add_argument('--windows', type=int, default=16); ap.add_argument('--window-len', type=int, default=128)
+    ap.add_argument('--calib-windows', type=int, default=32)
+    ap.add_argument('--calib-len', type=int, default=256)
+    ap.add_argument('--windows', type=int, default=16)
+    ap.add_argument('--window-len', type=int, default=128)
     ap.add_argument('--json')
     a = ap.parse_args()
     rows = [r for m in a.models for r in bench(m, a)]

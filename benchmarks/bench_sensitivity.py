@@ -15,7 +15,8 @@ from pathlib import Path
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--model', default='smollm2-135m-instruct')
-    ap.add_argument('--windows', type=int, default=4); ap.add_argument('--window-len', type=int, default=128)
+    ap.add_argument('--windows', type=int, default=4)
+    ap.add_argument('--window-len', type=int, default=128)
     a = ap.parse_args()
     real = Path(os.environ.get('JANG_CACHE') or Path(os.environ.get('XDG_CACHE_HOME', Path.home()/'.cache'))/'jang_research')
     tmp = Path(tempfile.mkdtemp(prefix='jang-sweep-'))
@@ -26,7 +27,9 @@ def main():
     from jang_research.models import load_model, model_path, model_fingerprint
     from jang_research.calibration import model_hessians
     from jang_research.sweep import sensitivity_sweep
-    src = model_path(a.model); model, tok = load_model(src); fp = model_fingerprint(src)
+    src = model_path(a.model)
+    model, tok = load_model(src)
+    fp = model_fingerprint(src)
     hs = model_hessians(model, tok, fp, 16, 256)
     t = time.time()
     tab = sensitivity_sweep(model, tok, fp, hs, n_windows=a.windows, window_len=a.window_len, progress=False)

@@ -30,24 +30,32 @@ def gpu_name() -> str:
 
 def timed(mx, f, xs, reps):
     "(evaluation, graph building) median seconds per call of f over the rows of xs (queued, one eval per repetition)."
-    mx.eval(f(xs[0])); mx.synchronize()
+    mx.eval(f(xs[0]))
+    mx.synchronize()
     ev, bd, n = [], [], xs.shape[0]
     for _ in range(reps):
         t0 = time.perf_counter()
         ys = [f(xs[i]) for i in range(n)]                 # host: Python + MLX graph building (lazy, nothing runs yet)
         t1 = time.perf_counter()
-        mx.eval(ys); mx.synchronize()                     # device: the kernels, launched back to back
+        mx.eval(ys)
+        mx.synchronize()                     # device: the kernels, launched back to back
         t2 = time.perf_counter()
-        bd.append((t1 - t0) / n); ev.append((t2 - t1) / n)
+        bd.append((t1 - t0) / n)
+        ev.append((t2 - t1) / n)
     return sorted(ev)[reps // 2], sorted(bd)[reps // 2]
 
 def copy_gbs(mx, gb=2.0, reps=5):
     "Measured device bandwidth of an elementwise copy (bytes read + written)."
-    a = mx.random.normal((int(gb * 2**30 / 4),)); mx.eval(a)
-    mx.eval(a + 1); mx.synchronize()
+    a = mx.random.normal((int(gb * 2**30 / 4),))
+    mx.eval(a)
+    mx.eval(a + 1)
+    mx.synchronize()
     ts = []
     for _ in range(reps):
-        t = time.perf_counter(); mx.eval(a + 1); mx.synchronize(); ts.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        mx.eval(a + 1)
+        mx.synchronize()
+        ts.append(time.perf_counter() - t)
     return 2 * a.nbytes / sorted(ts)[reps // 2] / 1e9
 
 def main():
@@ -62,7 +70,8 @@ def main():
     from jang_research.inventory import QuantSpec
     from jang_research.turboquant import tq_quantize, tq_gemv_cuda, TurboQuantLinear, rotate, cuda_available
     if not cuda_available(): raise SystemExit('needs MLX with a CUDA GPU (mlx-cuda); the fused kernel has no CPU/Metal version')
-    name = gpu_name(); peak = next((v for k, v in PEAK_GBS.items() if k in name), None)
+    name = gpu_name()
+    peak = next((v for k, v in PEAK_GBS.items() if k in name), None)
     copy = copy_gbs(mx)
     print(f'device: {name}; nominal HBM {peak} GB/s; measured copy {copy:.0f} GB/s; mlx {mx.__version__}')
     rows = []
@@ -81,7 +90,8 @@ def main():
         out, n = map(int, shp.split('x'))
         mx.random.seed(0)
         W = (mx.random.normal((out, n)) * 0.02)
-        xs = mx.random.normal((a.calls, 1, n)).astype(mx.float16); mx.eval(W, xs)
+        xs = mx.random.normal((a.calls, 1, n)).astype(mx.float16)
+        mx.eval(W, xs)
         io = (n + out) * 2
         def rel(y, ref): return (mx.linalg.norm(y.astype(mx.float32) - ref) / mx.linalg.norm(ref)).item()
         W16 = W.astype(mx.float16)
@@ -98,10 +108,12 @@ def main():
             for g in (0, 64):
                 t = tq_quantize(W, QuantSpec(bits, g, 'tq'), seed=1)
                 lin = TurboQuantLinear.from_tqtensor(t)
-                xr = rotate(xs, t.signs, t.block); mx.eval(xr, t.codes, t.scales)
+                xr = rotate(xs, t.signs, t.block)
+                mx.eval(xr, t.codes, t.scales)
                 Yh = t.dequantize_rotated()
                 ref = xr[0].astype(mx.float32) @ Yh.T
-                zero = mx.zeros((1,), mx.int32); codes, scales = t.codes[None], t.scales[None]
+                zero = mx.zeros((1,), mx.int32)
+                codes, scales = t.codes[None], t.scales[None]
                 f = lambda x, t=t, codes=codes, scales=scales: tq_gemv_cuda(x, zero, codes, scales, t.codebook, bits, g)
                 label = 'tq row' if g == 0 else f'tq g{g}'
                 res[label] = report(shp, label, bits, timed(mx, f, xr, a.reps), t.nbytes + io, rel(f(xr[0]), ref))

@@ -10,8 +10,10 @@ import argparse, time
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--model', default='smollm2-135m-instruct'); ap.add_argument('--bits', type=int, nargs='+', default=[3])
-    ap.add_argument('--windows', type=int, default=8); ap.add_argument('--calib-windows', type=int, default=8)
+    ap.add_argument('--model', default='smollm2-135m-instruct')
+    ap.add_argument('--bits', type=int, nargs='+', default=[3])
+    ap.add_argument('--windows', type=int, default=8)
+    ap.add_argument('--calib-windows', type=int, default=8)
     ap.add_argument('--calib-len', type=int, default=256)
     a = ap.parse_args()
     from jang_research.backend import blas_info
@@ -20,8 +22,11 @@ def main():
     from jang_research.calibration import model_hessians
     from jang_research.inventory import inventory, QuantSpec, Plan, tensor_bytes
     from jang_research.methods import float_weights, quantize_weights, dequantized
-    m, tok = load_model(a.model); inv = inventory(m); fp = model_fingerprint(model_path(a.model))
-    mlp = [t for t in inv if t.role in ('mlp', 'expert', 'shared_expert')]; fw = float_weights(m, mlp)
+    m, tok = load_model(a.model)
+    inv = inventory(m)
+    fp = model_fingerprint(model_path(a.model))
+    mlp = [t for t in inv if t.role in ('mlp', 'expert', 'shared_expert')]
+    fw = float_weights(m, mlp)
     hs = model_hessians(m, tok, fp, a.calib_windows, a.calib_len)
     ev = Evaluator(m, tok, fp, n_windows=a.windows, window_len=128)
     print(f"{a.model}: {len(mlp)} MLP tensors quantized, rest float; {a.windows} x 128 held-out tokens; blas {blas_info()['blas']}")

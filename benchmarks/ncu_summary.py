@@ -9,7 +9,8 @@ f, shape = sys.argv[1], sys.argv[2]
 peak = float(sys.argv[sys.argv.index('--peak-gbs') + 1]) if '--peak-gbs' in sys.argv else 3350.0
 out, n = map(int, shape.split('x'))
 rows = list(csv.reader(l for l in open(f) if l.startswith('"')))
-hdr = rows[0]; ki, vi = hdr.index('Kernel Name'), hdr.index('Metric Value')
+hdr = rows[0]
+ki, vi = hdr.index('Kernel Name'), hdr.index('Metric Value')
 times = defaultdict(list)
 for r in rows[1:]:
     name, us = r[ki], float(r[vi].replace(',', '')) / 1000
@@ -28,6 +29,8 @@ print(f"{shape}: kernel time (median of the launches ncu saw), cold L2; HBM peak
 print(f"{'variant':12s} {'bits':>4s} {'us':>8s} {'MiB':>8s} {'GB/s':>7s} {'%HBM':>6s}  speed vs affine g64")
 res = {}
 for (v, b), ts in sorted(times.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-    us = statistics.median(ts); nb = nbytes(v, b); res[(v, b)] = us
+    us = statistics.median(ts)
+    nb = nbytes(v, b)
+    res[(v, b)] = us
     rel = f"{res[('affine g64', b)] / us:5.2f}x" if ('affine g64', b) in res and v != 'fp16' else ''
     print(f"{v:12s} {b:4d} {us:8.1f} {nb / 2**20:8.2f} {nb / us / 1e3:7.0f} {100 * nb / us / 1e3 / peak:5.1f}%  {rel}")

@@ -49,9 +49,13 @@ def mlx_recipe_plan(model:nn.Module, inv:list, recipe:str, group_size:int=64, dt
     mods = dict(model.named_modules())
     specs = {}
     for t in inv:
-        if t.role == 'router': specs[t.path] = QuantSpec(None, dtype=dtype); continue
+        if t.role == 'router':
+            specs[t.path] = QuantSpec(None, dtype=dtype)
+            continue
         d = pred(t.path, mods[t.path])
-        if d is False: specs[t.path] = QuantSpec(None, dtype=dtype); continue
+        if d is False:
+            specs[t.path] = QuantSpec(None, dtype=dtype)
+            continue
         specs[t.path] = fit_spec(t, QuantSpec(d['bits'], d['group_size'], 'rtn', dtype))
     return Plan(specs, dtype)
 
@@ -64,11 +68,14 @@ def _dp(costs:list, values:list, cap:int):
         G = np.full((len(c), cap + 1), np.inf)
         for k, (ck, vk) in enumerate(zip(c, v)):
             if ck <= cap: G[k, ck:] = F[:cap + 1 - ck] + vk
-        choice[i] = np.argmin(G, 0); F = G[choice[i], np.arange(cap + 1)]
+        choice[i] = np.argmin(G, 0)
+        F = G[choice[i], np.arange(cap + 1)]
     if not np.isfinite(F[cap]): return math.inf, None
     picks, b = [], cap
     for i in range(len(costs) - 1, -1, -1):
-        k = int(choice[i, b]); picks.append(k); b -= costs[i][k]
+        k = int(choice[i, b])
+        picks.append(k)
+        b -= costs[i][k]
     return float(F[cap]), picks[::-1]
 
 # %% ../nbs/31_allocation.ipynb #7702dc64
@@ -86,9 +93,13 @@ def allocate(table:SensitivityTable, inv:list, # sensitivities, and the model's 
     min_bits, frozen = min_bits or {}, frozen or {}
     fixed, items, swept = {}, [], set(table.paths)
     for t in inv:
-        if t.path in frozen: fixed[t.path] = frozen[t.path]; continue
+        if t.path in frozen:
+            fixed[t.path] = frozen[t.path]
+            continue
         if t.path not in swept:
-            if t.role == 'router': fixed[t.path] = QuantSpec(None, dtype=dtype); continue
+            if t.role == 'router':
+                fixed[t.path] = QuantSpec(None, dtype=dtype)
+                continue
             raise JangError(f'{t.path} is not in the sensitivity table: sweep it, or freeze it')
         opts = [(l, table.rows[(t.path, l)]) for l in table.labels(t.path)]
         opts = [(l, r) for l, r in opts if r['bits'] >= min_bits.get(t.role, 0) and storable(t, QuantSpec(r['bits'], r['group_size'], r['method'], dtype))]
@@ -96,7 +107,8 @@ def allocate(table:SensitivityTable, inv:list, # sensitivities, and the model's 
         items.append((t, [QuantSpec(r['bits'], r['group_size'], r['method'], dtype) for _, r in opts],
                       [r['bytes'] for _, r in opts], [table.value(t.path, l) for l, _ in opts]))
     fixed_bytes = sum(tensor_bytes(t.shape, fixed[t.path]) for t in inv if t.path in fixed)
-    lo = fixed_bytes + sum(min(c) for _, _, c, _ in items); hi = fixed_bytes + sum(max(c) for _, _, c, _ in items)
+    lo = fixed_bytes + sum(min(c) for _, _, c, _ in items)
+    hi = fixed_bytes + sum(max(c) for _, _, c, _ in items)
     bpw = lambda b: 8 * b / n_weights
     if budget < lo: raise JangError(f'budget {bpw(budget):.3f} bpw ({budget} B) is below the smallest possible plan, {bpw(lo):.3f} bpw ({lo} B)')
     if budget > hi: raise JangError(f'budget {bpw(budget):.3f} bpw ({budget} B) is above the largest possible plan, {bpw(hi):.3f} bpw ({hi} B)')
@@ -137,18 +149,21 @@ def additivity_check(model:nn.Module, tokenizer, table:SensitivityTable, inv:lis
     from jang_research.methods import float_weights, quantize_tensor
     nw, wl = table.meta.get('windows', [4, 128]) if n_windows is None else (n_windows, window_len)
     runner = BlockRunner(model, token_windows(tokenizer, calibration_text(), nw, wl))
-    fw = float_weights(model, inv); rng = np.random.default_rng(seed)
+    fw = float_weights(model, inv)
+    rng = np.random.default_rng(seed)
     preds, meas = [], []
     for _ in range(n_plans):
         swap, pred = {}, 0.0
         for t in inv:
             labels = [l for l in table.labels(t.path) if table.rows[(t.path, l)]['bits'] in bits_choices] if t.path in table.paths else []
             if not labels: continue
-            l = labels[rng.integers(len(labels))]; r = table.rows[(t.path, l)]
+            l = labels[rng.integers(len(labels))]
+            r = table.rows[(t.path, l)]
             spec = fit_spec(t, QuantSpec(r['bits'], r['group_size'], r['method']))
             swap[t.path] = quantize_tensor(fw[t.path], spec, path=t.path, hessians=hessians).dequantize()
             pred += table.value(t.path, l)
-        preds.append(pred); meas.append(runner.kl_with(swap))
+        preds.append(pred)
+        meas.append(runner.kl_with(swap))
     preds, meas = np.array(preds), np.array(meas)
     return dict(predicted=preds, measured=meas, pearson=float(np.corrcoef(preds, meas)[0, 1]),
                 spearman=float(np.corrcoef(_ranks(preds), _ranks(meas))[0, 1]), ratio_median=float(np.median(meas / preds)))

@@ -211,7 +211,8 @@ def evaluate(self:Evaluator, weights:dict|None=None, # module path -> fp32 weigh
     swap = {**{f'{p}.weight': w for p, w in (weights or {}).items()}, **(params or {})}
     def fwd(x):
         with swapped_params(self.model, swap):
-            out = self.model(x); mx.eval(out)
+            out = self.model(x)
+            mx.eval(out)
         return out
     return self._run(fwd, progress)
 

@@ -109,9 +109,11 @@ def _rerun(self:LiveModel, start:int|None) -> mx.array:
         for i in range(start, self.n_layers):
             if i > start: self.inputs[i] = (h, *self.inputs[i][1:])
             _, args, kw = self.inputs[i]
-            h = layers[i](h, *args, **kw); mx.eval(h)
+            h = layers[i](h, *args, **kw)
+            mx.eval(h)
         h = self.model.model.norm(h)
-    out = head_logits(self.model, h).astype(mx.float32); mx.eval(out)
+    out = head_logits(self.model, h).astype(mx.float32)
+    mx.eval(out)
     return out
 
 # %% ../nbs/60_explorer.ipynb #530de6a6
@@ -237,7 +239,9 @@ class Explorer:
         def slider(desc, cls):
             s = W.SelectionSlider(options=opts, value=FLOAT_BITS, description=desc, continuous_update=False,
                                   layout=W.Layout(width='230px'), style={'description_width': '38px'})
-            s.add_class('jang-slider'); s.add_class(cls); return s
+            s.add_class('jang-slider')
+            s.add_class(cls)
+            return s
         self.sliders = {}
         for g in self.groups:
             self.sliders[g] = slider(g.split(' ')[-1] if g.startswith('L') else g[:7], 'jang-slider-' + g.replace(' ', '-'))
@@ -257,7 +261,8 @@ class Explorer:
         self.group_pick = W.Dropdown(options=[32, 64, 128], value=group_size, description='group', layout=W.Layout(width='150px'))
         self.method_pick = W.Dropdown(options=['rtn'] + (['mse', 'gptq'] if live.hessians is not None else []), value='rtn',
                                       description='method', layout=W.Layout(width='170px'))
-        self.group_pick.observe(lambda ch: self._on_global(), 'value'); self.method_pick.observe(lambda ch: self._on_global(), 'value')
+        self.group_pick.observe(lambda ch: self._on_global(), 'value')
+        self.method_pick.observe(lambda ch: self._on_global(), 'value')
         profiles = ['(custom)'] + [f'uniform {b}-bit' for b in (2, 3, 4, 5, 6, 8)] + list(JANG_PROFILES) + (list(K_PROFILES) if table else [])
         self.profile_pick = W.Dropdown(options=profiles, value='(custom)', description='profile', layout=W.Layout(width='240px'))
         self.profile_pick.observe(lambda ch: self._on_profile(ch['new']), 'value')
@@ -266,13 +271,18 @@ class Explorer:
                                     tooltip=None if table else 'needs a sensitivity table')
         self.target.add_class('jang-target')
         self.target.observe(lambda ch: self._on_target(ch['new']), 'value')
-        self.busy = W.HTML('ready'); self.busy.add_class('jang-busy')
-        self.readout = W.HTML(); self.readout.add_class('jang-metrics')
+        self.busy = W.HTML('ready')
+        self.busy.add_class('jang-busy')
+        self.readout = W.HTML()
+        self.readout.add_class('jang-metrics')
         self.prompt = W.Text(value=prompt, description='prompt', layout=W.Layout(width='560px'), continuous_update=False)
         self.prompt.observe(lambda ch: self._schedule(), 'value')
-        self.text_box = W.HTML(); self.text_box.add_class('jang-text')
-        self.bits_view = W.HTML(); self.bits_view.add_class('jang-chart')
-        self.frontier_view = W.HTML(); self.frontier_view.add_class('jang-chart')
+        self.text_box = W.HTML()
+        self.text_box.add_class('jang-text')
+        self.bits_view = W.HTML()
+        self.bits_view.add_class('jang-chart')
+        self.frontier_view = W.HTML()
+        self.frontier_view.add_class('jang-chart')
         self.frontier_on, self._frontier = frontier, None
         controls = W.VBox([W.HBox([self.profile_pick, self.target]), W.HBox([self.group_pick, self.method_pick]),
                            W.HBox([self.tensor_pick, self.tensor_bits]),
@@ -282,7 +292,8 @@ class Explorer:
         self.ui.add_class('jang-explorer')
         self.float_dtype = live.plan.float_dtype
         self.plan = Plan(dict(start.specs), start.float_dtype) if isinstance(start, Plan) else self._uniform(start)
-        self._sync_sliders(); self.refresh()
+        self._sync_sliders()
+        self.refresh()
 
     # --- plan edits -------------------------------------------------------------------------------
 
@@ -306,7 +317,8 @@ def for_model(cls:Explorer, name:str='smollm2-135m-instruct', # model name or fo
     "Load a model by name and open an explorer on it."
     from pathlib import Path
     from jang_research.models import load_model, model_path, model_fingerprint
-    model, tok = load_model(name); fp = model_fingerprint(model_path(name))
+    model, tok = load_model(name)
+    fp = model_fingerprint(model_path(name))
     hs = None
     if hessians:
         from jang_research.calibration import model_hessians
@@ -371,7 +383,9 @@ def _custom(self:Explorer):
 def _on_group(self:Explorer, group, bits):
     if self._syncing: return
     for p in self.groups[group]: self.plan.specs[p] = self._spec(p, bits)
-    self._custom(); self._sync_tensor(); self._schedule()
+    self._custom()
+    self._sync_tensor()
+    self._schedule()
 
 # %% ../nbs/60_explorer.ipynb #d60b7042
 @patch
@@ -383,7 +397,8 @@ def _on_tensor(self:Explorer, bits):
     self._syncing = True
     try: self.sliders[g].value = self.group_bits(g)
     finally: self._syncing = False
-    self._custom(); self._schedule()
+    self._custom()
+    self._schedule()
 
 # %% ../nbs/60_explorer.ipynb #c476fd6b
 @patch
@@ -403,7 +418,8 @@ def _on_profile(self:Explorer, name):
 @patch
 def _on_target(self:Explorer, x):
     if self._syncing or self.table is None: return
-    self._custom(); self.set_plan(allocate(self.table, self.live.inv, target_bpw=x)[0])
+    self._custom()
+    self.set_plan(allocate(self.table, self.live.inv, target_bpw=x)[0])
 
 # %% ../nbs/60_explorer.ipynb #051b33a8
 @patch
@@ -421,7 +437,8 @@ def set_plan(self:Explorer, plan:Plan):   # noqa: F811  (LiveModel.set_plan is p
     "Replace the whole configuration (profile, allocator) and move the sliders to it."
     validate_plan(self.live.inv, plan)
     self.plan = Plan(dict(plan.specs), plan.float_dtype)
-    self._sync_sliders(); self._schedule()
+    self._sync_sliders()
+    self._schedule()
 
 # %% ../nbs/60_explorer.ipynb #aefd361b
 @patch
@@ -450,7 +467,8 @@ def frontier_points(self:Explorer) -> list:
     if self._frontier is None:
         pts = []
         for b in (2, 3, 4, 5, 6, 8):
-            m = self.live.evaluate(self._uniform(b)); pts.append(dict(name=f'uniform {b}-bit', family='uniform RTN', bpw=m['bpw'], kl=m['kl']))
+            m = self.live.evaluate(self._uniform(b))
+            pts.append(dict(name=f'uniform {b}-bit', family='uniform RTN', bpw=m['bpw'], kl=m['kl']))
         if self.table is not None:
             for x in (2.5, 3.0, 3.5, 4.0, 4.5, 5.0):
                 m = self.live.evaluate(allocate(self.table, self.live.inv, target_bpw=x)[0])
@@ -488,7 +506,8 @@ def refresh(self:Explorer):
         self.timings.append(dict(metrics_s=t_metrics, charts_s=t_charts, text_s=t_text))
         self.busy.value = f'ready (metrics {t_metrics:.2f} s' + (f', text {t_text:.2f} s)' if t_text else ')')
     except Exception as e:
-        self.busy.value = f'<span style="color:#b91c1c">error: {html.escape(str(e))}</span>'; raise
+        self.busy.value = f'<span style="color:#b91c1c">error: {html.escape(str(e))}</span>'
+        raise
     return self.metrics
 
 # %% ../nbs/60_explorer.ipynb #242046af

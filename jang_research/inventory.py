@@ -161,7 +161,9 @@ def uniform_plan(inv:list, # inventory() of the model
     if bits is not None: QuantSpec(bits, group_size, method, dtype)   # refuse an unsupported request (e.g. group 1000) before any fallback
     specs = {}
     for t in inv:
-        if bits is None or t.role in keep_float: specs[t.path] = QuantSpec(None, dtype=dtype); continue
+        if bits is None or t.role in keep_float:
+            specs[t.path] = QuantSpec(None, dtype=dtype)
+            continue
         g = group_size
         if g and t.in_features % g:
             if not group_fallback: raise JangError(f"{t.path}: input dim {t.in_features} is not a multiple of group size {g}")

@@ -33,7 +33,9 @@ def _fit(W, D, q):
 def _mse_rows(G, D, qmax, grid, min_shrink, refits, dt):
     "Best (scales, biases) per group for a chunk of rows: G, D are (rows, groups, group_size)."
     lo0, hi0 = G.min(-1, keepdims=True), G.max(-1, keepdims=True)
-    best_err = mx.full(lo0.shape, float('inf')); best_s = mx.zeros_like(lo0); best_b = mx.zeros_like(lo0)
+    best_err = mx.full(lo0.shape, float('inf'))
+    best_s = mx.zeros_like(lo0)
+    best_b = mx.zeros_like(lo0)
     for a in np.linspace(1.0, min_shrink, grid).tolist():
         s, b = mx.maximum((hi0 - lo0) * a, 1e-12) / qmax, lo0 * a
         for _ in range(refits):
@@ -76,7 +78,8 @@ def mse_affine_params(w:mx.array|np.ndarray, # weights (..., out, in)
     for r in range(0, W.shape[0], chunk):
         G = W[r:r+chunk]
         s, b = _mse_rows(G, mx.broadcast_to(D if D.shape[0] == 1 else D[r:r+chunk], G.shape), qmax, grid, min_shrink, refits, MX_DTYPES[dtype])
-        S.append(s); B.append(b)
+        S.append(s)
+        B.append(b)
     S, B = mx.concatenate(S), mx.concatenate(B)
     q = nearest_codes(W, S[..., None], B[..., None], qmax)
     return q.reshape(w.shape).astype(mx.uint32), S.reshape(*lead, ng), B.reshape(*lead, ng)

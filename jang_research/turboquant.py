@@ -5,11 +5,12 @@
 # %% auto #0
 __all__ = ['HADAMARD_MAX', 'HADAMARD_BLOCKS', 'TQ_KERNEL_HEADER', 'TQ_KERNEL_SOURCE', 'KERNEL_MAX_ROWS', 'FUSE_MIN_BYTES',
            'TQ_MLX_MODE', 'rotation_block', 'hadamard_blocks', 'random_signs', 'rotate', 'unrotate',
-           'coordinate_density', 'lloyd_max_codebook', 'codebook_mse', 'unpack_codes', 'tensor_seed', 'TQTensor',
-           'check_runtime', 'tq_dequantize_rotated', 'check_tq_spec', 'tq_quantize', 'tq_error', 'codebook_column',
-           'codebook_block_cuda', 'tq_gptq_quantize', 'tq_gptq_quantize_experts', 'tq_method', 'gemv_kernel',
-           'quant_gemv_cuda', 'tq_gemv_cuda', 'dense_experts', 'TurboQuantLinear', 'TurboQuantSwitchLinear', 'fusable',
-           'FusedQuantizedLinear', 'FusedQuantizedSwitchLinear', 'call_bytes', 'fuse_layers']
+           'coordinate_density', 'lloyd_max_codebook', 'codebook_mse', 'unpack_codes', 'tensor_seed', 'code_table',
+           'lookup_codes', 'TQTensor', 'check_runtime', 'tq_dequantize_rotated', 'check_tq_spec', 'tq_quantize',
+           'tq_error', 'codebook_column', 'codebook_block_cuda', 'tq_gptq_quantize', 'tq_gptq_quantize_experts',
+           'tq_method', 'gemv_kernel', 'quant_gemv_cuda', 'tq_gemv_cuda', 'dense_experts', 'TurboQuantLinear',
+           'TurboQuantSwitchLinear', 'fusable', 'FusedQuantizedLinear', 'FusedQuantizedSwitchLinear', 'call_bytes',
+           'fuse_layers']
 
 # %% ../nbs/23_turboquant.ipynb #7b94ffd9
 import functools, math, time, zlib
@@ -78,7 +79,9 @@ def coordinate_density(t:np.ndarray, # points (in units of the coordinate's RMS)
 @functools.lru_cache(maxsize=None)
 def _lloyd_max(d, bits, points, iters, tol):
     lim = min(math.sqrt(d), 12.0) if d else 12.0
-    t = np.linspace(-lim, lim, points); f = coordinate_density(t, d); f /= f.sum()
+    t = np.linspace(-lim, lim, points)
+    f = coordinate_density(t, d)
+    f /= f.sum()
     cdf = np.cumsum(f)
     c = np.interp((np.arange(2**bits) + 0.5) / 2**bits, cdf, t)       # start from equal-mass cells
     for _ in range(iters):
@@ -111,12 +114,14 @@ def unpack_codes(words:mx.array, # uint32 (..., in*bits/32), from pack_codes
                  n:int # codes per row
                 ) -> mx.array:
     "The integer codes (uint32, (..., n)) of a dense little-endian bit stream per row."
-    per = 32 // math.gcd(32, bits); wpp = per * bits // 32
+    per = 32 // math.gcd(32, bits)
+    wpp = per * bits // 32
     if n % per or words.shape[-1] != n * bits // 32:
         raise JangError(f"{words.shape[-1]} words do not hold {n} codes of {bits} bits")
     lead = words.shape[:-1]
     W = words.reshape(-1, n // per, wpp)
-    mask = (1 << bits) - 1; cols = []
+    mask = (1 << bits) - 1
+    cols = []
     for j in range(per):
         w, off = divmod(j * bits, 32)
         v = mx.right_shift(W[:, :, w], off)
@@ -130,6 +135,32 @@ def tensor_seed(path:str|None, # module path of the tensor
                ) -> int:
     "A per-tensor rotation seed: the base seed mixed with the tensor's path (stable across runs and platforms)."
     return (seed * 1_000_003 + zlib.crc32((path or '').encode())) % 2**31
+
+# %% ../nbs/23_turboquant.ipynb #e1984181
+def code_table(codebook:mx.array, # (2**bits,) levels
+               bits:int # code width: 1, 2, 3, 4 or 8
+              ) -> mx.array:
+    "fp32 (units, codes per unit): the levels every byte of the stream spells (3 bits: every 12-bit unit)."
+    if bits not in (1, 2, 3, 4, 8): raise JangError(f"no lookup table for {bits}-bit codes")
+    width = 12 if bits == 3 else 8
+    units = mx.arange(1 << width, dtype=mx.uint32)[:, None]
+    shifts = (mx.arange(width // bits, dtype=mx.uint32) * bits)[None]
+    return codebook.astype(mx.float32)[(units >> shifts) & ((1 << bits) - 1)]
+
+# %% ../nbs/23_turboquant.ipynb #52261d44
+def lookup_codes(words:mx.array, # uint32 (..., in*bits/32), from pack_codes
+                 codebook:mx.array, # (2**bits,) levels
+                 bits:int, # code width: 1, 2, 3, 4 or 8
+                 n:int # codes per row
+                ) -> mx.array:
+    "fp32 `codebook[unpack_codes(words, bits, n)]`, looked up a byte (3 bits: 12 bits) at a time."
+    if words.shape[-1] * 32 != n * bits:
+        raise JangError(f"{words.shape[-1]} words do not hold {n} codes of {bits} bits")
+    stream = mx.view(mx.contiguous(words), mx.uint8)           # the bit stream's bytes in order (little-endian)
+    if bits == 3:
+        b = stream.reshape(*words.shape[:-1], -1, 3).astype(mx.uint32)
+        stream = mx.stack([b[..., 0] | ((b[..., 1] & 15) << 8), (b[..., 1] >> 4) | (b[..., 2] << 4)], axis=-1)
+    return code_table(codebook, bits)[stream].reshape(*words.shape[:-1], n)
 
 # %% ../nbs/23_turboquant.ipynb #bf429c9d
 def _nearest(x:mx.array, codebook:mx.array) -> mx.array:
@@ -205,7 +236,7 @@ def check_runtime(codebook:mx.array, signs:mx.array, bits:int, in_features:int, 
 def tq_dequantize_rotated(codes, scales, codebook, bits:int, group_size:int) -> mx.array:
     "fp32 Ŷ = scale ⊙ codebook[codes] (rotated basis) from packed codes."
     n = codes.shape[-1] * 32 // bits
-    y = codebook.astype(mx.float32)[unpack_codes(codes, bits, n)]
+    y = lookup_codes(codes, codebook, bits, n)
     g = group_size or n
     y = y.reshape(*y.shape[:-1], n // g, g) * scales.astype(mx.float32)[..., None]
     return y.reshape(*y.shape[:-2], n)
@@ -225,8 +256,10 @@ def tq_quantize(w:mx.array, # float weight (..., out, in)
                 refits:int=2 # rounds of re-picking codes after the least-squares gain
                ) -> TQTensor:
     "TurboQuant encoding: rotate rows, Lloyd-Max codes, least-squares gain per row/group, dense packing."
-    check_finite(w); check_tq_spec(w.shape, spec)
-    n = w.shape[-1]; g = spec.group_size or n
+    check_finite(w)
+    check_tq_spec(w.shape, spec)
+    n = w.shape[-1]
+    g = spec.group_size or n
     cb = mx.array(lloyd_max_codebook(n, spec.bits))
     Y = rotate(w.astype(mx.float32), random_signs(n, seed), rotation_block(n))
     q, s = _gains(Y.reshape(*Y.shape[:-1], n // g, g), cb, refits)
@@ -238,7 +271,8 @@ def tq_error(w:mx.array, spec:QuantSpec, seed:int=0, rotated:bool=True) -> float
     w = w.astype(mx.float32)
     if rotated: w_hat = tq_quantize(w, spec, seed).dequantize()
     else:
-        n = w.shape[-1]; g = spec.group_size or n
+        n = w.shape[-1]
+        g = spec.group_size or n
         q, s = _gains(w.reshape(*w.shape[:-1], n // g, g), mx.array(lloyd_max_codebook(n, spec.bits)))
         w_hat = (mx.array(lloyd_max_codebook(n, spec.bits))[q] * s[..., None]).reshape(w.shape)
     return (mx.sum((w - w_hat)**2) / mx.sum(w * w)).item()
@@ -259,7 +293,8 @@ def codebook_block_cuda(W:mx.array, U:mx.array, S:mx.array, codebook:mx.array) -
 def tq_gptq_quantize(w:mx.array, spec:QuantSpec, H:mx.array|np.ndarray, # weight (out, in), TurboQuant spec, input Hessian (in, in)
                      seed:int=0, damp:float=0.3, act_order:bool=True) -> TQTensor:
     "TurboQuant codes with GPTQ error feedback in the rotated basis; never worse than plain TurboQuant in tr(ΔW H ΔWᵀ)."
-    check_finite(w); check_tq_spec(w.shape, spec)
+    check_finite(w)
+    check_tq_spec(w.shape, spec)
     n = w.shape[-1]
     if tuple(H.shape) != (n, n): raise JangError(f'Hessian shape {tuple(H.shape)} does not match weight input dim {n}')
     plain = tq_quantize(w, spec, seed)
@@ -388,7 +423,8 @@ class _TQBase(nn.Module):
 # %% ../nbs/23_turboquant.ipynb #6508fada
 @patch
 def _setup(self:_TQBase, lead:tuple, input_dims:int, output_dims:int, bits:int, group_size:int, seed:int, dtype):
-    spec = QuantSpec(bits, group_size, 'tq'); check_tq_spec((output_dims, input_dims), spec)
+    spec = QuantSpec(bits, group_size, 'tq')
+    check_tq_spec((output_dims, input_dims), spec)
     self.input_dims, self.output_dims, self.bits, self.group_size, self.seed = input_dims, output_dims, bits, group_size, seed
     self.codes = mx.zeros((*lead, output_dims, input_dims * bits // 32), mx.uint32)
     self.scales = mx.zeros((*lead, output_dims, input_dims // (group_size or input_dims)), dtype)

@@ -67,7 +67,8 @@ def test_more_bits_never_raise_kl(ex):
         ex.set_plan(ex._uniform(3))
         kls = []
         for b in (2, 3, 4, 5, 6, 8, FLOAT_BITS):
-            ex.set_bits(group, b); kls.append(ex.metrics['kl'])
+            ex.set_bits(group, b)
+            kls.append(ex.metrics['kl'])
         for a, b in zip(kls, kls[1:]): assert b <= a * 1.05 + 2e-3, (group, kls)
         assert kls[-1] < kls[0]
     kls = [ex.live.evaluate(ex._uniform(b))['kl'] for b in (2, 3, 4, 5, 6, 8)]

@@ -64,8 +64,10 @@ def _tiny_with_tokenizer(folder):
     from jang_research.models import model_path
     from jang_research.models import model_classes
     cfg = dict(TINY_CONFIGS['llama'], vocab_size=49152)
-    model_cls, args_cls = model_classes(cfg); mx.random.seed(0)
-    model = model_cls(args_cls.from_dict(cfg)); model.set_dtype(mx.float32)
+    model_cls, args_cls = model_classes(cfg)
+    mx.random.seed(0)
+    model = model_cls(args_cls.from_dict(cfg))
+    model.set_dtype(mx.float32)
     folder.mkdir(parents=True)
     mx.save_safetensors(str(folder/'model.safetensors'), dict(tree_flatten(model.parameters())))
     (folder/'config.json').write_text(json.dumps(cfg))

@@ -12,7 +12,9 @@ CHROMIUM = '/usr/bin/chromium'
 SHOTS = ROOT/'tests'/'artifacts'
 
 def _free_port() -> int:
-    with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
 
 def _wait_http(url, timeout=120):
     t = time.time()
@@ -56,7 +58,8 @@ def test_explorer_in_jupyterlab(lab):
         page = browser.new_page(viewport={'width': 1500, 'height': 1100})
         try: before, after, moved, n_svg = _drive(page, base, token)
         except Exception:
-            page.screenshot(path=str(SHOTS/'explorer_failure.png')); raise
+            page.screenshot(path=str(SHOTS/'explorer_failure.png'))
+            raise
         finally: browser.close()
     print('before', before, '\nafter ', after, f'\nslider {moved}; {n_svg} chart SVGs')
     assert after['size'] != before['size'] and after['kl-mean'] != before['kl-mean']

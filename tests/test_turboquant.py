@@ -17,7 +17,8 @@ X = mx.array([[1, 5, 9, 200, 3, 7, 42, 11]])
 @pytest.mark.parametrize('family', ['qwen2_moe', 'mixtral'])
 def test_jangtq_moe_roundtrip(tmp_path, family):
     model, src = tiny_source(tmp_path/'src', family)
-    inv = inventory(model); plan = jangtq_plan(inv)
+    inv = inventory(model)
+    plan = jangtq_plan(inv)
     qw = quantize_weights(float_weights(model, inv), plan, tq_seed=3)
     with swapped_weights(model, dequantized(qw)): fake = model(X)
     b = save_bundle(tmp_path/'b', model, qw, plan, src)
@@ -46,7 +47,8 @@ def test_jangtq_moe_roundtrip(tmp_path, family):
 
 def test_stock_mlx_lm_refuses_tq_bundle(tmp_path):
     model, src = tiny_source(tmp_path/'src', 'qwen2_moe')
-    inv = inventory(model); plan = jangtq_plan(inv)
+    inv = inventory(model)
+    plan = jangtq_plan(inv)
     b = save_bundle(tmp_path/'b', model, quantize_weights(float_weights(model, inv), plan), plan, src)
     from mlx_lm.utils import load_model as stock_load
     with pytest.raises(ValueError, match='jang_research.bundle.load_bundle'): stock_load(b)
@@ -59,11 +61,16 @@ def _bundle(tmp_path):
     return save_bundle(tmp_path/'b', model, quantize_weights(float_weights(model, inv), plan, tq_seed=1), plan, src), plan
 
 def _edit(b, tmp_path, sidecar=None, manifest=None, name='x'):
-    d = tmp_path/name; shutil.copytree(b, d)
+    d = tmp_path/name
+    shutil.copytree(b, d)
     if sidecar:
-        a = dict(mx.load(str(d/RUNTIME_SIDECAR))); sidecar(a); mx.save_safetensors(str(d/RUNTIME_SIDECAR), a)
+        a = dict(mx.load(str(d/RUNTIME_SIDECAR)))
+        sidecar(a)
+        mx.save_safetensors(str(d/RUNTIME_SIDECAR), a)
     if manifest:
-        m = json.loads((d/'jang_config.json').read_text()); manifest(m); (d/'jang_config.json').write_text(json.dumps(m))
+        m = json.loads((d/'jang_config.json').read_text())
+        manifest(m)
+        (d/'jang_config.json').write_text(json.dumps(m))
     return d
 
 def test_refused_inputs(tmp_path):
@@ -72,7 +79,9 @@ def test_refused_inputs(tmp_path):
     with pytest.raises(JangError, match=f'{RUNTIME_SIDECAR} (has .* bytes|does not match its checksum)'):
         load_bundle(_edit(b, tmp_path, sidecar=lambda a: a.update(x=mx.zeros(1)), name='chk'), tokenizer=False)
     m = read_manifest(b)
-    p = 'model.layers.0.mlp.down_proj'; info = m['tensors'][p]['runtime']; n = m['tensors'][p]['shape'][-1]
+    p = 'model.layers.0.mlp.down_proj'
+    info = m['tensors'][p]['runtime']
+    n = m['tensors'][p]['shape'][-1]
     def short_signs(a): a[info['signs']] = a[info['signs']][:32]
     def wrong_seed(mm): mm['tensors'][p]['runtime']['seed'] = 12345
     def short_codebook(a): a[info['codebook']] = a[info['codebook']][:4]
@@ -82,7 +91,8 @@ def test_refused_inputs(tmp_path):
         load_bundle(_edit(b, tmp_path, manifest=wrong_seed, name='w'), tokenizer=False)
     with pytest.raises(JangError, match='codebook has 4 levels, 3-bit codes need 8'):
         load_bundle(_edit(b, tmp_path, sidecar=short_codebook, name='c'), tokenizer=False, verify=False)
-    d = _edit(b, tmp_path, name='n'); (d/RUNTIME_SIDECAR).unlink()
+    d = _edit(b, tmp_path, name='n')
+    (d/RUNTIME_SIDECAR).unlink()
     with pytest.raises(JangError, match=f'no {RUNTIME_SIDECAR}'): load_bundle(d, tokenizer=False, verify=False)
     # codes whose width disagrees with the manifest (e.g. bits edited): refused before anything is built
     def more_bits(mm): mm['tensors'][p]['bits'] = 4
@@ -97,8 +107,10 @@ def test_refused_inputs(tmp_path):
     with pytest.raises(JangError, match='hold 128 input features'): layer.set_runtime(t.codebook, random_signs(96, 4))
     with pytest.raises(JangError, match='does not fit layer'): TurboQuantLinear(256, 16, 2, 0, seed=4)._load(t)
     # a plan may not put an embedding into TurboQuant runtime layers
-    model = tiny_model('llama'); inv = inventory(model)
-    bad = uniform_plan(inv, 8); bad.specs['model.embed_tokens'] = QuantSpec(3, 0, 'tq')
+    model = tiny_model('llama')
+    inv = inventory(model)
+    bad = uniform_plan(inv, 8)
+    bad.specs['model.embed_tokens'] = QuantSpec(3, 0, 'tq')
     with pytest.raises(JangError, match='an embedding cannot be stored as TurboQuant codes'):
         to_quantized_model(model, quantize_weights(float_weights(model, inv), bad), bad)
     # the bundle itself stays loadable after all that
@@ -110,7 +122,8 @@ def test_smollm2_tq_mlp_bundle(tmp_path):
     from jang_research.models import load_model, model_path, model_fingerprint
     from jang_research.evaluation import Evaluator
     from jang_research.runtime import generate_text
-    model, tok = load_model('smollm2-135m-instruct'); src = model_path('smollm2-135m-instruct')
+    model, tok = load_model('smollm2-135m-instruct')
+    src = model_path('smollm2-135m-instruct')
     inv = inventory(model)
     plan = tq_mlp_plan(inv, 3, base=uniform_plan(inv, 8))
     qw = quantize_weights(float_weights(model, inv), plan)
@@ -144,7 +157,8 @@ def test_jangtq_gptq_feedback_per_expert():
     "tq_gptq on stacked experts: one GPTQ pass per expert with its own Hessian, never worse than plain TurboQuant."
     from jang_research.calibration import collect_hessians
     from jang_research.gptq import hessian_error
-    model = tiny_model('qwen2_moe'); inv = inventory(model)
+    model = tiny_model('qwen2_moe')
+    inv = inventory(model)
     mx.random.seed(1)
     hs = collect_hessians(model, mx.random.randint(0, 256, (8, 32)))
     plan = jangtq_plan(inv, method='tq_gptq')
