@@ -138,29 +138,31 @@ def tensor_seed(path:str|None, # module path of the tensor
 
 # %% ../nbs/23_turboquant.ipynb #e1984181
 def code_table(codebook:mx.array, # (2**bits,) levels
-               bits:int # code width: 1, 2, 3, 4 or 8
+               bits:int, # code width: 1, 2, 3, 4 or 8
+               dtype=mx.float32 # of the levels
               ) -> mx.array:
-    "fp32 (units, codes per unit): the levels every byte of the stream spells (3 bits: every 12-bit unit)."
+    "(units, codes per unit): the levels every byte of the stream spells (3 bits: every 12-bit unit)."
     if bits not in (1, 2, 3, 4, 8): raise JangError(f"no lookup table for {bits}-bit codes")
     width = 12 if bits == 3 else 8
     units = mx.arange(1 << width, dtype=mx.uint32)[:, None]
     shifts = (mx.arange(width // bits, dtype=mx.uint32) * bits)[None]
-    return codebook.astype(mx.float32)[(units >> shifts) & ((1 << bits) - 1)]
+    return codebook.astype(dtype)[(units >> shifts) & ((1 << bits) - 1)]
 
 # %% ../nbs/23_turboquant.ipynb #52261d44
 def lookup_codes(words:mx.array, # uint32 (..., in*bits/32), from pack_codes
                  codebook:mx.array, # (2**bits,) levels
                  bits:int, # code width: 1, 2, 3, 4 or 8
-                 n:int # codes per row
+                 n:int, # codes per row
+                 dtype=mx.float32 # of the result
                 ) -> mx.array:
-    "fp32 `codebook[unpack_codes(words, bits, n)]`, looked up a byte (3 bits: 12 bits) at a time."
+    "`codebook[unpack_codes(words, bits, n)]`, looked up a byte (3 bits: 12 bits) at a time."
     if words.shape[-1] * 32 != n * bits:
         raise JangError(f"{words.shape[-1]} words do not hold {n} codes of {bits} bits")
     stream = mx.view(mx.contiguous(words), mx.uint8)           # the bit stream's bytes in order (little-endian)
     if bits == 3:
         b = stream.reshape(*words.shape[:-1], -1, 3).astype(mx.uint32)
         stream = mx.stack([b[..., 0] | ((b[..., 1] & 15) << 8), (b[..., 1] >> 4) | (b[..., 2] << 4)], axis=-1)
-    return code_table(codebook, bits)[stream].reshape(*words.shape[:-1], n)
+    return code_table(codebook, bits, dtype)[stream].reshape(*words.shape[:-1], n)
 
 # %% ../nbs/23_turboquant.ipynb #bf429c9d
 def _nearest(x:mx.array, codebook:mx.array) -> mx.array:
@@ -495,9 +497,16 @@ class TurboQuantLinear(_TQBase):
             xin = self.rotate_input(x).reshape(rows, self.input_dims)
             y = tq_gemv_cuda(xin, dense_experts(rows), self.codes[None], self.scales[None], self._codebook, self.bits,
                              self.group_size).reshape(*lead, self.output_dims)
-        else:
+        elif self.group_size:
             xr = self.rotate_input(x)
             y = xr @ self.rotated_weight(x.dtype, after=xr).T
+        else:
+            # one scale a row scales the product's outputs instead of every weight, and the levels are looked up in the
+            # activation dtype: two passes over a float weight fewer a call (scale it, cast it)
+            xr = self.rotate_input(x)
+            codes, = mx.depends([self.codes], [xr])   # see rotated_weight: one layer's weight at a time
+            levels = lookup_codes(codes, self._codebook, self.bits, self.input_dims, x.dtype)
+            y = (xr @ levels.T) * self.scales[..., 0].astype(x.dtype)
         return y + self.bias if 'bias' in self else y
 
 # %% ../nbs/23_turboquant.ipynb #6b59a9ad
@@ -535,10 +544,20 @@ def __call__(self:TurboQuantSwitchLinear, x:mx.array, indices:mx.array, sorted_i
         # only, not every expert of the stack (measured: benchmarks/probe_tq_experts.py)
         flat = indices.reshape(pairs)
         xp = mx.broadcast_to(xr, (*indices.shape, 1, self.input_dims)).reshape(pairs, 1, self.input_dims)
-        w = tq_dequantize_rotated(self.codes[flat], self.scales[flat], self._codebook, self.bits, self.group_size).astype(x.dtype)
-        y = (xp @ w.swapaxes(-1, -2)).reshape(*indices.shape, 1, self.output_dims)
-    else:
+        if self.group_size:
+            w = tq_dequantize_rotated(self.codes[flat], self.scales[flat], self._codebook, self.bits, self.group_size).astype(x.dtype)
+            y = xp @ w.swapaxes(-1, -2)
+        else:   # one scale a row: on the outputs, as TurboQuantLinear does
+            levels = lookup_codes(self.codes[flat], self._codebook, self.bits, self.input_dims, x.dtype)
+            y = (xp @ levels.swapaxes(-1, -2)) * self.scales[flat][..., 0].astype(x.dtype)[:, None]
+        y = y.reshape(*indices.shape, 1, self.output_dims)
+    elif self.group_size:
         y = mx.gather_mm(xr, self.rotated_weight(x.dtype, after=xr).swapaxes(-1, -2), rhs_indices=indices, sorted_indices=sorted_indices)
+    else:
+        codes, = mx.depends([self.codes], [xr])   # see rotated_weight: one layer's weights at a time
+        levels = lookup_codes(codes, self._codebook, self.bits, self.input_dims, x.dtype)
+        y = mx.gather_mm(xr, levels.swapaxes(-1, -2), rhs_indices=indices, sorted_indices=sorted_indices)
+        y = y * mx.expand_dims(self.scales[indices][..., 0].astype(x.dtype), -2)
     return y + mx.expand_dims(self.bias[indices], -2) if 'bias' in self else y
 
 # %% ../nbs/23_turboquant.ipynb #6d6449ba
