@@ -27,3 +27,17 @@ gemma_precision() {
   MLX_ENABLE_TF32=0 timeout "${1:-400}" python3 benchmarks/bench_precision.py --model /tmp/gemma-3-270m.gguf --windows 16 --window-len 128 \
     --dtypes float32 bfloat16 --json $R/precision_gemma_h200.json 2>&1 | tee $R/precision_gemma_h200.log
 }
+# The package before a change (/tmp/oldrepo, carried; see go.sh) and after it (/tmp/repo), alternating for $1 rounds, one process
+# each: the file of the package it imports, then bench_decode.py with the remaining arguments; appended to $R/$2
+alternate_decode() {
+  local rounds=$1 log=$R/$2 r v pp
+  shift 2
+  for r in $(seq "$rounds"); do
+    for v in old new; do
+      stamp "decode round $r, $v code"
+      if [ $v = old ]; then pp=/tmp/site:/tmp/oldrepo; else pp=/tmp/site:/tmp/repo; fi
+      (cd /tmp && PYTHONPATH=$pp python3 -c "import jang_research; print(jang_research.__file__)") 2>&1 | tee -a "$log"
+      PYTHONPATH=$pp timeout 150 python3 benchmarks/bench_decode.py "$@" 2>&1 | tee -a "$log"
+    done
+  done
+}

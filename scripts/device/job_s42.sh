@@ -7,13 +7,6 @@ set -u
 source /tmp/common.sh
 stamp probe-lookup
 timeout 120 python3 benchmarks/probe_tq_lookup.py 2>&1 | tee $R/tq_lookup_h200.log
-for r in 1 2; do
-  for v in old new; do
-    stamp "decode round $r, $v code"
-    if [ $v = old ]; then pp=/tmp/site:/tmp/oldrepo; else pp=/tmp/site:/tmp/repo; fi
-    (cd /tmp && PYTHONPATH=$pp python3 -c "import jang_research.turboquant as t; print(t.__file__, 'lookup_codes' in dir(t))") 2>&1 | tee -a $R/decode_tq_lookup_h200.log
-    PYTHONPATH=$pp timeout 150 python3 benchmarks/bench_decode.py --shape llama-8b --variants affine4 tq4-mlp --steps 64 --prefill 512 2>&1 | tee -a $R/decode_tq_lookup_h200.log
-  done
-done
+alternate_decode 2 decode_tq_lookup_h200.log --shape llama-8b --variants affine4 tq4-mlp --steps 64 --prefill 512
 stamp end
 touch $R/DONE

@@ -34,13 +34,6 @@ for v in old new; do
   echo "== $v code" | tee -a $R/tq_rowscale_check_h200.log
   (cd /tmp && PYTHONPATH=$pp timeout 120 python3 /tmp/check43.py) 2>&1 | tee -a $R/tq_rowscale_check_h200.log
 done
-for r in 1 2; do
-  for v in old new; do
-    stamp "decode round $r, $v code"
-    if [ $v = old ]; then pp=/tmp/site:/tmp/oldrepo; else pp=/tmp/site:/tmp/repo; fi
-    (cd /tmp && PYTHONPATH=$pp python3 -c "import jang_research.turboquant as t; import inspect; print(t.__file__, 'row scale on the outputs:', 'levels = lookup_codes' in inspect.getsource(t.TurboQuantLinear.__call__))") 2>&1 | tee -a $R/decode_tq_rowscale_h200.log
-    PYTHONPATH=$pp timeout 150 python3 benchmarks/bench_decode.py --shape llama-8b --variants affine4 tq4-mlp --steps 64 --prefill 512 2>&1 | tee -a $R/decode_tq_rowscale_h200.log
-  done
-done
+alternate_decode 2 decode_tq_rowscale_h200.log --shape llama-8b --variants affine4 tq4-mlp --steps 64 --prefill 512
 stamp end
 touch $R/DONE
