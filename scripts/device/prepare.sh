@@ -2,7 +2,7 @@
 # Prepare the carry folders for a run on the device tool's H200 (MLX there comes from wheels carried from here):
 #   .gpu1/  the first half of the mlx-cuda-13 wheel and SmolLM2's tokenizer files (bench_pipeline.py --tokenizer /tmp/tok)
 #   .gpu2/  the second half, the other wheels, go.sh, collect.sh and the job scripts (scripts/device/job*.sh)
-# Both folders are listed in .git/info/exclude (they must not be committed). Then, on the device tool, back to back (the
+# These folders are listed in .git/info/exclude (they must not be committed). Then, on the device tool, back to back (the
 # machine stays warm ~30 s between calls):
 #   run(carry=[".gpu1"], command="mkdir -p /tmp/g1 && cp -r .gpu1/. /tmp/g1/")
 #   run(carry=[".gpu2"], command="JOB=job_s34.sh bash .gpu2/go.sh 540")     # installs MLX, starts the job, collects
