@@ -748,6 +748,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                       'jang_research/turboquant.py'),
                                           'jang_research.turboquant._TQBase._setup': ( 'turboquant.html#_tqbase._setup',
                                                                                        'jang_research/turboquant.py'),
+                                          'jang_research.turboquant._TQBase.levels': ( 'turboquant.html#_tqbase.levels',
+                                                                                       'jang_research/turboquant.py'),
                                           'jang_research.turboquant._TQBase.rotate_input': ( 'turboquant.html#_tqbase.rotate_input',
                                                                                              'jang_research/turboquant.py'),
                                           'jang_research.turboquant._TQBase.rotated_weight': ( 'turboquant.html#_tqbase.rotated_weight',

@@ -457,6 +457,13 @@ def rotated_weight(self:_TQBase, dtype=mx.float32, after:mx.array|None=None) -> 
     codes, scales = (self.codes, self.scales) if after is None else mx.depends([self.codes, self.scales], [after])
     return tq_dequantize_rotated(codes, scales, self._codebook, self.bits, self.group_size).astype(dtype)
 
+# %% ../nbs/23_turboquant.ipynb #369a31ff
+@patch
+def levels(self:_TQBase, dtype=mx.float32, after:mx.array|None=None) -> mx.array:
+    "The codes' levels c_q (..., out, in) in `dtype`, unscaled (one scale a row goes on the outputs); `after` as in rotated_weight."
+    codes = self.codes if after is None else mx.depends([self.codes], [after])[0]
+    return lookup_codes(codes, self._codebook, self.bits, self.input_dims, dtype)
+
 # %% ../nbs/23_turboquant.ipynb #71dd3202
 @patch
 def to_tqtensor(self:_TQBase) -> TQTensor:
@@ -504,9 +511,7 @@ class TurboQuantLinear(_TQBase):
             # one scale a row scales the product's outputs instead of every weight, and the levels are looked up in the
             # activation dtype: two passes over a float weight fewer a call (scale it, cast it)
             xr = self.rotate_input(x)
-            codes, = mx.depends([self.codes], [xr])   # see rotated_weight: one layer's weight at a time
-            levels = lookup_codes(codes, self._codebook, self.bits, self.input_dims, x.dtype)
-            y = (xr @ levels.T) * self.scales[..., 0].astype(x.dtype)
+            y = (xr @ self.levels(x.dtype, after=xr).T) * self.scales[..., 0].astype(x.dtype)
         return y + self.bias if 'bias' in self else y
 
 # %% ../nbs/23_turboquant.ipynb #6b59a9ad
@@ -544,20 +549,10 @@ def __call__(self:TurboQuantSwitchLinear, x:mx.array, indices:mx.array, sorted_i
         # only, not every expert of the stack (measured: benchmarks/probe_tq_experts.py)
         flat = indices.reshape(pairs)
         xp = mx.broadcast_to(xr, (*indices.shape, 1, self.input_dims)).reshape(pairs, 1, self.input_dims)
-        if self.group_size:
-            w = tq_dequantize_rotated(self.codes[flat], self.scales[flat], self._codebook, self.bits, self.group_size).astype(x.dtype)
-            y = xp @ w.swapaxes(-1, -2)
-        else:   # one scale a row: on the outputs, as TurboQuantLinear does
-            levels = lookup_codes(self.codes[flat], self._codebook, self.bits, self.input_dims, x.dtype)
-            y = (xp @ levels.swapaxes(-1, -2)) * self.scales[flat][..., 0].astype(x.dtype)[:, None]
-        y = y.reshape(*indices.shape, 1, self.output_dims)
-    elif self.group_size:
-        y = mx.gather_mm(xr, self.rotated_weight(x.dtype, after=xr).swapaxes(-1, -2), rhs_indices=indices, sorted_indices=sorted_indices)
+        w = tq_dequantize_rotated(self.codes[flat], self.scales[flat], self._codebook, self.bits, self.group_size).astype(x.dtype)
+        y = (xp @ w.swapaxes(-1, -2)).reshape(*indices.shape, 1, self.output_dims)
     else:
-        codes, = mx.depends([self.codes], [xr])   # see rotated_weight: one layer's weights at a time
-        levels = lookup_codes(codes, self._codebook, self.bits, self.input_dims, x.dtype)
-        y = mx.gather_mm(xr, levels.swapaxes(-1, -2), rhs_indices=indices, sorted_indices=sorted_indices)
-        y = y * mx.expand_dims(self.scales[indices][..., 0].astype(x.dtype), -2)
+        y = mx.gather_mm(xr, self.rotated_weight(x.dtype, after=xr).swapaxes(-1, -2), rhs_indices=indices, sorted_indices=sorted_indices)
     return y + mx.expand_dims(self.bias[indices], -2) if 'bias' in self else y
 
 # %% ../nbs/23_turboquant.ipynb #6d6449ba
