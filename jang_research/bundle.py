@@ -285,7 +285,7 @@ def load_bundle(path, # bundle folder
                 compute_dtype=COMPUTE_DTYPE, # cast floating tensors (scales included) to this; None keeps storage dtypes
                 tokenizer:bool=True, # also load the tokenizer
                 verify:bool=True, # check every file against its checksum in the manifest (False: faster, shape and NaN/Inf checks still run)
-                runtime:str='mlx' # 'mlx': the layers stock mlx-lm builds; 'fused' (experimental): affine layers decode through our fused CUDA kernel (same numbers elsewhere)
+                runtime:str='mlx' # 'mlx': the layers stock mlx-lm builds; 'fused' (experimental): our affine layers (CUDA: decode through our fused kernel; CUDA and CPU: prompts dequantized, then one matmul)
                ):
     "Validate and load a bundle: (model, tokenizer, manifest)."
     from mlx_lm.utils import load_tokenizer

@@ -5,6 +5,7 @@ from jang_research.backend import mx
 from jang_research.backend import nn
 from jang_research.inventory import QuantSpec, TQ_BITS, AFFINE_BITS
 from jang_research.turboquant import (tq_quantize, tq_gemv_cuda, quant_gemv_cuda, cuda_available, TurboQuantLinear, TurboQuantSwitchLinear,
+                                      dequantize_cuda, tq_dequantize_rotated,
                                       KERNEL_MAX_ROWS, FusedQuantizedLinear, FusedQuantizedSwitchLinear, fuse_layers)
 
 pytestmark = pytest.mark.skipif(not cuda_available(), reason='needs MLX on a CUDA GPU')
@@ -94,3 +95,59 @@ def test_fused_model_decodes_like_mlx():
     ref = model(tokens[:, -1:])
     assert fuse_layers(model, min_bytes=0) > 0
     assert rel(model(tokens[:, -1:]), f64(ref)) < 1e-4
+
+@pytest.mark.parametrize('bits', TQ_BITS)
+@pytest.mark.parametrize('group', [0, 32, 128])
+def test_dequant_kernel_matches_lookup(bits, group):
+    "The prompt path's weight (dequantize_cuda) is the lookup's, bit for bit, dense and stacked, in every activation dtype."
+    mx.random.seed(bits * 5 + group)
+    for shape in ((288, 1536), (3, 96, 1536)):           # as many rows each: one kernel build serves both (a build takes seconds)
+        t = tq_quantize(mx.random.normal(shape), QuantSpec(bits, group, 'tq', 'bfloat16'), seed=bits)
+        ref = tq_dequantize_rotated(t.codes, t.scales, t.codebook, bits, group)
+        for dt in (mx.float32, mx.float16, mx.bfloat16):
+            got = dequantize_cuda(t.codes, t.scales, t.codebook, bits, group, False, dt)
+            assert got.shape == ref.shape and got.dtype == dt
+            assert mx.array_equal(got, ref.astype(dt)).item(), (shape, dt)
+
+def unpack_affine(wq, bits:int) -> np.ndarray:
+    "MLX affine codes as integers, read on the host from the little-endian bit stream of each row."
+    stream = (np.array(wq).astype(np.int64)[..., None] >> np.arange(32)) & 1
+    n = wq.shape[-1] * 32 // bits
+    return (stream.reshape(*wq.shape[:-1], n, bits) << np.arange(bits)).sum(-1)
+
+DEQ_TOL = {mx.float32: 1e-6, mx.float16: 1e-3, mx.bfloat16: 8e-3}   # one rounding to the output dtype, of the largest weight
+
+@pytest.mark.parametrize('bits', AFFINE_BITS)
+@pytest.mark.parametrize('group', [32, 64, 128])
+def test_affine_dequant_kernel_matches_float64(bits, group):
+    mx.random.seed(bits * 13 + group)
+    for shape in ((256, 2048), (4, 64, 2048)):
+        for dt in (mx.float32, mx.float16, mx.bfloat16):
+            wq, s, b = mx.quantize(mx.random.normal(shape).astype(dt), group_size=group, bits=bits)
+            ref = np.repeat(f64(s), group, -1) * unpack_affine(wq, bits) + np.repeat(f64(b), group, -1)
+            got = dequantize_cuda(wq, s, b, bits, group, True, dt)
+            assert got.dtype == dt and got.shape == ref.shape
+            assert np.abs(f64(got) - ref).max() <= DEQ_TOL[dt] * np.abs(ref).max(), (shape, dt)
+
+def test_dequant_kernel_rejects_mismatch():
+    wq, s, b = mx.quantize(mx.random.normal((64, 256)), group_size=64, bits=4)
+    with pytest.raises(Exception, match='do not fit 4-bit codes'):
+        dequantize_cuda(wq, s, b, 4, 32, True)
+
+def test_prompt_path_of_layers():
+    "More rows than the decode kernel takes: TurboQuant and fused affine layers write their weight with the kernel, then matmul."
+    mx.random.seed(3)
+    x = mx.random.normal((2, 17, 1024))
+    for group in (0, 64):
+        t = tq_quantize(mx.random.normal((256, 1024)), QuantSpec(4, group, 'tq', 'float16'), seed=2)
+        ref = f64(x) @ f64(t.dequantize()).T
+        for dt in (mx.float32, mx.bfloat16):                  # the float32 matmul may use TF32
+            y = TurboQuantLinear.from_tqtensor(t)(x.astype(dt))
+            assert y.dtype == dt and rel(y, ref) < (1e-3 if dt == mx.float32 else 1e-2), (group, dt, rel(y, ref))
+    lin = nn.QuantizedLinear(1024, 256, bias=True, group_size=64, bits=3)
+    lin.bias = mx.random.normal((256,))
+    ref = f64(x) @ f64(mx.dequantize(lin.weight, lin.scales, lin.biases, group_size=64, bits=3)).T + f64(lin.bias)
+    lin.__class__ = FusedQuantizedLinear
+    for dt in (mx.float32, mx.bfloat16):
+        y = lin(x.astype(dt))
+        assert rel(y, ref) < (1e-3 if dt == mx.float32 else 1e-2), (dt, rel(y, ref))
