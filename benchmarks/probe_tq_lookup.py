@@ -1,7 +1,9 @@
 """TurboQuant codes turned into codebook values the way a layer does it without the CUDA kernel (CPU, Metal), side by side
 in one run: `codebook[unpack_codes(...)]` (a shift and a mask per code position, the path before session 40) against
-`lookup_codes` (a byte, or a 12-bit unit at 3 bits, looked up in a table of every unit's levels). Milliseconds a tensor
-(median of --repeats) and whether the two give the same values bit for bit.
+`lookup_codes` with bytes (a 12-bit unit at 3 bits) looked up in a table of every unit's levels built on each call (the
+path of session 40), and with 16-bit units in a table built once (`code_table(..., width=16)`, what a layer holds since
+session 41; at 3 bits the 12-bit table, built once). Milliseconds a tensor (median of --repeats) and whether all three give
+the same values bit for bit.
 
 Usage: python benchmarks/probe_tq_lookup.py [--shapes 1536x576 576x1536 14336x4096] [--bits 1 2 3 4] [--repeats 9]
 """
@@ -15,7 +17,7 @@ def main():
     a = ap.parse_args()
     import jang_research  # noqa: F401  (preloads the BLAS before MLX)
     from jang_research.backend import mx
-    from jang_research.turboquant import pack_codes, unpack_codes, lookup_codes, lloyd_max_codebook
+    from jang_research.turboquant import pack_codes, unpack_codes, lookup_codes, lloyd_max_codebook, code_table
 
     def median_ms(f):
         mx.eval(f())
@@ -27,7 +29,7 @@ def main():
         return statistics.median(times) * 1e3
 
     print(f"on {mx.default_device()}; median of {a.repeats} calls")
-    print(f"{'out x in':>12} {'bits':>4} {'shifts ms':>10} {'lookup ms':>10} {'speed-up':>9}  same")
+    print(f"{'out x in':>12} {'bits':>4} {'shifts ms':>10} {'bytes ms':>10} {'speed-up':>9} {'16-bit ms':>10} {'speed-up':>9}  same")
     for shape in a.shapes:
         out, n = (int(v) for v in shape.split('x'))
         for bits in a.bits:
@@ -36,10 +38,13 @@ def main():
             codebook = mx.array(lloyd_max_codebook(n, bits))
             del q
             mx.eval(words, codebook)
+            table = code_table(codebook, bits, width=12 if bits == 3 else 16)
+            mx.eval(table)
             shifts = lambda: codebook[unpack_codes(words, bits, n)]
             lookup = lambda: lookup_codes(words, codebook, bits, n)
-            same = mx.array_equal(shifts(), lookup()).item()
-            t_shift, t_lookup = median_ms(shifts), median_ms(lookup)
-            print(f"{shape:>12} {bits:>4} {t_shift:>10.2f} {t_lookup:>10.2f} {t_shift / t_lookup:>8.2f}x  {same}")
+            wide = lambda: lookup_codes(words, codebook, bits, n, table=table)
+            same = mx.array_equal(shifts(), lookup()).item() and mx.array_equal(shifts(), wide()).item()
+            t_shift, t_lookup, t_wide = median_ms(shifts), median_ms(lookup), median_ms(wide)
+            print(f"{shape:>12} {bits:>4} {t_shift:>10.2f} {t_lookup:>10.2f} {t_shift / t_lookup:>8.2f}x {t_wide:>10.2f} {t_shift / t_wide:>8.2f}x  {same}")
 
 if __name__ == '__main__': main()

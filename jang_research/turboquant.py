@@ -9,9 +9,9 @@ __all__ = ['HADAMARD_MAX', 'HADAMARD_BLOCKS', 'TQ_KERNEL_HEADER', 'TQ_KERNEL_SOU
            'tensor_seed', 'code_table', 'lookup_codes', 'TQTensor', 'check_runtime', 'tq_dequantize_rotated',
            'check_tq_spec', 'tq_quantize', 'tq_error', 'codebook_column', 'codebook_block_cuda', 'tq_gptq_quantize',
            'tq_gptq_quantize_experts', 'tq_method', 'gemv_kernel', 'quant_gemv_cuda', 'tq_gemv_cuda', 'dequant_kernel',
-           'dequantize_cuda', 'tq_weight', 'dense_experts', 'TurboQuantLinear', 'TurboQuantSwitchLinear', 'fusable',
-           'dense_prompt', 'prompt_weight', 'FusedQuantizedLinear', 'FusedQuantizedEmbedding',
-           'FusedQuantizedSwitchLinear', 'call_bytes', 'fuse_layers']
+           'dequantize_cuda', 'tq_weight', 'dense_experts', 'shared_code_table', 'TurboQuantLinear',
+           'TurboQuantSwitchLinear', 'fusable', 'dense_prompt', 'prompt_weight', 'FusedQuantizedLinear',
+           'FusedQuantizedEmbedding', 'FusedQuantizedSwitchLinear', 'call_bytes', 'fuse_layers']
 
 # %% ../nbs/23_turboquant.ipynb #7b94ffd9
 import functools, math, time, zlib
@@ -140,11 +140,13 @@ def tensor_seed(path:str|None, # module path of the tensor
 # %% ../nbs/23_turboquant.ipynb #e1984181
 def code_table(codebook:mx.array, # (2**bits,) levels
                bits:int, # code width: 1, 2, 3, 4 or 8
-               dtype=mx.float32 # of the levels
+               dtype=mx.float32, # of the levels
+               width:int|None=None # bits a unit: 8 or 16 (whole codes), 12 at 3 bits; None: 8 (12 at 3 bits)
               ) -> mx.array:
-    "(units, codes per unit): the levels every byte of the stream spells (3 bits: every 12-bit unit)."
+    "(2**width, codes per unit): the levels every unit of `width` bits of the stream spells."
     if bits not in (1, 2, 3, 4, 8): raise JangError(f"no lookup table for {bits}-bit codes")
-    width = 12 if bits == 3 else 8
+    width = width or (12 if bits == 3 else 8)
+    if width not in ((12,) if bits == 3 else (8, 16)): raise JangError(f"no {width}-bit units of {bits}-bit codes")
     units = mx.arange(1 << width, dtype=mx.uint32)[:, None]
     shifts = (mx.arange(width // bits, dtype=mx.uint32) * bits)[None]
     return codebook.astype(dtype)[(units >> shifts) & ((1 << bits) - 1)]
@@ -154,16 +156,19 @@ def lookup_codes(words:mx.array, # uint32 (..., in*bits/32), from pack_codes
                  codebook:mx.array, # (2**bits,) levels
                  bits:int, # code width: 1, 2, 3, 4 or 8
                  n:int, # codes per row
-                 dtype=mx.float32 # of the result
+                 dtype=mx.float32, # of the result (a given table keeps its own)
+                 table:mx.array|None=None # code_table(codebook, bits, ...) of any unit width; None: bytes, built here
                 ) -> mx.array:
-    "`codebook[unpack_codes(words, bits, n)]`, looked up a byte (3 bits: 12 bits) at a time."
+    "`codebook[unpack_codes(words, bits, n)]`, looked up a unit (a byte, 16 bits; 3 bits: 12 bits) at a time."
     if words.shape[-1] * 32 != n * bits:
         raise JangError(f"{words.shape[-1]} words do not hold {n} codes of {bits} bits")
-    stream = mx.view(mx.contiguous(words), mx.uint8)           # the bit stream's bytes in order (little-endian)
-    if bits == 3:
+    table = code_table(codebook, bits, dtype) if table is None else table
+    width = table.shape[0].bit_length() - 1
+    stream = mx.view(mx.contiguous(words), mx.uint16 if width == 16 else mx.uint8)   # the stream's units in order (little-endian)
+    if width == 12:
         b = stream.reshape(*words.shape[:-1], -1, 3).astype(mx.uint32)
         stream = mx.stack([b[..., 0] | ((b[..., 1] & 15) << 8), (b[..., 1] >> 4) | (b[..., 2] << 4)], axis=-1)
-    return code_table(codebook, bits, dtype)[stream].reshape(*words.shape[:-1], n)
+    return table[stream].reshape(*words.shape[:-1], n)
 
 # %% ../nbs/23_turboquant.ipynb #bf429c9d
 def _nearest(x:mx.array, codebook:mx.array) -> mx.array:
@@ -236,10 +241,12 @@ def check_runtime(codebook:mx.array, signs:mx.array, bits:int, in_features:int, 
         raise JangError(f"sign vector does not match seed {seed}: wrong seed, or signs from another tensor")
 
 # %% ../nbs/23_turboquant.ipynb #9c724a22
-def tq_dequantize_rotated(codes, scales, codebook, bits:int, group_size:int) -> mx.array:
+def tq_dequantize_rotated(codes, scales, codebook, bits:int, group_size:int,
+                          table:mx.array|None=None # a float32 code_table to look the codes up in (lookup_codes)
+                         ) -> mx.array:
     "fp32 Ŷ = scale ⊙ codebook[codes] (rotated basis) from packed codes."
     n = codes.shape[-1] * 32 // bits
-    y = lookup_codes(codes, codebook, bits, n)
+    y = lookup_codes(codes, codebook, bits, n, table=table)
     g = group_size or n
     y = y.reshape(*y.shape[:-1], n // g, g) * scales.astype(mx.float32)[..., None]
     return y.reshape(*y.shape[:-2], n)
@@ -439,10 +446,12 @@ def dequantize_cuda(codes:mx.array, # uint32 (..., out, words): a little-endian 
                             output_shapes=[(*lead, out, n)], output_dtypes=[dtype])[0]
 
 def tq_weight(codes:mx.array, scales:mx.array, codebook:mx.array, bits:int, group_size:int, # as tq_dequantize_rotated
-              dtype=mx.float32) -> mx.array:
+              dtype=mx.float32,
+              table:mx.array|None=None # without CUDA: a float32 code_table for the lookup
+             ) -> mx.array:
     "Ŷ (..., out, in) in `dtype`: on a CUDA GPU written by `dequantize_cuda`, elsewhere `tq_dequantize_rotated` cast (the same values)."
     if cuda_available(): return dequantize_cuda(codes, scales, codebook, bits, group_size, False, dtype)
-    return tq_dequantize_rotated(codes, scales, codebook, bits, group_size).astype(dtype)
+    return tq_dequantize_rotated(codes, scales, codebook, bits, group_size, table).astype(dtype)
 
 # %% ../nbs/23_turboquant.ipynb #e9661081
 @functools.lru_cache(maxsize=16)
@@ -476,6 +485,7 @@ def set_runtime(self:_TQBase, codebook:mx.array, signs:mx.array, check_seed:bool
     check_runtime(codebook, signs, self.bits, self.input_dims, self.seed if check_seed else None)
     self._codebook, self._signs = codebook.astype(mx.float32), signs.astype(mx.float32)
     self._signs_as = {}                               # the sign vector in each activation dtype seen (one op less per call)
+    self._codebook_key = np.asarray(self._codebook).tobytes()   # names the shared lookup tables of this codebook (unit_table)
 
 # %% ../nbs/23_turboquant.ipynb #5b7db112
 @patch
@@ -484,6 +494,20 @@ def rotate_input(self:_TQBase, x:mx.array) -> mx.array:
     if x.dtype not in self._signs_as: self._signs_as[x.dtype] = self._signs.astype(x.dtype)
     return rotate(x, self._signs_as[x.dtype], self._block)
 
+# %% ../nbs/23_turboquant.ipynb #362cc2ff
+@functools.lru_cache(maxsize=32)
+def shared_code_table(codebook_key:bytes, # float32 levels' bytes
+                      bits:int, dtype) -> mx.array:
+    "The 16-bit-unit code table (12-bit at 3 bits) of one codebook in `dtype`, built once for every layer that uses it."
+    table = code_table(mx.array(np.frombuffer(codebook_key, np.float32)), bits, dtype, 12 if bits == 3 else 16)
+    mx.eval(table)
+    return table
+
+@patch
+def unit_table(self:_TQBase, dtype=mx.float32) -> mx.array:
+    "This layer's lookup table (lookup_codes' `table`): 16-bit units, shared by every layer of the same codebook."
+    return shared_code_table(self._codebook_key, self.bits, dtype)
+
 # %% ../nbs/23_turboquant.ipynb #00576bb5
 @patch
 def rotated_weight(self:_TQBase, dtype=mx.float32, after:mx.array|None=None) -> mx.array:
@@ -491,14 +515,15 @@ def rotated_weight(self:_TQBase, dtype=mx.float32, after:mx.array|None=None) -> 
     # a weight's dequantization depends on nothing a prompt computes, so MLX may run every layer's before the first layer:
     # the peak memory then grows with the depth (measured below on stacked experts). Waiting for the input keeps one at a time.
     codes, scales = (self.codes, self.scales) if after is None else mx.depends([self.codes, self.scales], [after])
-    return tq_weight(codes, scales, self._codebook, self.bits, self.group_size, dtype)
+    table = None if cuda_available() else self.unit_table()
+    return tq_weight(codes, scales, self._codebook, self.bits, self.group_size, dtype, table)
 
 # %% ../nbs/23_turboquant.ipynb #369a31ff
 @patch
 def levels(self:_TQBase, dtype=mx.float32, after:mx.array|None=None) -> mx.array:
     "The codes' levels c_q (..., out, in) in `dtype`, unscaled (one scale a row goes on the outputs); `after` as in rotated_weight."
     codes = self.codes if after is None else mx.depends([self.codes], [after])[0]
-    return lookup_codes(codes, self._codebook, self.bits, self.input_dims, dtype)
+    return lookup_codes(codes, self._codebook, self.bits, self.input_dims, dtype, self.unit_table(dtype))
 
 # %% ../nbs/23_turboquant.ipynb #71dd3202
 @patch
@@ -587,7 +612,8 @@ def __call__(self:TurboQuantSwitchLinear, x:mx.array, indices:mx.array, sorted_i
         # only, not every expert of the stack (measured: benchmarks/probe_tq_experts.py)
         flat = indices.reshape(pairs)
         xp = mx.broadcast_to(xr, (*indices.shape, 1, self.input_dims)).reshape(pairs, 1, self.input_dims)
-        w = tq_weight(self.codes[flat], self.scales[flat], self._codebook, self.bits, self.group_size, x.dtype)
+        w = tq_weight(self.codes[flat], self.scales[flat], self._codebook, self.bits, self.group_size, x.dtype,
+                      None if cuda_available() else self.unit_table())
         y = (xp @ w.swapaxes(-1, -2)).reshape(*indices.shape, 1, self.output_dims)
     else:
         y = mx.gather_mm(xr, self.rotated_weight(x.dtype, after=xr).swapaxes(-1, -2), rhs_indices=indices, sorted_indices=sorted_indices)
