@@ -8,7 +8,10 @@ reference path's.
 
 Usage: python benchmarks/bench_prefill_dequant.py [--shapes 14336x4096 4096x14336 4096x4096 1024x4096] [--rows 512] [--repeats 25]
 """
-import argparse, statistics, time
+import argparse, sys
+from pathlib import Path
+sys.path.insert(0, str(Path(__file__).parent))
+from probe_tq_lookup import median_ms   # ms of one evaluated call, median of --repeats
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -20,15 +23,6 @@ def main():
     from jang_research.backend import mx, cuda_available
     from jang_research.inventory import QuantSpec
     from jang_research.turboquant import tq_quantize, lookup_codes, dequantize_cuda, tq_dequantize_rotated
-
-    def median_ms(f):
-        mx.eval(f())
-        times = []
-        for _ in range(a.repeats):
-            t0 = time.perf_counter()
-            mx.eval(f())
-            times.append(time.perf_counter() - t0)
-        return statistics.median(times) * 1e3
 
     cuda = cuda_available()
     dt = mx.bfloat16 if cuda else mx.float32
@@ -53,7 +47,7 @@ def main():
             cols['ours'] = lambda: x @ dequantize_cuda(wq, s, b, 4, 64, True, dt).T
             cols['tq_ours'] = lambda: x @ dequantize_cuda(t.codes, t.scales, codebook, 4, 0, False, dt).T
             cols['kernel'] = lambda: dequantize_cuda(wq, s, b, 4, 64, True, dt)
-        ms = {k: median_ms(f) for k, f in cols.items()}
+        ms = {k: median_ms(f, a.repeats) for k, f in cols.items()}
         q = ms['qmm']
         fmt = lambda k: f"{ms[k]:.3f} ({q / ms[k]:.2f}x)".rjust(15) if k in ms else 'n/a'.rjust(15)
         if cuda:

@@ -9,6 +9,17 @@ Usage: python benchmarks/probe_tq_lookup.py [--shapes 1536x576 576x1536 14336x40
 """
 import argparse, statistics, time
 
+def median_ms(f, repeats:int) -> float:
+    "Milliseconds of one evaluated call of f, the median of `repeats` after one warm-up call."
+    from jang_research.backend import mx
+    mx.eval(f())
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        mx.eval(f())
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1e3
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--shapes', nargs='+', default=['1536x576', '576x1536', '14336x4096'], help='out x in')
@@ -18,15 +29,6 @@ def main():
     import jang_research  # noqa: F401  (preloads the BLAS before MLX)
     from jang_research.backend import mx
     from jang_research.turboquant import pack_codes, unpack_codes, lookup_codes, lloyd_max_codebook, code_table
-
-    def median_ms(f):
-        mx.eval(f())
-        times = []
-        for _ in range(a.repeats):
-            t0 = time.perf_counter()
-            mx.eval(f())
-            times.append(time.perf_counter() - t0)
-        return statistics.median(times) * 1e3
 
     print(f"on {mx.default_device()}; median of {a.repeats} calls")
     print(f"{'out x in':>12} {'bits':>4} {'shifts ms':>10} {'bytes ms':>10} {'speed-up':>9} {'16-bit ms':>10} {'speed-up':>9}  same")
@@ -44,7 +46,7 @@ def main():
             lookup = lambda: lookup_codes(words, codebook, bits, n)
             wide = lambda: lookup_codes(words, codebook, bits, n, table=table)
             same = mx.array_equal(shifts(), lookup()).item() and mx.array_equal(shifts(), wide()).item()
-            t_shift, t_lookup, t_wide = median_ms(shifts), median_ms(lookup), median_ms(wide)
+            t_shift, t_lookup, t_wide = (median_ms(f, a.repeats) for f in (shifts, lookup, wide))
             print(f"{shape:>12} {bits:>4} {t_shift:>10.2f} {t_lookup:>10.2f} {t_shift / t_lookup:>8.2f}x {t_wide:>10.2f} {t_shift / t_wide:>8.2f}x  {same}")
 
 if __name__ == '__main__': main()

@@ -9,9 +9,9 @@ __all__ = ['HADAMARD_MAX', 'HADAMARD_BLOCKS', 'TQ_KERNEL_HEADER', 'TQ_KERNEL_SOU
            'tensor_seed', 'code_table', 'lookup_codes', 'TQTensor', 'check_runtime', 'tq_dequantize_rotated',
            'check_tq_spec', 'tq_quantize', 'tq_error', 'codebook_column', 'codebook_block_cuda', 'tq_gptq_quantize',
            'tq_gptq_quantize_experts', 'tq_method', 'gemv_kernel', 'quant_gemv_cuda', 'tq_gemv_cuda', 'dequant_kernel',
-           'dequantize_cuda', 'tq_weight', 'dense_experts', 'shared_code_table', 'TurboQuantLinear',
-           'TurboQuantSwitchLinear', 'fusable', 'dense_prompt', 'prompt_weight', 'FusedQuantizedLinear',
-           'FusedQuantizedEmbedding', 'FusedQuantizedSwitchLinear', 'call_bytes', 'fuse_layers']
+           'dequantize_cuda', 'dense_experts', 'shared_code_table', 'TurboQuantLinear', 'TurboQuantSwitchLinear',
+           'fusable', 'dense_prompt', 'prompt_weight', 'FusedQuantizedLinear', 'FusedQuantizedEmbedding',
+           'FusedQuantizedSwitchLinear', 'call_bytes', 'fuse_layers']
 
 # %% ../nbs/23_turboquant.ipynb #7b94ffd9
 import functools, math, time, zlib
@@ -445,14 +445,6 @@ def dequantize_cuda(codes:mx.array, # uint32 (..., out, words): a little-endian 
                             grid=(-(-periods // threads) * threads, 1, 1), threadgroup=(threads, 1, 1),
                             output_shapes=[(*lead, out, n)], output_dtypes=[dtype])[0]
 
-def tq_weight(codes:mx.array, scales:mx.array, codebook:mx.array, bits:int, group_size:int, # as tq_dequantize_rotated
-              dtype=mx.float32,
-              table:mx.array|None=None # without CUDA: a float32 code_table for the lookup
-             ) -> mx.array:
-    "Ŷ (..., out, in) in `dtype`: on a CUDA GPU written by `dequantize_cuda`, elsewhere `tq_dequantize_rotated` cast (the same values)."
-    if cuda_available(): return dequantize_cuda(codes, scales, codebook, bits, group_size, False, dtype)
-    return tq_dequantize_rotated(codes, scales, codebook, bits, group_size, table).astype(dtype)
-
 # %% ../nbs/23_turboquant.ipynb #e9661081
 @functools.lru_cache(maxsize=16)
 def dense_experts(rows:int) -> mx.array:
@@ -508,6 +500,13 @@ def unit_table(self:_TQBase, dtype=mx.float32) -> mx.array:
     "This layer's lookup table (lookup_codes' `table`): 16-bit units, shared by every layer of the same codebook."
     return shared_code_table(self._codebook_key, self.bits, dtype)
 
+@patch
+def dequantize_codes(self:_TQBase, codes:mx.array, scales:mx.array, # this layer's codes and scales, or a slice of them
+                     dtype=mx.float32) -> mx.array:
+    "Ŷ (..., out, in) in `dtype`: on a CUDA GPU written by `dequantize_cuda`, elsewhere looked up in `unit_table` (the same values)."
+    if cuda_available(): return dequantize_cuda(codes, scales, self._codebook, self.bits, self.group_size, False, dtype)
+    return tq_dequantize_rotated(codes, scales, self._codebook, self.bits, self.group_size, self.unit_table()).astype(dtype)
+
 # %% ../nbs/23_turboquant.ipynb #00576bb5
 @patch
 def rotated_weight(self:_TQBase, dtype=mx.float32, after:mx.array|None=None) -> mx.array:
@@ -515,8 +514,7 @@ def rotated_weight(self:_TQBase, dtype=mx.float32, after:mx.array|None=None) -> 
     # a weight's dequantization depends on nothing a prompt computes, so MLX may run every layer's before the first layer:
     # the peak memory then grows with the depth (measured below on stacked experts). Waiting for the input keeps one at a time.
     codes, scales = (self.codes, self.scales) if after is None else mx.depends([self.codes, self.scales], [after])
-    table = None if cuda_available() else self.unit_table()
-    return tq_weight(codes, scales, self._codebook, self.bits, self.group_size, dtype, table)
+    return self.dequantize_codes(codes, scales, dtype)
 
 # %% ../nbs/23_turboquant.ipynb #369a31ff
 @patch
@@ -612,8 +610,7 @@ def __call__(self:TurboQuantSwitchLinear, x:mx.array, indices:mx.array, sorted_i
         # only, not every expert of the stack (measured: benchmarks/probe_tq_experts.py)
         flat = indices.reshape(pairs)
         xp = mx.broadcast_to(xr, (*indices.shape, 1, self.input_dims)).reshape(pairs, 1, self.input_dims)
-        w = tq_weight(self.codes[flat], self.scales[flat], self._codebook, self.bits, self.group_size, x.dtype,
-                      None if cuda_available() else self.unit_table())
+        w = self.dequantize_codes(self.codes[flat], self.scales[flat], x.dtype)
         y = (xp @ w.swapaxes(-1, -2)).reshape(*indices.shape, 1, self.output_dims)
     else:
         y = mx.gather_mm(xr, self.rotated_weight(x.dtype, after=xr).swapaxes(-1, -2), rhs_indices=indices, sorted_indices=sorted_indices)
