@@ -438,11 +438,11 @@ def dequantize_cuda(codes:mx.array, # uint32 (..., out, words): a little-endian 
     g = group_size or n
     if words * 32 % bits or n % per or n % g or tuple(scales.shape) != (*lead, out, n // g):
         raise JangError(f"scales {tuple(scales.shape)} do not fit {bits}-bit codes {tuple(codes.shape)} in groups of {g}")
-    threads, periods = 256, math.prod(lead) * out * n // per
+    rows, threads = math.prod(lead) * out, 256
     return dequant_kernel()(inputs=[codes, scales, aux],
-                            template=[('AFFINE', int(affine)), ('BITS', bits), ('IN', n), ('ROWS', math.prod(lead) * out),
+                            template=[('AFFINE', int(affine)), ('BITS', bits), ('IN', n), ('ROWS', rows),
                                       ('NG', n // g), ('GS', g), ('OutT', dtype)],
-                            grid=(-(-periods // threads) * threads, 1, 1), threadgroup=(threads, 1, 1),
+                            grid=(-(-(rows * n // per) // threads) * threads, 1, 1), threadgroup=(threads, 1, 1),
                             output_shapes=[(*lead, out, n)], output_dtypes=[dtype])[0]
 
 # %% ../nbs/23_turboquant.ipynb #e9661081
@@ -637,12 +637,12 @@ class FusedQuantizedLinear(nn.QuantizedLinear):
     "mlx-lm's affine QuantizedLinear (same parameters); decode-sized inputs on CUDA go to the fused kernel, prompts (CUDA, CPU) to dequantize + matmul."
     def __call__(self, x:mx.array) -> mx.array:
         rows = math.prod(x.shape[:-1])
-        if dense_prompt(x): y = x @ prompt_weight(self, x).T
-        elif not cuda_available(): return super().__call__(x)
-        else:
+        if rows <= KERNEL_MAX_ROWS and cuda_available():   # decode on CUDA first: one device check on the hot path
             y = quant_gemv_cuda(x.reshape(rows, x.shape[-1]), dense_experts(rows), self.weight, self.scales, self.biases,
                                 self.bits, self.group_size, True)
             y = y.reshape(*x.shape[:-1], y.shape[-1])
+        elif dense_prompt(x): y = x @ prompt_weight(self, x).T
+        else: return super().__call__(x)
         return y + self.bias if 'bias' in self else y
 
 class FusedQuantizedEmbedding(nn.QuantizedEmbedding):

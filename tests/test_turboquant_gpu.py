@@ -5,7 +5,7 @@ from jang_research.backend import mx
 from jang_research.backend import nn
 from jang_research.inventory import QuantSpec, TQ_BITS, AFFINE_BITS
 from jang_research.turboquant import (tq_quantize, tq_gemv_cuda, quant_gemv_cuda, cuda_available, TurboQuantLinear, TurboQuantSwitchLinear,
-                                      dequantize_cuda, tq_dequantize_rotated,
+                                      dequantize_cuda, tq_dequantize_rotated, unpack_codes,
                                       KERNEL_MAX_ROWS, FusedQuantizedLinear, FusedQuantizedSwitchLinear, fuse_layers)
 
 pytestmark = pytest.mark.skipif(not cuda_available(), reason='needs MLX on a CUDA GPU')
@@ -109,12 +109,6 @@ def test_dequant_kernel_matches_lookup(bits, group):
             assert got.shape == ref.shape and got.dtype == dt
             assert mx.array_equal(got, ref.astype(dt)).item(), (shape, dt)
 
-def unpack_affine(wq, bits:int) -> np.ndarray:
-    "MLX affine codes as integers, read on the host from the little-endian bit stream of each row."
-    stream = (np.array(wq).astype(np.int64)[..., None] >> np.arange(32)) & 1
-    n = wq.shape[-1] * 32 // bits
-    return (stream.reshape(*wq.shape[:-1], n, bits) << np.arange(bits)).sum(-1)
-
 DEQ_TOL = {mx.float32: 1e-6, mx.float16: 1e-3, mx.bfloat16: 8e-3}   # one rounding to the output dtype, of the largest weight
 
 @pytest.mark.parametrize('bits', AFFINE_BITS)
@@ -124,7 +118,8 @@ def test_affine_dequant_kernel_matches_float64(bits, group):
     for shape in ((256, 2048), (4, 64, 2048)):
         for dt in (mx.float32, mx.float16, mx.bfloat16):
             wq, s, b = mx.quantize(mx.random.normal(shape).astype(dt), group_size=group, bits=bits)
-            ref = np.repeat(f64(s), group, -1) * unpack_affine(wq, bits) + np.repeat(f64(b), group, -1)
+            q = np.array(unpack_codes(wq, bits, shape[-1]))          # MLX's affine packing is this stream (nb 23 checks it)
+            ref = np.repeat(f64(s), group, -1) * q + np.repeat(f64(b), group, -1)
             got = dequantize_cuda(wq, s, b, bits, group, True, dt)
             assert got.dtype == dt and got.shape == ref.shape
             assert np.abs(f64(got) - ref).max() <= DEQ_TOL[dt] * np.abs(ref).max(), (shape, dt)
