@@ -11,7 +11,9 @@ window starts with the first 8 tokens of a calibration window and continues with
 windows as the longest run takes (the calibration text has at most 512, which longer runs go through again).
 
 Usage: python benchmarks/bench_tuning.py [--model smollm2-135m-instruct] [--sizes 3.5 4.0 4.5] [--steps 48 [96 ...]] [--lr 1e-4]
-           [--windows 16] [--window-len 128] [--data calibration|generated] [--json out.json]
+           [--windows 16] [--window-len 128] [--data calibration|generated] [--calib-on text|samples] [--calib 16 256] [--json out.json]
+
+--calib-on / --calib: the GPTQ-style methods' calibration windows before tuning (jr.quantize's calib_on, calib_windows, calib_len).
 """
 import argparse, json, time
 from pathlib import Path
@@ -25,6 +27,8 @@ def main():
     ap.add_argument('--windows', type=int, default=16)
     ap.add_argument('--window-len', type=int, default=128)
     ap.add_argument('--data', default='calibration', choices=['calibration', 'generated'])
+    ap.add_argument('--calib-on', default='text', choices=['text', 'samples'], help="jr.quantize's calib_on")
+    ap.add_argument('--calib', type=int, nargs=2, default=[16, 256], help='calibration windows and tokens a window')
     ap.add_argument('--json')
     a = ap.parse_args()
     import jang_research as jr
@@ -36,11 +40,11 @@ def main():
     windows = tuning_windows(m.tokenizer, max(a.steps), model=m.model if a.data == 'generated' else None)   # as jr.quantize(tune_steps=) takes them
     print(f"{windows.shape[0]} {a.data} windows in {time.time() - t:.0f} s", flush=True)
     rows = []
-    print(f"{m.name}: held-out KL ({a.windows} x {a.window_len} tokens) of the allocator's plan, before and after {'/'.join(map(str, a.steps))} tuning steps (lr {a.lr:g}) on {a.data} windows", flush=True)
+    print(f"{m.name}: held-out KL ({a.windows} x {a.window_len} tokens) of the allocator's plan, before and after {'/'.join(map(str, a.steps))} tuning steps (lr {a.lr:g}) on {a.data} windows; calibrated on {a.calib[0]} x {a.calib[1]} tokens of {a.calib_on}", flush=True)
     for size in a.sizes:
         plan = jr.allocate(table, target_bpw=size)
         t = time.time()
-        q = jr.quantize(m, plan, progress=False)
+        q = jr.quantize(m, plan, *a.calib, calib_on=a.calib_on, progress=False)
         t_quant = time.time() - t
         before = jr.evaluate(m, q, windows=a.windows, window_len=a.window_len)
         for steps in a.steps:
@@ -54,6 +58,6 @@ def main():
                   f"  ->  KL {k1['value']:.4f} [{k1['lo']:.4f}, {k1['hi']:.4f}] top-1 {after['top1']['value']:.3f}  ({k1['value'] / k0['value']:.3f}x;"
                   f" held-back KL {report.get('held_kl_before', 0):.4f} -> {report.get('held_kl_after', 0):.4f}, kept {report.get('kept')};"
                   f" quantize {t_quant:.0f} s, tune {t_tune:.0f} s)", flush=True)
-            if a.json: Path(a.json).write_text(json.dumps(dict(model=m.name, steps=a.steps, lr=a.lr, data=a.data, windows=list(windows.shape), rows=rows), indent=1))
+            if a.json: Path(a.json).write_text(json.dumps(dict(model=m.name, steps=a.steps, lr=a.lr, data=a.data, calib_on=a.calib_on, calib=a.calib, windows=list(windows.shape), rows=rows), indent=1))
 
 if __name__ == '__main__': main()

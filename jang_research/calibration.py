@@ -202,11 +202,14 @@ def model_hessians(model:nn.Module, tokenizer, fingerprint:str, # the float mode
                    n_windows:int=32, # calibration windows
                    window_len:int=512, # tokens per window
                    text:str|None=None, # calibration text (default: data/calibration_pydocs.rst)
-                   progress:bool=False) -> Hessians:
-    "Input Hessians of every quantizable module on calibration text, from the disk cache when present."
-    text = calibration_text() if text is None else text
-    if not text.strip(): raise JangError('calibration text is empty')
-    windows = token_windows(tokenizer, text, n_windows, window_len)
+                   progress:bool=False,
+                   windows:mx.array|None=None # (n, L) token windows to use instead of the text's (n_windows, window_len and text unused), e.g. the float model's own samples
+                  ) -> Hessians:
+    "Input Hessians of every quantizable module on calibration text (or given token windows), from the disk cache when present."
+    if windows is None:
+        text = calibration_text() if text is None else text
+        if not text.strip(): raise JangError('calibration text is empty')
+        windows = token_windows(tokenizer, text, n_windows, window_len)
     key = hessians_key(fingerprint, windows)
     f = cache_dir('hessians')/f'{key}.safetensors'
     if f.exists():

@@ -22,7 +22,7 @@ from .bundle import RUNTIMES, write_model_card, load_bundle, bundle_fake_params,
 from .runtime import generate_text, coherence, conversation, Chat, DECODERS
 from .data import COHERENCE_PROMPTS
 from .sweep import predictor_check
-from .tuning import TUNING_DATA
+from .tuning import TUNING_DATA, CALIBRATION_DATA
 
 
 # %% ../nbs/70_cli.ipynb #bc1cc27a
@@ -206,6 +206,7 @@ def _quantize_parser(sub):
     s.add_argument('--method', default='rtn', choices=['rtn', 'mse', 'gptq'])
     s.add_argument('--plan', help='JSON plan file (overrides --bits/--group-size)')
     _calib_args(s)
+    api_arg(s, '--calib-on', jr.quantize, 'calib_on', choices=list(CALIBRATION_DATA))
     s.add_argument('--profile', help='JANG tier profile (JANG_1L … JANG_6M) or budget profile (JANG_2K … JANG_6K)')
     s.add_argument('--target-bpw', type=_positive(float), help='allocate bits by measured sensitivity to this effective bpw')
     s.add_argument('--min-bits', nargs='*', default=[], metavar='ROLE=BITS', help='allocator constraints, e.g. embed=4 lm_head=6')
@@ -456,6 +457,8 @@ def _streams(a) -> bool:
 def _cmd_quantize(a):
     plan_file = _check_quantize_args(a)
     stream = a.stream = _streams(a)
+    # the float model samples token by token: the whole of it in memory, what streaming avoids
+    if stream and a.calib_on != 'text': raise JangError(f"--calib-on {a.calib_on} has the whole float model generate: not with --stream (--calib-on text streams)")
     if stream and a.tune_steps: raise JangError('--tune-steps tunes the whole model in memory: not with --stream (a model this large streams block by block)')
     m = jr.load(a.model or DEFAULT_MODEL, lazy=stream)
     plan = plan_for_args(m, a, plan_file)
@@ -464,7 +467,7 @@ def _cmd_quantize(a):
     check_destination(a.out, a.force, is_bundle, 'bundle', need_bytes=plan_bytes(m.inventory, plan, other_params(m.model, m.inventory)).total_bytes)
     if stream: path = jr.convert(m, plan, a.out, a.calib_windows, a.calib_len, tq_seed=a.tq_seed, force=a.force)
     else:
-        q = jr.quantize(m, plan, a.calib_windows, a.calib_len, tq_seed=a.tq_seed, workers=a.workers, sequential=a.sequential,
+        q = jr.quantize(m, plan, a.calib_windows, a.calib_len, calib_on=a.calib_on, tq_seed=a.tq_seed, workers=a.workers, sequential=a.sequential,
                         tune_steps=a.tune_steps, tune_on=a.tune_on)
         path = jr.save(q, a.out, force=a.force)
     t = read_manifest(path)['totals']
