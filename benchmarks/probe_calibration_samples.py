@@ -1,9 +1,9 @@
 """GPTQ's calibration from the float model's own samples instead of the calibration text: held-out KL of one allocated plan.
 
 The shipped table's plan at each --sizes target, quantized sequentially (jr.quantize's default) on --calib windows x tokens
-of (a) the calibration text (Python docs; jr.quantize's default) and (b) the float model continuing each text window's
-first --prefix tokens with its own samples (temperature 1, seeded; what tuning's 'samples' windows are), each scored on
-16 x 128 held-out tokens (the Jargon File: neither calibration source).
+of (a) the calibration text (Python docs; jr.quantize's calib_on='text') and (b) the float model continuing each text
+window's first --prefix tokens with its own samples (temperature 1, seeded; calib_on='samples', jr.quantize's default
+since these measurements), each scored on 16 x 128 held-out tokens (the Jargon File: neither calibration source).
 
 Usage: python benchmarks/probe_calibration_samples.py [--model smollm2-135m-instruct] [--sizes 4.5 4.0] [--calib 16 256]
 """

@@ -173,6 +173,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                    'jang_research.cli._too_big': ('cli.html#_too_big', 'jang_research/cli.py'),
                                    'jang_research.cli._user_error': ('cli.html#_user_error', 'jang_research/cli.py'),
                                    'jang_research.cli.api_arg': ('cli.html#api_arg', 'jang_research/cli.py'),
+                                   'jang_research.cli.api_default': ('cli.html#api_default', 'jang_research/cli.py'),
                                    'jang_research.cli.bundle_source': ('cli.html#bundle_source', 'jang_research/cli.py'),
                                    'jang_research.cli.check_output_file': ('cli.html#check_output_file', 'jang_research/cli.py'),
                                    'jang_research.cli.free_ports': ('cli.html#free_ports', 'jang_research/cli.py'),

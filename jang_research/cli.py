@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['SAMPLE_PROMPT', 'MLX_RECIPES', 'BITS', 'GROUP', 'CHAT_HELP', 'SHARED_COMMANDS', 'check_output_file', 'report_plans',
-           'verdict', 'report_coherence', 'report', 'api_arg', 'plan_for_args', 'bundle_source', 'rank_output',
-           'free_ports', 'launch_ranks', 'main']
+           'verdict', 'report_coherence', 'report', 'api_default', 'api_arg', 'plan_for_args', 'bundle_source',
+           'rank_output', 'free_ports', 'launch_ranks', 'main']
 
 # %% ../nbs/70_cli.ipynb #5b818026
 import argparse, contextlib, errno, inspect, json, math, os, signal, socket, subprocess, sys, time
@@ -180,12 +180,20 @@ def _common_args(s, model=True):
     s.add_argument('--debug', action='store_true', help='show the full traceback of an error')
 
 # %% ../nbs/70_cli.ipynb #69deee23
-def api_arg(s, flag:str, fn, name:str, **kw):
+def api_default(fn, name:str):
+    "The default of parameter `name` of API function `fn`."
+    return inspect.signature(fn).parameters[name].default
+
+def api_arg(s, flag:str, fn, name:str,
+            default_note:str='', # added to the help's default, e.g. where another option changes it
+            **kw):
     "Add option `flag` to parser `s` with the default and help of parameter `name` of API function `fn`: each default is written once, in the API."
-    default = inspect.signature(fn).parameters[name].default
+    default = api_default(fn, name)
     default = list(default) if isinstance(default, tuple) else default
     doc = docments(fn)[name] or name.replace('_', ' ')
-    s.add_argument(flag, default=default, help=f"{doc} (default {' '.join(map(str, default)) if isinstance(default, list) else default})", **kw)
+    shown = ' '.join(map(str, default)) if isinstance(default, list) else default
+    # a default_note leaves the option unset (None): the command decides, from the API's default and the other options
+    s.add_argument(flag, default=None if default_note else default, help=f"{doc} (default {shown}{default_note})", **kw)
 
 # %% ../nbs/70_cli.ipynb #ad969e62
 def _calib_args(s, fn=jr.quantize):
@@ -206,7 +214,7 @@ def _quantize_parser(sub):
     s.add_argument('--method', default='rtn', choices=['rtn', 'mse', 'gptq'])
     s.add_argument('--plan', help='JSON plan file (overrides --bits/--group-size)')
     _calib_args(s)
-    api_arg(s, '--calib-on', jr.quantize, 'calib_on', choices=list(CALIBRATION_DATA))
+    api_arg(s, '--calib-on', jr.quantize, 'calib_on', choices=list(CALIBRATION_DATA), default_note='; text when the work streams')
     s.add_argument('--profile', help='JANG tier profile (JANG_1L … JANG_6M) or budget profile (JANG_2K … JANG_6K)')
     s.add_argument('--target-bpw', type=_positive(float), help='allocate bits by measured sensitivity to this effective bpw')
     s.add_argument('--min-bits', nargs='*', default=[], metavar='ROLE=BITS', help='allocator constraints, e.g. embed=4 lm_head=6')
@@ -458,7 +466,8 @@ def _cmd_quantize(a):
     plan_file = _check_quantize_args(a)
     stream = a.stream = _streams(a)
     # the float model samples token by token: the whole of it in memory, what streaming avoids
-    if stream and a.calib_on != 'text': raise JangError(f"--calib-on {a.calib_on} has the whole float model generate: not with --stream (--calib-on text streams)")
+    if stream and a.calib_on not in (None, 'text'): raise JangError(f"--calib-on {a.calib_on} has the whole float model generate: not with --stream (--calib-on text streams)")
+    a.calib_on = a.calib_on or ('text' if stream else api_default(jr.quantize, 'calib_on'))
     if stream and a.tune_steps: raise JangError('--tune-steps tunes the whole model in memory: not with --stream (a model this large streams block by block)')
     m = jr.load(a.model or DEFAULT_MODEL, lazy=stream)
     plan = plan_for_args(m, a, plan_file)

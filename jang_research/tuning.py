@@ -7,10 +7,12 @@ __all__ = ['TUNING_DATA', 'CALIBRATION_DATA', 'float_logprobs', 'kl_to', 'sample
            'calibration_windows', 'with_parts', 'tune_scales']
 
 # %% ../nbs/25_tuning.ipynb #b1660568
-import copy, time
+import copy, hashlib, time
+import numpy as np
 import mlx.optimizers as optim
 from tqdm.auto import tqdm
-from .backend import mx, nn, JangError
+from .backend import mx, nn, JangError, cache_dir
+from .files import write_atomic, read_cached
 from .quantized import is_quantized
 from .models import swapped_weights
 from .data import token_windows, calibration_text
@@ -71,11 +73,22 @@ def calibration_windows(model:nn.Module, tokenizer, # the float model (it sample
                         n_windows:int, window_len:int, # windows, and tokens a window
                         on:str='text', # 'text': the calibration text's windows; 'samples': each continued after `prefix` tokens by the model's own samples
                         prefix:int=8, # text tokens a sampled window starts with
-                        seed:int=0) -> mx.array:
+                        seed:int=0,
+                        fingerprint:str|None=None # the float model's model_fingerprint(): sampled windows are kept in the disk cache under it (None: sampled on every call)
+                       ) -> mx.array:
     "(n_windows, window_len) calibration token windows of the calibration text, or of the float model's own seeded samples after each window's first `prefix` tokens."
     if on not in CALIBRATION_DATA: raise JangError(f"calibration windows are {' or '.join(map(repr, CALIBRATION_DATA))}, got {on!r}")
     text = token_windows(tokenizer, calibration_text(), n_windows, window_len)
-    return text if on == 'text' else sampled_windows(model, text[:, :prefix], window_len, seed=seed)
+    if on == 'text': return text
+    starts = text[:, :prefix]
+    if fingerprint is None: return sampled_windows(model, starts, window_len, seed=seed)
+    # sampling costs the float model's decoding (~30 s for 16 x 256 on a 2-core CPU): once per weights, prefixes, length and seed
+    key = hashlib.sha256(f'{fingerprint}/{window_len}/{seed}/'.encode() + np.asarray(starts).tobytes()).hexdigest()[:20]
+    f = cache_dir('samples')/f'{key}.npy'
+    if f.exists(): return read_cached(f, lambda p: mx.array(np.load(p)))
+    windows = sampled_windows(model, starts, window_len, seed=seed)
+    write_atomic(f, lambda p: np.save(p, np.asarray(windows)))
+    return windows
 
 # %% ../nbs/25_tuning.ipynb #5c79e394
 def with_parts(t, parts:dict):

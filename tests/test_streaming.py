@@ -28,7 +28,7 @@ def test_stream_writes_the_in_memory_bundle(folder, tmp_path):
     args = ['--model', folder, '--bits', '3', '--group-size', '32', '--method', 'gptq', '--calib-windows', '4', '--calib-len', '64']
     streamed = run('quantize', *args, '--stream', '--out', tmp_path/'streamed')
     assert streamed.returncode == 0, streamed.stderr[-3000:]
-    whole = run('quantize', *args, '--no-stream', '--out', tmp_path/'whole')
+    whole = run('quantize', *args, '--no-stream', '--calib-on', 'text', '--out', tmp_path/'whole')   # streamed work calibrates on the text
     assert whole.returncode == 0, whole.stderr[-3000:]
     a, b = stored(tmp_path/'streamed'), stored(tmp_path/'whole')
     assert sorted(a) == sorted(b) and all(mx.array_equal(a[k], b[k]).item() for k in a)
@@ -39,6 +39,7 @@ def test_stream_writes_the_in_memory_bundle(folder, tmp_path):
 
 @pytest.mark.parametrize('extra, msg', [
     (['--stream', '--no-sequential'], '--stream quantizes block after block in one process'),
+    (['--stream', '--calib-on', 'samples'], '--calib-on samples has the whole float model generate'),
 ])
 def test_stream_refusals(folder, tmp_path, extra, msg):
     r = run('quantize', '--model', folder, *extra, '--out', tmp_path/'x')
@@ -52,7 +53,7 @@ def test_stream_allocates_as_in_memory(folder, tmp_path):
     args = ['--model', folder, '--target-bpw', '3.5', '--sweep', '--calib-windows', '4', '--calib-len', '64']
     streamed = run('quantize', *args, '--stream', '--out', tmp_path/'streamed', cache=tmp_path/'c1')
     assert streamed.returncode == 0, streamed.stderr[-3000:]
-    whole = run('quantize', *args, '--no-stream', '--out', tmp_path/'whole', cache=tmp_path/'c2')
+    whole = run('quantize', *args, '--no-stream', '--calib-on', 'text', '--out', tmp_path/'whole', cache=tmp_path/'c2')
     assert whole.returncode == 0, whole.stderr[-3000:]
     ma, mb = (json.loads((tmp_path/d/'jang_config.json').read_text()) for d in ('streamed', 'whole'))
     assert ma['tensors'] == mb['tensors'] and len({t['bits'] for t in ma['tensors'].values()}) > 1   # the same mixed plan
