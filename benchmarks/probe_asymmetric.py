@@ -16,6 +16,7 @@ methods fold the correction into GPTQ's column loop instead). Not adopted.
 Usage: python benchmarks/probe_asymmetric.py [--sizes 4.5] [--alphas 0 1] [--damp 0.01]
 """
 import argparse, time
+from probe_calibration_samples import heldout_line   # one held-out row, as that probe prints it
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -102,10 +103,6 @@ def main():
         for alpha in a.alphas:
             t0 = time.time()
             weights = quantize(plan, alpha)
-            secs = time.time() - t0
-            r = jr.evaluate(m, jr.Quantized(m, plan, weights, {}), windows=16, window_len=128)
-            kl = r['kl_mean']
-            print(f"  @{s:g} ({r['bpw']:.3f} bpw) alpha {alpha:g} damp {a.damp:g} target embedding {a.target_embedding}: held-out KL {kl['value']:.4f} [{kl['lo']:.4f}, {kl['hi']:.4f}]"
-                  f"  top-1 {r['top1']['value']:.3f}  ({secs:.0f} s)", flush=True)
+            print(heldout_line(m, s, plan, weights, f'alpha {alpha:g} damp {a.damp:g} target embedding {a.target_embedding}:', time.time() - t0), flush=True)
 
 if __name__ == '__main__': main()

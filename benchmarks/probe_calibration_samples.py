@@ -9,6 +9,14 @@ Usage: python benchmarks/probe_calibration_samples.py [--model smollm2-135m-inst
 """
 import argparse, time
 
+def heldout_line(m, size:float, plan, weights:dict, label:str, secs:float) -> str:
+    "One printed row: the `size` bpw `plan` quantized to `weights`, scored on 16 x 128 held-out tokens (KL with its interval, top-1), and its quantizing seconds."
+    import jang_research as jr
+    r = jr.evaluate(m, jr.Quantized(m, plan, weights, {}), windows=16, window_len=128)
+    kl = r['kl_mean']
+    return (f"  @{size:g} ({r['bpw']:.3f} bpw) {label} held-out KL {kl['value']:.4f} [{kl['lo']:.4f}, {kl['hi']:.4f}]"
+            f"  top-1 {r['top1']['value']:.3f}  ({secs:.0f} s)")
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--model', default='smollm2-135m-instruct')
@@ -34,10 +42,6 @@ def main():
             t0 = time.time()
             hs = collect_hessians(m.model, windows[src])   # the embedding's (outside the blocks) from the same windows
             weights = quantize_sequential(m.model, windows[src], plan, hs, tq_seed=0)
-            secs = time.time() - t0
-            r = jr.evaluate(m, jr.Quantized(m, plan, weights, {}), windows=16, window_len=128)
-            kl = r['kl_mean']
-            print(f"  @{s:g} ({r['bpw']:.3f} bpw) calibration {src:<8} held-out KL {kl['value']:.4f} [{kl['lo']:.4f}, {kl['hi']:.4f}]"
-                  f"  top-1 {r['top1']['value']:.3f}  ({secs:.0f} s)", flush=True)
+            print(heldout_line(m, s, plan, weights, f'calibration {src:<8}', time.time() - t0), flush=True)
 
 if __name__ == '__main__': main()

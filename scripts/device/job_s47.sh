@@ -2,7 +2,7 @@
 # H200 job (prepared in session 42, when no machine was lent): (1) issue 13's 4.5 bpw plan calibrated on 64 x 256 windows of the
 # float model's own samples (jr.quantize(calib_on='samples'); on this project's CPU 0.0769 -> 0.0690 untuned) and then tuned 1536
 # steps on its own samples (session 40: 0.0767 -> 0.0682 with text calibration), fp32 without TF32: does the pair reach 0.06?
-# (2) job_s46.sh's parts: the dequantization kernel's remaining GPU tests, and the 8B decode/prefill of float, affine 4-bit,
+# (2) what job_s46.sh (never run; folded in here) held: the dequantization kernel's remaining GPU tests, and the 8B decode/prefill of float, affine 4-bit,
 # the mixed plan (through MLX's layers and ours) and tq4-mlp.
 # Carry: .gpu1, then .gpu3 and .gpu4 (SmolLM2's GGUF), then .gpu2 with go.sh (JOB=job_s47.sh); collect.sh at once after each call.
 set -u
