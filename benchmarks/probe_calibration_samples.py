@@ -26,21 +26,20 @@ def main():
     ap.add_argument('--sources', nargs='+', default=['text', 'samples'], choices=['text', 'samples'])
     a = ap.parse_args()
     import jang_research as jr
-    from jang_research.data import token_windows, calibration_text
-    from jang_research.calibration import collect_hessians
+    from jang_research.calibration import model_hessians
     from jang_research.methods import quantize_sequential
-    from jang_research.tuning import sampled_windows
+    from jang_research.tuning import calibration_windows
     m = jr.load(a.model)
     table = jr.sensitivity(m, progress=False)
-    text = token_windows(m.tokenizer, calibration_text(), *a.calib)
     t0 = time.time()
-    windows = {'text': text, 'samples': sampled_windows(m.model, text[:, :a.prefix], a.calib[1], batch=a.calib[0])}
-    print(f"{m.name}: {a.calib[0]} x {a.calib[1]} calibration windows; sampled in {time.time() - t0:.0f} s", flush=True)
+    # the windows jr.quantize(calib_on=...) takes (the samples from the disk cache after a first run)
+    windows = {src: calibration_windows(m.model, m.tokenizer, *a.calib, on=src, prefix=a.prefix, fingerprint=m.fingerprint) for src in a.sources}
+    print(f"{m.name}: {a.calib[0]} x {a.calib[1]} calibration windows; made in {time.time() - t0:.0f} s", flush=True)
     for s in a.sizes:
         plan = jr.allocate(table, target_bpw=s)
         for src in a.sources:
             t0 = time.time()
-            hs = collect_hessians(m.model, windows[src])   # the embedding's (outside the blocks) from the same windows
+            hs = model_hessians(m.model, m.tokenizer, m.fingerprint, windows=windows[src])   # the embedding's (outside the blocks) from the same windows
             weights = quantize_sequential(m.model, windows[src], plan, hs, tq_seed=0)
             print(heldout_line(m, s, plan, weights, f'calibration {src:<8}', time.time() - t0), flush=True)
 

@@ -127,7 +127,7 @@ def _quantize_in_workers(m:Model, plan, fw:dict, hs, windows, tq_seed:int, worke
     procs = []
     try:
         for k, part in enumerate(parts[1:]):
-            args = dict(model_dir=str(m.path), fingerprint=m.fingerprint, plan_json=plan.to_json(), paths=part, calib=np.asarray(windows).tolist(),
+            args = dict(model_dir=str(m.path), fingerprint=m.fingerprint, plan_json=plan.to_json(), paths=part, windows=np.asarray(windows).tolist(),
                         out=f'{tmp}/share{k}.safetensors', tq_seed=tq_seed)
             job = Path(tmp)/f'share{k}.json'
             job.write_text(json.dumps(args))

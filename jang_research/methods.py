@@ -91,7 +91,7 @@ def shares(inv:list, paths:list, n:int) -> list:
 # %% ../nbs/24_methods.ipynb #0331874b
 def quantize_share(model_dir:str, fingerprint:str, # the float model's folder and model_fingerprint()
                    plan_json:dict, paths:list, # the plan (Plan.to_json) and the tensors of this share
-                   calib:list|None, # the calibration token windows of the Hessians, (n, L) as lists of ids (the text's or samples), or None
+                   windows:list|None, # the calibration token windows of the Hessians, (n, L) as lists of ids (the text's or samples), or None
                    out:str, # safetensors file to write
                    **context # e.g. tq_seed
                   ) -> str:
@@ -101,7 +101,7 @@ def quantize_share(model_dir:str, fingerprint:str, # the float model's folder an
     from jang_research.calibration import model_hessians
     model, tok = load_model(model_dir)
     # the windows themselves, not how to make them: a worker would sample its own windows only at great cost; the Hessians of the same windows come from the disk cache
-    hs = model_hessians(model, tok, fingerprint, windows=mx.array(calib)) if calib else None
+    hs = model_hessians(model, tok, fingerprint, windows=mx.array(windows)) if windows else None
     plan, fw = Plan.from_json(plan_json), float_weights(model)
     arrays, side, info = {}, {}, {}
     for p in paths:
