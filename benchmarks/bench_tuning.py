@@ -37,7 +37,8 @@ def main():
     table = jr.sensitivity(m, progress=False)
     print(f"sensitivity table: {table.meta.get('shipped', 'swept here')}, methods {sorted({r['method'] for r in table.rows.values()})}", flush=True)
     t = time.time()
-    windows = tuning_windows(m.tokenizer, max(a.steps), model=m.model if a.data == 'generated' else None)   # as jr.quantize(tune_steps=) takes them
+    windows = tuning_windows(m.tokenizer, max(a.steps), model=m.model if a.data == 'generated' else None,
+                             fingerprint=m.fingerprint)   # as jr.quantize(tune_steps=) takes them (from the disk cache after a first run)
     print(f"{windows.shape[0]} {a.data} windows in {time.time() - t:.0f} s", flush=True)
     rows = []
     print(f"{m.name}: held-out KL ({a.windows} x {a.window_len} tokens) of the allocator's plan, before and after {'/'.join(map(str, a.steps))} tuning steps (lr {a.lr:g}) on {a.data} windows; calibrated on {a.calib[0]} x {a.calib[1]} tokens of {a.calib_on}", flush=True)

@@ -177,7 +177,7 @@ def quantize(m:Model, # the float model
     elif workers == 1 or calib is None: weights = quantize_weights(float_weights(m.model), plan, progress=progress, hessians=hs, tq_seed=tq_seed)
     else: weights = _quantize_in_workers(m, plan, float_weights(m.model), hs, windows, tq_seed, workers, progress)
     if tune_steps:
-        tune_windows = tuning_windows(m.tokenizer, tune_steps, model=m.model if tune_on == 'samples' else None)
+        tune_windows = tuning_windows(m.tokenizer, tune_steps, model=m.model if tune_on == 'samples' else None, fingerprint=m.fingerprint)
         weights, report = tune_scales(m.model, weights, tune_windows, steps=tune_steps, progress=progress)
         settings['tuning'] = {**report, 'windows_from': tune_on}
     return Quantized(m, plan, weights, settings)

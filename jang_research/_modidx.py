@@ -689,6 +689,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                     'jang_research/tuning.py'),
                                       'jang_research.tuning.float_logprobs': ('tuning.html#float_logprobs', 'jang_research/tuning.py'),
                                       'jang_research.tuning.kl_to': ('tuning.html#kl_to', 'jang_research/tuning.py'),
+                                      'jang_research.tuning.model_samples': ('tuning.html#model_samples', 'jang_research/tuning.py'),
                                       'jang_research.tuning.sampled_windows': ('tuning.html#sampled_windows', 'jang_research/tuning.py'),
                                       'jang_research.tuning.tune_scales': ('tuning.html#tune_scales', 'jang_research/tuning.py'),
                                       'jang_research.tuning.tuning_windows': ('tuning.html#tuning_windows', 'jang_research/tuning.py'),
