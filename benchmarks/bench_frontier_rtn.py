@@ -31,7 +31,7 @@ def main():
     ap.add_argument('--baselines', nargs='+', help="run only these baselines by name (e.g. 'RTN 2-bit g64' JANG_2S)")
     ap.add_argument('--json')
     a = ap.parse_args()
-    from jang_research.backend import mx, device_name
+    from jang_research.backend import device_name
     from jang_research.models import load_model, model_path, model_fingerprint
     from jang_research.inventory import inventory, QuantSpec
     from jang_research.methods import float_weights
@@ -64,10 +64,9 @@ def _jsonable(d): return {k: (v.tolist() if hasattr(v, 'tolist') else v) for k, 
 
 def checks(a, model, tok, tab, inv, fw, hs, rng):
     "Prediction check (measured vs predicted ΔKL on random other options) and the additivity check."
-    from jang_research.inventory import QuantSpec
     from jang_research.methods import quantize_tensor
     from jang_research.data import token_windows, calibration_text
-    from jang_research.sweep import BlockRunner, fit_spec
+    from jang_research.sweep import BlockRunner, fit_spec, row_spec
     from jang_research.allocation import additivity_check
     runner = BlockRunner(model, token_windows(tok, calibration_text(), *tab.meta['windows']))
     pairs = [(p, l) for p in tab.paths for l in tab.labels(p) if l != tab.ref_label]
@@ -77,7 +76,7 @@ def checks(a, model, tok, tab, inv, fw, hs, rng):
     for p, l in check:
         r = tab.rows[(p, l)]
         ti = next(x for x in inv if x.path == p)
-        w_hat = quantize_tensor(fw[p], fit_spec(ti, QuantSpec(r['bits'], r['group_size'], r['method']))).dequantize()
+        w_hat = quantize_tensor(fw[p], fit_spec(ti, row_spec(r))).dequantize()
         rows.append((p, r['bits'], runner.kl_with({p: w_hat}), tab.predicted(p, l)))
     t_check = time.time() - t
     per = t_check / len(check)

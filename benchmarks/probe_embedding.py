@@ -33,7 +33,7 @@ def main():
     ap.add_argument('--dkl', default='embed_dkl.json', help='measured ΔKL of the embedding options (written by measure)')
     a = ap.parse_args()
     import jang_research as jr
-    from jang_research.inventory import Plan, QuantSpec
+    from jang_research.inventory import Plan
     m = jr.load(a.model)
     table = jr.sensitivity(m, progress=False)
     if a.probe == 'variants':
@@ -46,7 +46,7 @@ def main():
     elif a.probe == 'measure':
         from jang_research.calibration import model_hessians
         from jang_research.data import token_windows, calibration_text
-        from jang_research.sweep import BlockRunner, dequantized_option, fit_spec
+        from jang_research.sweep import BlockRunner, dequantized_option, fit_spec, row_spec
         from jang_research.methods import float_weights
         hs = model_hessians(m.model, m.tokenizer, m.fingerprint, 16, 256)
         runner = BlockRunner(m.model, token_windows(m.tokenizer, calibration_text(), 4, 128))
@@ -56,7 +56,7 @@ def main():
         for label in table.labels(EMBED):
             r = table.rows[(EMBED, label)]
             if not 3 <= r['bits'] <= 6: continue
-            w_hat = dequantized_option(w, fit_spec(t, QuantSpec(r['bits'], r['group_size'], r['method'])), EMBED, hs)
+            w_hat = dequantized_option(w, fit_spec(t, row_spec(r)), EMBED, hs)
             out[label] = runner.kl_with({EMBED: w_hat})
             pred = table.value(EMBED, label)
             print(f"{label:14s} predicted {pred:.4f}  measured {out[label]:.4f}  measured/predicted {out[label] / max(pred, 1e-9):.2f}", flush=True)

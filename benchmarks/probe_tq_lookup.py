@@ -28,7 +28,8 @@ def main():
     a = ap.parse_args()
     import jang_research  # noqa: F401  (preloads the BLAS before MLX)
     from jang_research.backend import mx
-    from jang_research.turboquant import pack_codes, unpack_codes, lookup_codes, lloyd_max_codebook, code_table
+    from jang_research.affine import pack_codes, unpack_codes
+    from jang_research.turboquant import lookup_codes, lloyd_max_codebook, code_table
 
     print(f"on {mx.default_device()}; median of {a.repeats} calls")
     print(f"{'out x in':>12} {'bits':>4} {'shifts ms':>10} {'bytes ms':>10} {'speed-up':>9} {'16-bit ms':>10} {'speed-up':>9}  same")

@@ -11,7 +11,7 @@ import math
 import numpy as np
 from .backend import nn, JangError
 from .inventory import QuantSpec, Plan, tensor_bytes, effective_bpw, uniform_plan, storable
-from .sweep import SensitivityTable, fit_spec
+from .sweep import SensitivityTable, fit_spec, row_spec
 
 # %% ../nbs/31_allocation.ipynb #52b124b5
 JANG_PROFILES = {   # (critical, important, compress) bits
@@ -102,9 +102,9 @@ def allocate(table:SensitivityTable, inv:list, # sensitivities, and the model's 
                 continue
             raise JangError(f'{t.path} is not in the sensitivity table: sweep it, or freeze it')
         opts = [(l, table.rows[(t.path, l)]) for l in table.labels(t.path)]
-        opts = [(l, r) for l, r in opts if r['bits'] >= min_bits.get(t.role, 0) and storable(t, QuantSpec(r['bits'], r['group_size'], r['method'], dtype))]
+        opts = [(l, r) for l, r in opts if r['bits'] >= min_bits.get(t.role, 0) and storable(t, row_spec(r, dtype))]
         if not opts: raise JangError(f'constraints cannot be met: {t.path} ({t.role}) has no option with >= {min_bits[t.role]} bits')
-        items.append((t, [QuantSpec(r['bits'], r['group_size'], r['method'], dtype) for _, r in opts],
+        items.append((t, [row_spec(r, dtype) for _, r in opts],
                       [r['bytes'] for _, r in opts], [table.value(t.path, l) for l, _ in opts]))
     fixed_bytes = sum(tensor_bytes(t.shape, fixed[t.path]) for t in inv if t.path in fixed)
     lo = fixed_bytes + sum(min(c) for _, _, c, _ in items)
@@ -159,7 +159,7 @@ def additivity_check(model:nn.Module, tokenizer, table:SensitivityTable, inv:lis
             if not labels: continue
             l = labels[rng.integers(len(labels))]
             r = table.rows[(t.path, l)]
-            spec = fit_spec(t, QuantSpec(r['bits'], r['group_size'], r['method']))
+            spec = fit_spec(t, row_spec(r))
             swap[t.path] = quantize_tensor(fw[t.path], spec, path=t.path, hessians=hessians).dequantize()
             pred += table.value(t.path, l)
         preds.append(pred)

@@ -21,7 +21,7 @@ from .turboquant import fuse_layers
 from .methods import bundle_tensors, apply_quantization
 
 # %% ../nbs/40_bundle.ipynb #8c50a137
-BUNDLE_FORMAT, BUNDLE_VERSION = 'jang_research.bundle', 2   # version 2: TurboQuant tensors + runtime sidecar
+BUNDLE_FORMAT, BUNDLE_VERSION = 'jang_research.bundle', 3   # version 2: TurboQuant tensors + runtime sidecar; 3: affine scales on grids
 
 def _versions() -> dict:
     out = {}
@@ -46,6 +46,8 @@ def manifest(model:nn.Module, plan:Plan, source_dir:Path, method_notes:dict|None
                             bits=plan.specs[t.path].bits, group_size=None if plan.specs[t.path].is_float else plan.specs[t.path].group_size,
                             method=None if plan.specs[t.path].is_float else plan.specs[t.path].method,
                             dtype=plan.specs[t.path].dtype, bytes=tensor_bytes(t.shape, plan.specs[t.path])) for t in inv}
+    for p, s in plan.specs.items():
+        if s.scale_bits: tensors[p]['scale_bits'] = s.scale_bits   # named only where set: other bundles' manifests stay as they were
     for p, r in (reports or {}).items():
         if r: tensors[p]['method_used'] = r.get('method_used')
     entries = runtime_entries or {}
@@ -53,7 +55,9 @@ def manifest(model:nn.Module, plan:Plan, source_dir:Path, method_notes:dict|None
     stock = all(format_class(s).mlx_lm_loadable for s in plan.specs.values() if not s.is_float)
     sidecar_note = {'runtime_sidecar': RUNTIME_SIDECAR} if entries else {}
     if not stock: sidecar_note['load_with'] = 'jang_research.bundle.load_bundle (tensors in formats stock mlx-lm does not have)'
-    return dict(format=BUNDLE_FORMAT, version=BUNDLE_VERSION if entries else 1,   # bundles without TurboQuant stay readable by version-1 readers
+    # the oldest version that reads the bundle: 3 with scales on grids, 2 with TurboQuant's sidecar, else 1
+    version = 3 if any(s.scale_bits for s in plan.specs.values()) else 2 if entries else 1
+    return dict(format=BUNDLE_FORMAT, version=version,
                 source=dict(name=src.get('name', source_dir.name), path=str(source_dir.resolve()), fingerprint=model_fingerprint(source_dir),
                             gguf_sha256=src.get('gguf_sha256'), architecture=src.get('architecture')),
                 float_dtype=plan.float_dtype, tensors=tensors,
@@ -185,8 +189,8 @@ def read_manifest(path) -> dict:
 # %% ../nbs/40_bundle.ipynb #54d749d0
 def plan_from_manifest(m:dict) -> Plan:
     "The Plan a bundle was written with."
-    return Plan({p: QuantSpec(t['bits'], 64 if t['group_size'] is None else t['group_size'], t['method'] or 'rtn', t['dtype'])
-                 for p, t in m['tensors'].items()}, m['float_dtype'])
+    return Plan({p: QuantSpec(t['bits'], 64 if t['group_size'] is None else t['group_size'], t['method'] or 'rtn', t['dtype'],
+                              t.get('scale_bits')) for p, t in m['tensors'].items()}, m['float_dtype'])
 
 # %% ../nbs/40_bundle.ipynb #74e7eb31
 def validate_tensors(m:dict, tensors:dict):

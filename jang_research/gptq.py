@@ -17,8 +17,8 @@ from scipy.linalg import lapack
 from .backend import mx, JangError, cuda_available, kernel_source, source_kernel
 from .inventory import QuantSpec
 from .quantized import check_finite, as_mx
-from .affine import QTensor, qtensor_from_codes, rtn_quantize
-from .mse import mse_affine_params, mse_quantize, nearest_codes, grid_key
+from .affine import QTensor, GridQTensor, qtensor_from_codes, rtn_quantize, nearest_codes, gridded_fit, grid_values_of, on_grids
+from .mse import mse_affine_params, mse_quantize, grid_key
 
 # %% ../nbs/22_gptq.ipynb #6a5ccd44
 def _ordered_hessian(H:np.ndarray, order:np.ndarray, rows:int=1024) -> np.ndarray:
@@ -381,16 +381,19 @@ def affine_block_cuda(W:mx.array, U:mx.array, S:mx.array, B:mx.array, qmax:int) 
 def static_grid_codes(W:mx.array, # weights (out, in) or stacked experts (experts, out, in), fp32, dead inputs zeroed
                       hdiag:np.ndarray, perm:np.ndarray, U:mx.array, # hessian_factor's diagonal, order and factor (one per expert, stacked)
                       bits:int, group_size:int, dtype:str, block:int=128, sub:int=16,
-                      static_grid:tuple|None=None # that MSE fit if already made (the 'mse' option's (codes, scales, biases), as grids keep it)
+                      static_grid:tuple|None=None, # that MSE fit if already made (the 'mse' option's (codes, scales, biases), as grids keep it)
+                      scale_bits:int|None=None # the scales and biases go to grids of this width (QuantSpec.scale_bits): the columns are rounded on those
                      ):
     "GPTQ codes (fp32, input order) on static grids, and the MSE-optimal (codes, scales, biases) those grids come from."
     # static groups: every group's grid is fixed from the original weights (MSE-optimal, weighted by diag H),
     # so each group keeps one grid whatever order its columns are processed in
-    mse_result = static_grid or mse_affine_params(W, bits, group_size, mx.array(hdiag.astype(np.float32)), dtype=dtype)
+    spec = QuantSpec(bits, group_size, 'gptq', dtype, scale_bits)
+    mse_result = static_grid or gridded_fit(W, mse_affine_params(W, bits, group_size, mx.array(hdiag.astype(np.float32)), dtype=dtype), spec)
+    S, B = grid_values_of(mse_result[1], mse_result[2], spec)
     order = mx.array(perm)[..., None, :]
     # a (..., out, in) array or its per-group grid (..., out, in/group) as one value a column, in processing order
     in_order = lambda a: mx.take_along_axis(a, mx.broadcast_to(order // (W.shape[-1] // a.shape[-1]), W.shape), axis=-1)
-    Q = gptq_loop(in_order(W), U, affine_column, (in_order(mse_result[1]), in_order(mse_result[2])), (2**bits - 1,), block, sub,
+    Q = gptq_loop(in_order(W), U, affine_column, (in_order(S), in_order(B)), (2**bits - 1,), block, sub,
                   affine_block_cuda if loop_on_cuda() else None)
     back = mx.broadcast_to(mx.array(np.argsort(perm, axis=-1))[..., None, :], Q.shape)
     return mx.take_along_axis(Q, back, axis=-1), mse_result
@@ -403,7 +406,8 @@ def gptq_codes(w:mx.array|np.ndarray, # weights (out, in)
                sub:int=16, # columns updated one by one inside a block (the rest of the block by matmul)
                act_order:bool=True, # quantize loud channels first
                dtype:str='float16', # storage dtype of scales/biases
-               static_grid:tuple|None=None # the weighted MSE fit of w at these bits and group, if made (mse_method's grids); unused where an input is dead
+               static_grid:tuple|None=None, # the weighted MSE fit of w at these bits and group, if made (mse_method's grids); unused where an input is dead
+               scale_bits:int|None=None # scales and biases on grids of this width (QuantSpec.scale_bits)
               ):
     "GPTQ codes, scales, biases, the dampening used, and the MSE-optimal (codes, scales, biases) of the static grid."
     hdiag, dead, perm, U, used_damp = hessian_factor(H, damp, act_order)
@@ -411,7 +415,7 @@ def gptq_codes(w:mx.array|np.ndarray, # weights (out, in)
     if dead.any(): W = W * mx.array(~dead)[None, :]
     # the 'mse' option weighs inputs by diag(H)/2, the grid here by diag(H): a power of two, so the same fit bit for bit,
     # except where an input is dead (zeroed here, floored there)
-    Q, mse_result = static_grid_codes(W, hdiag, perm, U, bits, group_size, dtype, block, sub, None if dead.any() else static_grid)
+    Q, mse_result = static_grid_codes(W, hdiag, perm, U, bits, group_size, dtype, block, sub, None if dead.any() else static_grid, scale_bits)
     return Q.astype(mx.uint32), mse_result[1], mse_result[2], used_damp, mse_result
 
 # %% ../nbs/22_gptq.ipynb #d7c80097
@@ -463,7 +467,7 @@ def gptq_quantize(w:mx.array, spec:QuantSpec, H:mx.array|np.ndarray, # weight, s
     hessian_factor(H, damp, act_order)   # cached for gptq_codes
     t1 = time.perf_counter()
     q, s, b, used, mse_codes = gptq_codes(w, H, spec.bits, spec.group_size, damp, block, act_order=act_order, dtype=spec.dtype,
-                                          static_grid=static_grid)
+                                          static_grid=static_grid, scale_bits=spec.scale_bits)
     mx.eval(q, s, b)
     t2 = time.perf_counter()
     # the static grid already is the H-diagonal-weighted MSE-optimal fit: reuse its codes as the MSE candidate
@@ -499,20 +503,29 @@ def gptq_quantize_experts(w:mx.array, spec:QuantSpec, # stacked expert weights (
         t1 = time.perf_counter()
         live = mx.array(~np.stack([f[1] for f in factors]))[:, None, :]
         Q, mse_codes = static_grid_codes(ws * live, np.stack([f[0] for f in factors]), np.stack([f[2] for f in factors]),
-                                         mx.stack([f[3] for f in factors]), spec.bits, spec.group_size, spec.dtype, block)
+                                         mx.stack([f[3] for f in factors]), spec.bits, spec.group_size, spec.dtype, block,
+                                         scale_bits=spec.scale_bits)
         mx.eval(Q)
         t2 = time.perf_counter()
-        # the guard of gptq_quantize, per expert: the codes (GPTQ, MSE or RTN) with the lowest tr(ΔW H ΔWᵀ)
-        cands = [qtensor_from_codes(Q.astype(mx.uint32), *mse_codes[1:], spec), qtensor_from_codes(*mse_codes, spec), rtn_quantize(ws, spec)]
+        # the guard of gptq_quantize, per expert: the codes (GPTQ, MSE or RTN) with the lowest tr(ΔW H ΔWᵀ); with scales on
+        # grids, GPTQ or MSE, whose codes sit on the same grids (one set of grids for the whole stack)
+        cands = [qtensor_from_codes(Q.astype(mx.uint32), *mse_codes[1:], spec), qtensor_from_codes(*mse_codes, spec)]
+        if not spec.scale_bits: cands.append(rtn_quantize(ws, spec))
         errs = mx.stack(hessian_errors(ws, [c.dequantize() for c in cands], H[es.start:es.stop]), axis=1)
         best = mx.argmin(errs, axis=1)
         # each expert's arrays from its winner: the candidates stacked on axis 1, one taken per expert
-        parts.append([mx.stack([getattr(c, name) for c in cands], axis=1)[mx.arange(len(es)), best] for name in QTensor.part_names])
+        names = ('weight',) if spec.scale_bits else QTensor.part_names
+        parts.append([mx.stack([getattr(c, name) for c in cands], axis=1)[mx.arange(len(es)), best] for name in names]
+                     + (list(mse_codes[1:]) if spec.scale_bits else []))
         mx.eval(*parts[-1])
         used += [('gptq', 'mse', 'rtn')[k] for k in np.array(best).tolist()]
         for phase, dt in (('factor', t1 - t0), ('codes', t2 - t1), ('guard', time.perf_counter() - t2)): seconds[phase] += dt
     arrays = [mx.concatenate([p[j] for p in parts]) for j in range(3)]
-    return QTensor(*arrays, spec, {'method_used': used, 'seconds': seconds})
+    meta = {'method_used': used, 'seconds': seconds}
+    if spec.scale_bits:
+        s, b, stream, grids = on_grids(arrays[1], arrays[2], spec)
+        return GridQTensor(arrays[0], s, b, spec, meta, stream, grids)
+    return QTensor(*arrays, spec, meta)
 
 # %% ../nbs/22_gptq.ipynb #8b26a34b
 def gptq_method(w:mx.array, spec:QuantSpec, hessians=None, path:str|None=None,

@@ -231,6 +231,11 @@ def apply_quantization(model:nn.Module, plan:Plan, tensors:dict, compute_dtype=N
         try: new.append((p, format_class(s).empty_module(mods[p], s, runtime.get(p))))
         except JangError as e: raise JangError(f"{p}: {e}") from None
     if new: model.update_modules(tree_unflatten(new))
+    tensors = dict(tensors)   # the caller's stay as they are
+    for p, s in plan.specs.items():
+        if not s.is_float and not format_class(s).stored_as_layer:   # a format stored more compactly than its layer holds it
+            t = take_tensor(tensors, p, s, runtime.get(p))
+            tensors.update({f'{p}.{k}': v for k, v in t.layer_arrays().items()})
     if compute_dtype is not None:
         tensors = {k: v.astype(compute_dtype) if mx.issubdtype(v.dtype, mx.floating) else v for k, v in tensors.items()}
     model.load_weights(list(tensors.items()), strict=True)

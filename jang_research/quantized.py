@@ -19,7 +19,9 @@ class QuantizedTensor:
     mlx_lm_loadable = True # can stock mlx_lm.load rebuild this layer from config.json alone?
     part_names = ()        # the arrays a bundle stores as `<path>.<name>`, in this order
     free_parts = ()        # float parts that may change with the codes kept (tuning.tune_scales moves them), e.g. affine scales and biases
+    stored_as_layer = True # are the stored parts the runtime layer's own parameters? (False: `layer_arrays()` makes those from them)
     def parts(self) -> dict: return {k: getattr(self, k) for k in self.part_names}
+    def layer_arrays(self) -> dict: return self.parts()   # the runtime layer's parameters (name -> array)
     def dequantize(self) -> mx.array: raise NotImplementedError
     @property
     def nbytes(self) -> int: return sum(v.nbytes for v in self.parts().values())
@@ -38,7 +40,7 @@ def read_sidecar(cls:QuantizedTensor, path:str, entry:dict|None, arrays:dict, sp
 def module(self:QuantizedTensor, like:nn.Module) -> nn.Module:
     "A runtime layer shaped like `like` holding this tensor (and `like`'s bias, if it has one)."
     layer = type(self).empty_module(like, self.spec, self.runtime())
-    layer.update(self.parts())
+    layer.update(self.layer_arrays())
     if 'bias' in like: layer.bias = like.bias
     return layer
 

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['ERROR_CHUNK', 'GRID_METHODS', 'KIND_ORDER', 'BlockRunner', 'row_slices', 'error_sums', 'relative_error',
-           'expert_errors', 'option_specs', 'fit_spec', 'SensitivityTable', 'measured_gains', 'sweep_key',
+           'expert_errors', 'option_specs', 'fit_spec', 'row_spec', 'SensitivityTable', 'measured_gains', 'sweep_key',
            'storable_option', 'sample_pairs', 'rank_file', 'rank_files', 'read_cache_rows', 'rank_share', 'gather_rows',
            'sweep_options', 'pending_pairs', 'grid_twins_adjacent', 'dequantized_option', 'sweep_row',
            'sensitivity_sweep', 'read_sweep_rows', 'predictor_check', 'shipped_table', 'sensitivity_records',
@@ -128,15 +128,16 @@ def option_specs(bits:tuple=(2, 3, 4, 5, 6, 8), # affine bit widths
                  methods:tuple=('rtn',), # quantizers: 'rtn', 'mse', 'gptq' (affine), 'tq', 'tq_gptq' (TurboQuant)
                  dtype:str='float16', # storage dtype of scales (and biases)
                  tq_bits:tuple=(1, 2, 3, 4), # TurboQuant bit widths
-                 tq_group_sizes:tuple=(0,) # TurboQuant scale groups (0: one scale per row)
+                 tq_group_sizes:tuple=(0,), # TurboQuant scale groups (0: one scale per row)
+                 scale_bits:tuple=() # affine options also with their scales and biases on grids of these widths (QuantSpec.scale_bits)
                 ) -> list:
-    "Every storage option of a sweep, as QuantSpecs: affine methods over bits × group sizes, TurboQuant ones over tq_bits × tq_group_sizes."
+    "Every storage option of a sweep, as QuantSpecs: affine methods over bits × group sizes (× fp16 or grid-stored scales), TurboQuant ones over tq_bits × tq_group_sizes."
     bad = [b for b in bits if b not in AFFINE_BITS] + [b for b in tq_bits if b not in TQ_BITS]
     if bad: raise JangError(f'unsupported bit widths {bad}; affine supports {AFFINE_BITS}, TurboQuant {TQ_BITS}')
     out = []
     for m in methods:
         grid = (tq_bits, tq_group_sizes) if m in TQ_METHODS else (bits, group_sizes)
-        out += [QuantSpec(b, g, m, dtype) for g in grid[1] for b in grid[0]]
+        out += [QuantSpec(b, g, m, dtype, k) for k in ((None,) if m in TQ_METHODS else (None, *scale_bits)) for g in grid[1] for b in grid[0]]
     return out
 
 # %% ../nbs/30_sensitivity.ipynb #fe6c5f28
@@ -144,7 +145,11 @@ def fit_spec(t, spec:QuantSpec) -> QuantSpec:
     "The spec with its group size reduced when the tensor's input dim is not a multiple of it."
     if spec.fits(t.in_features): return spec
     if spec.is_tq and t.in_features % 32: raise JangError(f"{t.path}: TurboQuant needs an input dim that is a multiple of 32, got {t.in_features}")
-    return QuantSpec(spec.bits, largest_group(t.in_features, spec.group_size), spec.method, spec.dtype)
+    return QuantSpec(spec.bits, largest_group(t.in_features, spec.group_size), spec.method, spec.dtype, spec.scale_bits)
+
+def row_spec(r:dict, dtype:str='float16') -> QuantSpec:
+    "The option a sweep row was measured for (its group size as the sweep stored it), scales in `dtype`."
+    return QuantSpec(r['bits'], r['group_size'], r['method'], dtype, r.get('scale_bits'))
 
 # %% ../nbs/30_sensitivity.ipynb #381bb47a
 @dataclass
@@ -382,8 +387,10 @@ def sweep_row(t, s:QuantSpec, w:mx.array, # an inventory entry, an option, and t
     if H is None: proxy = relative_error(w, w_hat)
     elif w.ndim == 2: proxy = relative_error(w, w_hat, H)
     else: proxy = float(np.mean(expert_errors(w, w_hat, H)))   # stacked experts: the mean of their own ratios
-    return dict(path=t.path, label=s.label(), bytes=tensor_bytes(t.shape, spec), proxy=proxy, dkl=None,
-                bits=spec.bits, group_size=spec.group_size, method=spec.method), w_hat
+    row = dict(path=t.path, label=s.label(), bytes=tensor_bytes(t.shape, spec), proxy=proxy, dkl=None,
+               bits=spec.bits, group_size=spec.group_size, method=spec.method)
+    if spec.scale_bits: row['scale_bits'] = spec.scale_bits   # rows of other options stay as they always were
+    return row, w_hat
 
 # %% ../nbs/30_sensitivity.ipynb #716d3195
 def sensitivity_sweep(model:nn.Module, tokenizer, fingerprint:str, # float model, tokenizer, model_fingerprint()

@@ -5,9 +5,9 @@
 # %% auto #0
 __all__ = ['HADAMARD_MAX', 'HADAMARD_BLOCKS', 'TQ_KERNEL_HEADER', 'TQ_KERNEL_SOURCE', 'TQ_DEQUANT_HEADER', 'TQ_DEQUANT_SOURCE',
            'KERNEL_MAX_ROWS', 'FUSE_MIN_BYTES', 'TQ_MLX_MODE', 'rotation_block', 'hadamard_blocks', 'random_signs',
-           'rotate', 'unrotate', 'coordinate_density', 'lloyd_max_codebook', 'codebook_mse', 'unpack_codes',
-           'tensor_seed', 'code_table', 'lookup_codes', 'TQTensor', 'check_runtime', 'tq_dequantize_rotated',
-           'check_tq_spec', 'tq_quantize', 'tq_error', 'codebook_column', 'codebook_block_cuda', 'tq_gptq_quantize',
+           'rotate', 'unrotate', 'coordinate_density', 'lloyd_max_codebook', 'codebook_mse', 'tensor_seed',
+           'code_table', 'lookup_codes', 'TQTensor', 'check_runtime', 'tq_dequantize_rotated', 'check_tq_spec',
+           'tq_quantize', 'tq_error', 'codebook_column', 'codebook_block_cuda', 'tq_gptq_quantize',
            'tq_gptq_quantize_experts', 'tq_method', 'gemv_kernel', 'quant_gemv_cuda', 'tq_gemv_cuda', 'dequant_kernel',
            'dequantize_cuda', 'dense_experts', 'shared_code_table', 'TurboQuantLinear', 'TurboQuantSwitchLinear',
            'fusable', 'dense_prompt', 'prompt_weight', 'FusedQuantizedLinear', 'FusedQuantizedEmbedding',
@@ -108,27 +108,6 @@ def codebook_mse(d:int|None, bits:int) -> float:
     "Expected squared error per unit-variance coordinate of the Lloyd-Max codebook (d, bits)."
     lloyd_max_codebook(d, bits)
     return _lloyd_max(d, bits, 20000, 2000, 1e-10)[1]
-
-# %% ../nbs/23_turboquant.ipynb #cde4a6d4
-def unpack_codes(words:mx.array, # uint32 (..., in*bits/32), from pack_codes
-                 bits:int, # code width
-                 n:int # codes per row
-                ) -> mx.array:
-    "The integer codes (uint32, (..., n)) of a dense little-endian bit stream per row."
-    per = 32 // math.gcd(32, bits)
-    wpp = per * bits // 32
-    if n % per or words.shape[-1] != n * bits // 32:
-        raise JangError(f"{words.shape[-1]} words do not hold {n} codes of {bits} bits")
-    lead = words.shape[:-1]
-    W = words.reshape(-1, n // per, wpp)
-    mask = (1 << bits) - 1
-    cols = []
-    for j in range(per):
-        w, off = divmod(j * bits, 32)
-        v = mx.right_shift(W[:, :, w], off)
-        if off + bits > 32: v = v | mx.left_shift(W[:, :, w + 1], 32 - off)
-        cols.append(v & mask)
-    return mx.stack(cols, axis=-1).reshape(*lead, n)
 
 # %% ../nbs/23_turboquant.ipynb #75052069
 def tensor_seed(path:str|None, # module path of the tensor

@@ -4,7 +4,7 @@ import pytest
 from jang_research.backend import mx, cuda_available
 from jang_research.inventory import QuantSpec
 from jang_research.affine import qtensor_from_codes
-from jang_research.mse import nearest_codes
+from jang_research.affine import nearest_codes
 from jang_research.gptq import (gptq_block_cuda, feedback_block, affine_column, hessian_factor, gptq_codes, gptq_quantize,
                                 gptq_quantize_experts, expert_hessian, hessian_error, set_gptq_loop, clear_factors,
                                 diag_block_cuda, set_gptq_factor, device_chol_inverse_upper)

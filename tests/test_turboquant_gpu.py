@@ -4,8 +4,9 @@ import pytest
 from jang_research.backend import mx
 from jang_research.backend import nn
 from jang_research.inventory import QuantSpec, TQ_BITS, AFFINE_BITS
+from jang_research.affine import unpack_codes
 from jang_research.turboquant import (tq_quantize, tq_gemv_cuda, quant_gemv_cuda, cuda_available, TurboQuantLinear, TurboQuantSwitchLinear,
-                                      dequantize_cuda, tq_dequantize_rotated, unpack_codes,
+                                      dequantize_cuda, tq_dequantize_rotated,
                                       KERNEL_MAX_ROWS, FusedQuantizedLinear, FusedQuantizedSwitchLinear, fuse_layers)
 
 pytestmark = pytest.mark.skipif(not cuda_available(), reason='needs MLX on a CUDA GPU')
