@@ -15,7 +15,7 @@ from pathlib import Path
 from .backend import blas_info, device_name, JangError, world, rank_of
 from .files import check_destination, check_writable, write_atomic
 from .models import swapped_params, DEFAULT_MODEL, MODELS, prepare_model, load_model, model_path, model_fingerprint
-from .inventory import other_params, plan_bytes, tensor_bytes, uniform_plan, effective_bpw, validate_plan, Plan, AFFINE_BITS, GROUP_SIZES, TQ_BITS, TQ_GROUP_SIZES
+from .inventory import other_params, plan_bytes, tensor_bytes, uniform_plan, effective_bpw, validate_plan, Plan, AFFINE_BITS, GROUP_SIZES, TQ_BITS, TQ_GROUP_SIZES, SCALE_BITS
 from .methods import dequantized, METHODS
 from .evaluation import summary_row, format_table
 from .bundle import RUNTIMES, write_model_card, load_bundle, bundle_fake_params, read_manifest, is_bundle, check_config, mlx_folder_params, is_foreign_folder
@@ -193,7 +193,8 @@ def api_arg(s, flag:str, fn, name:str,
     doc = docments(fn)[name] or name.replace('_', ' ')
     shown = ' '.join(map(str, default)) if isinstance(default, list) else default
     # a default_note leaves the option unset (None): the command decides, from the API's default and the other options
-    s.add_argument(flag, default=None if default_note else default, help=f"{doc} (default {shown}{default_note})", **kw)
+    # argparse reads a help as a %-format string: a docment's own '%' (e.g. '3-8% lower') is escaped
+    s.add_argument(flag, default=None if default_note else default, help=f"{doc} (default {shown}{default_note})".replace('%', '%%'), **kw)
 
 # %% ../nbs/70_cli.ipynb #ad969e62
 def _calib_args(s, fn=jr.quantize):
@@ -232,6 +233,7 @@ def _quantize_parser(sub):
     s.add_argument('--methods', nargs='+', choices=list(METHODS), help='methods the allocator (--target-bpw, budget profiles) picks among '
                    '(default: every method of the table shipped for the model when it matches the weights, else rtn)')
     s.add_argument('--sweep', action='store_true', help='measure the sensitivity table here even when a shipped one matches the weights')
+    api_arg(s, '--scale-bits', jr.sensitivity, 'scale_bits', type=_choice(SCALE_BITS, 'scale code width'), nargs='+')
     s.add_argument('--out', required=True, help='bundle folder to create')
     s.add_argument('--force', action='store_true', help='replace --out if it is an empty folder or a bundle (anything else is refused)')
 
@@ -245,6 +247,7 @@ def _sensitivity_parser(sub):
     api_arg(s, '--methods', jr.sensitivity, 'methods', nargs='+', choices=list(METHODS))
     api_arg(s, '--tq-bits', jr.sensitivity, 'tq_bits', type=_choice(TQ_BITS, 'TurboQuant bits'), nargs='+')
     api_arg(s, '--tq-group-sizes', jr.sensitivity, 'tq_group_sizes', type=_choice(TQ_GROUP_SIZES, 'TurboQuant group'), nargs='+')
+    api_arg(s, '--scale-bits', jr.sensitivity, 'scale_bits', type=_choice(SCALE_BITS, 'scale code width'), nargs='+')
     api_arg(s, '--sample', jr.sensitivity, 'sample', type=int)
     api_arg(s, '--measure', jr.sensitivity, 'measure', choices=['ref', 'all'])
     api_arg(s, '--layers', jr.sensitivity, 'layers', type=int, nargs='*')
@@ -340,7 +343,7 @@ def _sweep(m, a, **options):
 # %% ../nbs/70_cli.ipynb #06006bef
 def _allocation_table(m, a):
     "The table --target-bpw and budget profiles allocate from: the shipped one when it matches the weights and options (unless --sweep), else a sweep."
-    table = _sweep(m, a, group_sizes=(a.group_size,), methods=a.methods)
+    table = _sweep(m, a, group_sizes=(a.group_size,), methods=a.methods, scale_bits=tuple(a.scale_bits or ()))
     methods = sorted({r['method'] for r in table.rows.values()})
     if 'shipped' in table.meta: print(f"sensitivity: the measured table shipped for {m.name}, methods {' '.join(methods)} (pass --sweep to measure one here)")
     return table
@@ -382,7 +385,8 @@ def _option_bytes(m, a) -> dict:
     table = None if a.sweep or a.methods else shipped_table(m.name, m.fingerprint)
     out = {}
     if table is not None:
-        for (p, _), r in table.rows.items(): out.setdefault(p, []).append(r['bytes'])
+        for (p, _), r in table.rows.items():
+            if r.get('scale_bits') in (None, *(a.scale_bits or ())): out.setdefault(p, []).append(r['bytes'])
         return out
     for t in m.inventory:
         for s in option_specs(AFFINE_BITS, (a.group_size,), tuple(a.methods or ('rtn',))):
@@ -428,7 +432,7 @@ def _cmd_sensitivity(a):
     if a.stream and rank_of(world())[1] > 1: raise JangError('--stream measures in one process, block after block: run it without launch / mlx.launch')
     a.stream = rank_of(world())[1] == 1 and _streams(a)
     tab = _sweep(jr.load(a.model or DEFAULT_MODEL, lazy=a.stream), a, bits=a.bits, group_sizes=a.group_sizes, methods=a.methods,
-                 tq_bits=a.tq_bits, tq_group_sizes=a.tq_group_sizes, sample=a.sample, measure=a.measure,
+                 tq_bits=a.tq_bits, tq_group_sizes=a.tq_group_sizes, scale_bits=a.scale_bits, sample=a.sample, measure=a.measure,
                  layers=a.layers, windows=a.windows, window_len=a.window_len, shipped=False)   # this command measures
     # options counted over every tensor: the first one may take fewer (an embedding has no TurboQuant option)
     print(f"{len(tab.paths)} tensors × {len({label for _, label in tab.rows})} options ({len(tab.rows)} rows); {tab.meta['measured_now']} ΔKL measured now "
