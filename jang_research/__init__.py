@@ -74,7 +74,7 @@ def sensitivity(m:Model,
         table = shipped_table(m.name, m.fingerprint) if ship else None
         if table is not None and set(group_sizes) <= {r['group_size'] for r in table.rows.values() if r['method'] in ('rtn', 'mse', 'gptq')}:
             # options with scales on grids only when asked for: by default the allocator keeps the options its measured frontier had
-            table = table.only(keep=lambda r: r.get('scale_bits') in (None, *scale_bits))
+            table = table.with_scale_bits(tuple(scale_bits))
             if set(scale_bits) <= {r.get('scale_bits') for r in table.rows.values()}:
                 table.inventory = m.inventory
                 return table

@@ -663,6 +663,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                     'jang_research/sweep.py'),
                                      'jang_research.sweep.SensitivityTable.value': ( 'sensitivity.html#sensitivitytable.value',
                                                                                      'jang_research/sweep.py'),
+                                     'jang_research.sweep.SensitivityTable.with_scale_bits': ( 'sensitivity.html#sensitivitytable.with_scale_bits',
+                                                                                               'jang_research/sweep.py'),
                                      'jang_research.sweep._rank_index': ('sensitivity.html#_rank_index', 'jang_research/sweep.py'),
                                      'jang_research.sweep._validation_pairs': ( 'sensitivity.html#_validation_pairs',
                                                                                 'jang_research/sweep.py'),

@@ -385,8 +385,7 @@ def _option_bytes(m, a) -> dict:
     table = None if a.sweep or a.methods else shipped_table(m.name, m.fingerprint)
     out = {}
     if table is not None:
-        for (p, _), r in table.rows.items():
-            if r.get('scale_bits') in (None, *(a.scale_bits or ())): out.setdefault(p, []).append(r['bytes'])
+        for (p, _), r in table.with_scale_bits(tuple(a.scale_bits or ())).rows.items(): out.setdefault(p, []).append(r['bytes'])
         return out
     for t in m.inventory:
         for s in option_specs(AFFINE_BITS, (a.group_size,), tuple(a.methods or ('rtn',))):

@@ -225,6 +225,12 @@ def only(self:SensitivityTable, methods:tuple|None=None, # keep the options of t
     meta = dict(self.meta, methods=sorted({r['method'] for r in rows.values()}))
     return SensitivityTable(rows, self.ref_label, meta, self.inventory)
 
+@patch
+def with_scale_bits(self:SensitivityTable, widths:tuple=() # scale-code widths (QuantSpec.scale_bits) whose options stay
+                   ) -> 'SensitivityTable':
+    "A copy holding the options with scales in their dtype and those with scales on grids of `widths` only."
+    return self.only(keep=lambda r: r.get('scale_bits') in (None, *widths))
+
 # %% ../nbs/30_sensitivity.ipynb #e1f448be
 @patch
 def save(self:SensitivityTable, path) -> 'Path':
