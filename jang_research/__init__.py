@@ -55,7 +55,7 @@ def sensitivity(m:Model,
                 methods:tuple|None=None, # rtn, mse, gptq (affine), tq, tq_gptq (TurboQuant); None: every method of the shipped table, else rtn
                 tq_bits:tuple=(1, 2, 3, 4), # bit widths of the TurboQuant options
                 tq_group_sizes:tuple=(0,), # scale groups of the TurboQuant options (0: one per row)
-                scale_bits:tuple=(), # affine options also with scales and biases stored on grids of these widths (6: 4-bit g32 in ~4.49 bits a weight, not 5)
+                scale_bits:tuple|None=None, # affine options also with scales and biases stored on grids of these widths (6: 4-bit g32 in ~4.49 bits a weight, not 5); None: those the shipped table holds, none in a sweep
                 shipped:bool=True, # use the table shipped for this model when it matches the weights and options
                 calib_windows:int=16, # calibration windows (Hessians: proxy errors, mse/gptq options)
                 calib_len:int=256, # tokens per calibration window
@@ -73,14 +73,14 @@ def sensitivity(m:Model,
     if methods is None:   # the shipped table's own options, when it matches the weights (a sweep of every method is long: ~1 h of CPU for SmolLM2)
         table = shipped_table(m.name, m.fingerprint) if ship else None
         if table is not None and set(group_sizes) <= {r['group_size'] for r in table.rows.values() if r['method'] in ('rtn', 'mse', 'gptq')}:
-            # options with scales on grids only when asked for: by default the allocator keeps the options its measured frontier had
-            table = table.with_scale_bits(tuple(scale_bits))
-            if set(scale_bits) <= {r.get('scale_bits') for r in table.rows.values()}:
+            # by default every option the table holds, those with scales on grids included (SmolLM2's: 6 and 8 bits)
+            if scale_bits is not None: table = table.with_scale_bits(tuple(scale_bits))
+            if set(scale_bits or ()) <= {r.get('scale_bits') for r in table.rows.values()}:
                 table.inventory = m.inventory
                 return table
         methods = ('rtn',)
     specs = option_specs(tuple(bits), tuple(group_sizes), tuple(methods), tq_bits=tuple(tq_bits), tq_group_sizes=tuple(tq_group_sizes),
-                         scale_bits=tuple(scale_bits))
+                         scale_bits=tuple(scale_bits or ()))
     table = shipped_table(m.name, m.fingerprint, specs) if ship else None
     if table is None and stream:
         from jang_research.streaming import stream_sensitivity

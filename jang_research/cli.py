@@ -233,7 +233,9 @@ def _quantize_parser(sub):
     s.add_argument('--methods', nargs='+', choices=list(METHODS), help='methods the allocator (--target-bpw, budget profiles) picks among '
                    '(default: every method of the table shipped for the model when it matches the weights, else rtn)')
     s.add_argument('--sweep', action='store_true', help='measure the sensitivity table here even when a shipped one matches the weights')
-    api_arg(s, '--scale-bits', jr.sensitivity, 'scale_bits', type=_choice(SCALE_BITS, 'scale code width'), nargs='+')
+    s.add_argument('--scale-bits', type=_choice(SCALE_BITS, 'scale code width'), nargs='*',
+                   help='affine options also with scales and biases stored on grids of these widths (default: those the shipped '
+                        'table holds, none in a sweep; the flag alone: fp16 scales only)')
     s.add_argument('--out', required=True, help='bundle folder to create')
     s.add_argument('--force', action='store_true', help='replace --out if it is an empty folder or a bundle (anything else is refused)')
 
@@ -343,7 +345,7 @@ def _sweep(m, a, **options):
 # %% ../nbs/70_cli.ipynb #06006bef
 def _allocation_table(m, a):
     "The table --target-bpw and budget profiles allocate from: the shipped one when it matches the weights and options (unless --sweep), else a sweep."
-    table = _sweep(m, a, group_sizes=(a.group_size,), methods=a.methods, scale_bits=tuple(a.scale_bits or ()))
+    table = _sweep(m, a, group_sizes=(a.group_size,), methods=a.methods, scale_bits=a.scale_bits)
     methods = sorted({r['method'] for r in table.rows.values()})
     if 'shipped' in table.meta: print(f"sensitivity: the measured table shipped for {m.name}, methods {' '.join(methods)} (pass --sweep to measure one here)")
     return table
@@ -383,12 +385,15 @@ def _option_bytes(m, a) -> dict:
     "path -> bytes of every option the allocation will choose among: the shipped table's when it will be used, else those a sweep would measure."
     from jang_research.sweep import shipped_table, option_specs, fit_spec
     table = None if a.sweep or a.methods else shipped_table(m.name, m.fingerprint)
+    if table is not None and a.scale_bits is not None:
+        table = table.with_scale_bits(tuple(a.scale_bits))
+        if not set(a.scale_bits) <= {r.get('scale_bits') for r in table.rows.values()}: table = None   # jr.sensitivity sweeps then
     out = {}
     if table is not None:
-        for (p, _), r in table.with_scale_bits(tuple(a.scale_bits or ())).rows.items(): out.setdefault(p, []).append(r['bytes'])
+        for (p, _), r in table.rows.items(): out.setdefault(p, []).append(r['bytes'])
         return out
     for t in m.inventory:
-        for s in option_specs(AFFINE_BITS, (a.group_size,), tuple(a.methods or ('rtn',))):
+        for s in option_specs(AFFINE_BITS, (a.group_size,), tuple(a.methods or ('rtn',)), scale_bits=tuple(a.scale_bits or ())):
             try: out.setdefault(t.path, []).append(tensor_bytes(t.shape, fit_spec(t, s)))
             except JangError: pass   # e.g. TurboQuant on an embedding, or an input dim it does not divide
     return out

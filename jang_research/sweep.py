@@ -4,11 +4,11 @@
 
 # %% auto #0
 __all__ = ['ERROR_CHUNK', 'GRID_METHODS', 'KIND_ORDER', 'BlockRunner', 'row_slices', 'error_sums', 'relative_error',
-           'expert_errors', 'option_specs', 'fit_spec', 'row_spec', 'SensitivityTable', 'measured_gains', 'sweep_key',
-           'storable_option', 'sample_pairs', 'rank_file', 'rank_files', 'read_cache_rows', 'rank_share', 'gather_rows',
-           'sweep_options', 'pending_pairs', 'grid_twins_adjacent', 'dequantized_option', 'sweep_row',
-           'sensitivity_sweep', 'read_sweep_rows', 'predictor_check', 'shipped_table', 'sensitivity_records',
-           'sensitivity_heatmap', 'sensitivity_summary']
+           'expert_errors', 'option_specs', 'fit_spec', 'row_spec', 'SensitivityTable', 'measured_gains',
+           'validation_pairs', 'sweep_key', 'storable_option', 'sample_pairs', 'rank_file', 'rank_files',
+           'read_cache_rows', 'rank_share', 'gather_rows', 'sweep_options', 'pending_pairs', 'grid_twins_adjacent',
+           'dequantized_option', 'sweep_row', 'sensitivity_sweep', 'read_sweep_rows', 'predictor_check',
+           'own_factor_check', 'shipped_table', 'sensitivity_records', 'sensitivity_heatmap', 'sensitivity_summary']
 
 # %% ../nbs/30_sensitivity.ipynb #a780f4c7
 from fastcore.basics import patch
@@ -160,6 +160,7 @@ class SensitivityTable:
     meta: dict = field(default_factory=dict)
     inventory: list|None = field(default=None, repr=False, compare=False) # the model's inventory, when the table came from a model handle (not saved)
     factors: dict|None = field(default=None, repr=False, compare=False) # method -> correction factor of its predictions (method_factors, computed once)
+    own: dict|None = field(default=None, repr=False, compare=False) # (path, method) -> the tensor's own correction factor (own_factors, computed once)
 
     @property
     def paths(self) -> list: return list(dict.fromkeys(p for p, _ in self.rows))
@@ -177,31 +178,43 @@ def measured_gains(table:'SensitivityTable') -> dict:
     "path -> gain of every tensor whose reference option was measured."
     return {p: table.gain(p) for p in table.paths if table.rows.get((p, table.ref_label), {}).get('dkl') is not None}
 
-def _validation_pairs(rows:dict, ref_label:str, gains:dict) -> list:
-    "(method, measured ΔKL, gain × proxy) of every measured non-reference row above the noise floor."
-    out = []
-    for (p, l), r in rows.items():
-        if l == ref_label or r['dkl'] is None or r['dkl'] <= 1e-4 or p not in gains: continue
+def validation_pairs(table:'SensitivityTable') -> list:
+    "(path, method, measured ΔKL, gain × proxy) of every measured non-reference row above the noise floor."
+    gains, out = measured_gains(table), []
+    for (p, l), r in table.rows.items():
+        if l == table.ref_label or r['dkl'] is None or r['dkl'] <= 1e-4 or p not in gains: continue
         pred = gains[p] * r['proxy']
-        if pred > 1e-8: out.append((r['method'], r['dkl'], pred))
+        if pred > 1e-8: out.append((p, r['method'], r['dkl'], pred))
     return out
 
 @patch
 def method_factors(self:SensitivityTable) -> dict:
     "method -> median of measured / (gain × proxy) over its sampled pairs: a method whose proxy misjudges ΔKL is corrected, not hidden."
     if self.factors is None:
-        gains = measured_gains(self)
         by = {}
-        for m, d, pred in _validation_pairs(self.rows, self.ref_label, gains): by.setdefault(m, []).append(d / pred)
+        for _, m, d, pred in validation_pairs(self): by.setdefault(m, []).append(d / pred)
         self.factors = {m: float(np.median(v)) for m, v in by.items() if len(v) >= 5}
     return self.factors
+
+# %% ../nbs/30_sensitivity.ipynb #730deae0
+@patch
+def own_factors(self:SensitivityTable) -> dict:
+    "(path, method) -> geometric mean of measured / (gain × proxy) over that tensor's own measured rows of the method."
+    # a tensor's ratios agree across its options far better than with its method's median (`own_factor_check`): e.g. the
+    # tied embedding's GPTQ rows measure ~2x their prediction, since GPTQ fits the head's Hessian, not the lookup's rows
+    if self.own is None:
+        by = {}
+        for p, m, d, pred in validation_pairs(self): by.setdefault((p, m), []).append(np.log(d / pred))
+        self.own = {k: float(np.exp(np.mean(v))) for k, v in by.items()}
+    return self.own
 
 # %% ../nbs/30_sensitivity.ipynb #d88c08c0
 @patch
 def predicted(self:SensitivityTable, path:str, label:str) -> float:
-    "Gain × proxy × the method's correction factor: the predicted ΔKL of one tensor at one option."
+    "Gain × proxy × a correction factor (the tensor's own for the method where measured, else the method's): the predicted ΔKL of one tensor at one option."
     r = self.rows[(path, label)]
-    return self.gain(path) * r['proxy'] * self.method_factors().get(r['method'], 1.0)
+    f = self.own_factors().get((path, r['method'])) or self.method_factors().get(r['method'], 1.0)
+    return self.gain(path) * r['proxy'] * f
 
 # %% ../nbs/30_sensitivity.ipynb #8d76347f
 @patch
@@ -463,15 +476,28 @@ def read_sweep_rows(f:Path) -> dict:
 # %% ../nbs/30_sensitivity.ipynb #4bbd29fc
 def predictor_check(table:SensitivityTable) -> dict:
     "method -> {'n', 'r_loglog', 'median_factor'}: how well gain × proxy predicts the measured ΔKL of its sampled pairs (before correction)."
-    gains = measured_gains(table)
     by = {}
-    for m, d, pred in _validation_pairs(table.rows, table.ref_label, gains): by.setdefault(m, []).append((d, pred))
+    for _, m, d, pred in validation_pairs(table): by.setdefault(m, []).append((d, pred))
     out = {}
     for m, v in sorted(by.items()):
         d, pred = np.log(np.array(v)).T
         out[m] = dict(n=len(v), r_loglog=float(np.corrcoef(d, pred)[0, 1]) if len(v) > 2 else float('nan'),
                       median_factor=float(np.exp(np.median(d - pred))))
     return out
+
+# %% ../nbs/30_sensitivity.ipynb #847a395c
+def own_factor_check(table:SensitivityTable) -> dict:
+    "Leave-one-out over the tensors with ≥ 2 measured rows of a method: how far each row's ΔKL is from its prediction by the method's factor vs by the tensor's other rows."
+    by = {}
+    for p, m, d, pred in validation_pairs(table): by.setdefault((p, m), []).append(np.log(d / pred))
+    methods, own = [], []
+    for (p, m), v in by.items():
+        if len(v) < 2: continue
+        for i, x in enumerate(v):
+            methods.append(abs(x - np.log(table.method_factors().get(m, 1.0))))
+            own.append(abs(x - np.mean(v[:i] + v[i+1:])))
+    fold = lambda e: dict(median_factor_off=float(np.exp(np.median(e))), within_1_25=float(np.mean(np.array(e) < np.log(1.25))))
+    return dict(n=len(own), by_method=fold(methods) if own else {}, by_tensor=fold(own) if own else {})
 
 # %% ../nbs/30_sensitivity.ipynb #6a8937d7
 def shipped_table(name:str, fingerprint:str, # model name (data/sensitivity/<name>.json, looked at first) and model_fingerprint() of the weights in use

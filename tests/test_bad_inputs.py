@@ -221,6 +221,8 @@ def test_arguments_checked_before_any_work(work, tmp_path):
                       (['quantize', '--target-bpw', 'nan'], 'must be a finite number > 0'),
                       (['quantize', '--target-bpw', '0.5'], 'below the smallest possible plan'),
                       (['quantize', '--target-bpw', '100'], 'above the largest possible plan'),
+                      # RTN options with scales on 4-bit grids reach below RTN's 2.5 bpw: their bytes are counted
+                      (['quantize', '--methods', 'rtn', '--scale-bits', '4', '--target-bpw', '1.0'], 'below the smallest possible plan, 2.222 bpw'),
                       (['quantize', '--recipe', 'JANGTQ_K'], 'this model has none (a dense model)'),
                       (['quantize', '--calib-windows', '0', '--method', 'gptq'], 'must be a finite number > 0'),
                       (['quantize', '--out', work['bundle']], 'already exists')]:
