@@ -369,7 +369,9 @@ def _role_rows(m:dict) -> list:
     for role, ts in roles.items():
         bits = Counter('float' if t['bits'] is None else f"{t['bits']}" for t in ts)
         methods = sorted({t.get('method_used') or t['method'] for t in ts if t['method']}) or ['—']
-        groups = sorted({('row' if t['group_size'] == 0 else f"g{t['group_size']}") for t in ts if t['group_size'] is not None}) or ['—']
+        # g32s6: groups of 32 whose scales and biases are 6-bit codes on grids (QuantSpec.label's spelling)
+        groups = sorted({('row' if t['group_size'] == 0 else f"g{t['group_size']}" + (f"s{t['scale_bits']}" if t.get('scale_bits') else ''))
+                         for t in ts if t['group_size'] is not None}) or ['—']
         n = sum(math.prod(t['shape']) for t in ts)
         rows.append(f"| {role} | {len(ts)} | {n/1e6:.2f}M | {', '.join(f'{b}: {k}' for b, k in sorted(bits.items()))} | {', '.join(groups)} | {', '.join(methods)} | {sum(t['bytes'] for t in ts)/1e6:.2f} |")
     return rows
@@ -397,8 +399,10 @@ def model_card(path, metrics:dict|None=None, # a summary row (evaluation.summary
     lic = known.license if known else 'the source model\'s licence'
     head = ['---', f"license: {lic.split(' ')[0] if known else 'other'}"] + ([f'base_model: {known.hf_id}'] if known and known.hf_id else []) + \
            ['library_name: mlx', 'tags: [mlx, quantized, mixed-precision, jang_research]', '---', '']
+    why = [w for w, hit in (('TurboQuant tensors', any(t['method'] in ('tq', 'tq_gptq') for t in m['tensors'].values())),
+                            ('scales on grids', any(t.get('scale_bits') for t in m['tensors'].values()))) if hit]
     load = (['```python', 'from mlx_lm import load, generate', f'model, tokenizer = load("{path.name}")', '```'] if caps.get('mlx_lm_loadable')
-            else ['```python', 'from jang_research.bundle import load_bundle   # TurboQuant tensors: stock mlx_lm.load cannot build them',
+            else ['```python', f"from jang_research.bundle import load_bundle   # {' and '.join(why) or 'this bundle'}: stock mlx_lm.load cannot build them",
                   f'model, tokenizer, manifest = load_bundle("{path.name}")', '```'])
     lines = head + [f"# {path.name}", '',
         f"**{src.get('name')}** quantized with jang_research: {m['notes'].get('recipe') or 'a per-tensor plan'}. "
