@@ -21,7 +21,7 @@ from .evaluation import summary_row, format_table
 from .bundle import RUNTIMES, write_model_card, load_bundle, bundle_fake_params, read_manifest, is_bundle, check_config, mlx_folder_params, is_foreign_folder
 from .runtime import generate_text, coherence, conversation, Chat, DECODERS
 from .data import COHERENCE_PROMPTS
-from .sweep import predictor_check
+from .sweep import predictor_check, own_factor_check
 from .tuning import TUNING_DATA, CALIBRATION_DATA
 
 
@@ -447,6 +447,9 @@ def _cmd_sensitivity(a):
     if a.sample:
         for meth, v in predictor_check(tab).items():
             print(f"predictor {meth:8s}: {v['n']} sampled pairs, log-log r {v['r_loglog']:.3f}, measured/predicted median {v['median_factor']:.2f}")
+        own = own_factor_check(tab)
+        if own['n']: print(f"per-tensor factors: {own['n']} rows left out one at a time, within 1.25x of their prediction "
+                           f"{own['by_tensor']['within_1_25']:.0%} by the tensor's other rows, {own['by_method']['within_1_25']:.0%} by the method's factor")
     if rank_of(world())[0] > 0: return   # rank 0 writes the files
     if a.table:
         tab.save(a.table)
