@@ -74,8 +74,8 @@ def sensitivity(m:Model,
         table = shipped_table(m.name, m.fingerprint) if ship else None
         if table is not None and set(group_sizes) <= {r['group_size'] for r in table.rows.values() if r['method'] in ('rtn', 'mse', 'gptq')}:
             # by default every option the table holds, those with scales on grids included (SmolLM2's: 6 and 8 bits)
-            if scale_bits is not None: table = table.with_scale_bits(tuple(scale_bits))
-            if set(scale_bits or ()) <= {r.get('scale_bits') for r in table.rows.values()}:
+            table = table.serving_scale_bits(scale_bits)
+            if table is not None:
                 table.inventory = m.inventory
                 return table
         methods = ('rtn',)

@@ -363,15 +363,15 @@ def mlx_folder_params(path, inv:list) -> tuple:
 # %% ../nbs/40_bundle.ipynb #06b1a0a8
 def _role_rows(m:dict) -> list:
     from collections import Counter, defaultdict
+    specs = plan_from_manifest(m).specs
     roles = defaultdict(list)
-    for t in m['tensors'].values(): roles[t['role']].append(t)
+    for p, t in m['tensors'].items(): roles[t['role']].append((t, specs[p]))
     rows = []
-    for role, ts in roles.items():
+    for role, pairs in roles.items():
+        ts = [t for t, _ in pairs]
         bits = Counter('float' if t['bits'] is None else f"{t['bits']}" for t in ts)
         methods = sorted({t.get('method_used') or t['method'] for t in ts if t['method']}) or ['—']
-        # g32s6: groups of 32 whose scales and biases are 6-bit codes on grids (QuantSpec.label's spelling)
-        groups = sorted({('row' if t['group_size'] == 0 else f"g{t['group_size']}" + (f"s{t['scale_bits']}" if t.get('scale_bits') else ''))
-                         for t in ts if t['group_size'] is not None}) or ['—']
+        groups = sorted({s.group_label for t, s in pairs if t['group_size'] is not None}) or ['—']   # e.g. g32s6: scales on 6-bit grids
         n = sum(math.prod(t['shape']) for t in ts)
         rows.append(f"| {role} | {len(ts)} | {n/1e6:.2f}M | {', '.join(f'{b}: {k}' for b, k in sorted(bits.items()))} | {', '.join(groups)} | {', '.join(methods)} | {sum(t['bytes'] for t in ts)/1e6:.2f} |")
     return rows
@@ -399,8 +399,8 @@ def model_card(path, metrics:dict|None=None, # a summary row (evaluation.summary
     lic = known.license if known else 'the source model\'s licence'
     head = ['---', f"license: {lic.split(' ')[0] if known else 'other'}"] + ([f'base_model: {known.hf_id}'] if known and known.hf_id else []) + \
            ['library_name: mlx', 'tags: [mlx, quantized, mixed-precision, jang_research]', '---', '']
-    why = [w for w, hit in (('TurboQuant tensors', any(t['method'] in ('tq', 'tq_gptq') for t in m['tensors'].values())),
-                            ('scales on grids', any(t.get('scale_bits') for t in m['tensors'].values()))) if hit]
+    specs = plan_from_manifest(m).specs.values()
+    why = [w for w, hit in (('TurboQuant tensors', any(s.is_tq for s in specs)), ('scales on grids', any(s.scale_bits for s in specs))) if hit]
     load = (['```python', 'from mlx_lm import load, generate', f'model, tokenizer = load("{path.name}")', '```'] if caps.get('mlx_lm_loadable')
             else ['```python', f"from jang_research.bundle import load_bundle   # {' and '.join(why) or 'this bundle'}: stock mlx_lm.load cannot build them",
                   f'model, tokenizer, manifest = load_bundle("{path.name}")', '```'])

@@ -385,9 +385,7 @@ def _option_bytes(m, a) -> dict:
     "path -> bytes of every option the allocation will choose among: the shipped table's when it will be used, else those a sweep would measure."
     from jang_research.sweep import shipped_table, option_specs, fit_spec
     table = None if a.sweep or a.methods else shipped_table(m.name, m.fingerprint)
-    if table is not None and a.scale_bits is not None:
-        table = table.with_scale_bits(tuple(a.scale_bits))
-        if not set(a.scale_bits) <= {r.get('scale_bits') for r in table.rows.values()}: table = None   # jr.sensitivity sweeps then
+    if table is not None: table = table.serving_scale_bits(a.scale_bits)   # None: jr.sensitivity sweeps then
     out = {}
     if table is not None:
         for (p, _), r in table.rows.items(): out.setdefault(p, []).append(r['bytes'])

@@ -117,10 +117,13 @@ class QuantSpec:
         if self.is_float: return True
         if self.is_tq and in_features % 32: return False     # codes of a row fill whole 32-bit words
         return not self.group_size or in_features % self.group_size == 0
+    @property
+    def group_label(self) -> str:
+        "How scales are stored, as labels spell it: 'row' (one a row), 'g32' (a group of 32), 'g32s6' (... on 6-bit grids)."
+        return 'row' if self.group_size == 0 else f'g{self.group_size}' + (f's{self.scale_bits}' if self.scale_bits else '')
     def label(self) -> str:
         if self.is_float: return f'{self.dtype}'
-        group = 'row' if self.group_size == 0 else f'g{self.group_size}' + (f's{self.scale_bits}' if self.scale_bits else '')
-        return f"{self.bits}b/{group}/{self.method}"
+        return f"{self.bits}b/{self.group_label}/{self.method}"
 
 # %% ../nbs/04_inventory.ipynb #5268fa68
 def tensor_bytes(shape:tuple, spec:QuantSpec) -> int:

@@ -5,10 +5,11 @@
 # %% auto #0
 __all__ = ['ERROR_CHUNK', 'GRID_METHODS', 'KIND_ORDER', 'BlockRunner', 'row_slices', 'error_sums', 'relative_error',
            'expert_errors', 'option_specs', 'fit_spec', 'row_spec', 'SensitivityTable', 'measured_gains',
-           'validation_pairs', 'sweep_key', 'storable_option', 'sample_pairs', 'rank_file', 'rank_files',
-           'read_cache_rows', 'rank_share', 'gather_rows', 'sweep_options', 'pending_pairs', 'grid_twins_adjacent',
-           'dequantized_option', 'sweep_row', 'sensitivity_sweep', 'read_sweep_rows', 'predictor_check',
-           'own_factor_check', 'shipped_table', 'sensitivity_records', 'sensitivity_heatmap', 'sensitivity_summary']
+           'validation_pairs', 'log_ratios_by_tensor', 'sweep_key', 'storable_option', 'sample_pairs', 'rank_file',
+           'rank_files', 'read_cache_rows', 'rank_share', 'gather_rows', 'sweep_options', 'pending_pairs',
+           'grid_twins_adjacent', 'dequantized_option', 'sweep_row', 'sensitivity_sweep', 'read_sweep_rows',
+           'predictor_check', 'own_factor_check', 'shipped_table', 'sensitivity_records', 'sensitivity_heatmap',
+           'sensitivity_summary']
 
 # %% ../nbs/30_sensitivity.ipynb #a780f4c7
 from fastcore.basics import patch
@@ -197,15 +198,18 @@ def method_factors(self:SensitivityTable) -> dict:
     return self.factors
 
 # %% ../nbs/30_sensitivity.ipynb #730deae0
+def log_ratios_by_tensor(table:'SensitivityTable') -> dict:
+    "(path, method) -> log(measured / (gain × proxy)) of each of that tensor's measured rows of the method above the noise floor."
+    by = {}
+    for p, m, d, pred in validation_pairs(table): by.setdefault((p, m), []).append(float(np.log(d / pred)))
+    return by
+
 @patch
 def own_factors(self:SensitivityTable) -> dict:
     "(path, method) -> geometric mean of measured / (gain × proxy) over that tensor's own measured rows of the method."
     # a tensor's ratios agree across its options far better than with its method's median (`own_factor_check`): e.g. the
     # tied embedding's GPTQ rows measure ~2x their prediction, since GPTQ fits the head's Hessian, not the lookup's rows
-    if self.own is None:
-        by = {}
-        for p, m, d, pred in validation_pairs(self): by.setdefault((p, m), []).append(np.log(d / pred))
-        self.own = {k: float(np.exp(np.mean(v))) for k, v in by.items()}
+    if self.own is None: self.own = {k: float(np.exp(np.mean(v))) for k, v in log_ratios_by_tensor(self).items()}
     return self.own
 
 # %% ../nbs/30_sensitivity.ipynb #d88c08c0
@@ -243,6 +247,14 @@ def with_scale_bits(self:SensitivityTable, widths:tuple=() # scale-code widths (
                    ) -> 'SensitivityTable':
     "A copy holding the options with scales in their dtype and those with scales on grids of `widths` only."
     return self.only(keep=lambda r: r.get('scale_bits') in (None, *widths))
+
+@patch
+def serving_scale_bits(self:SensitivityTable, widths:tuple|None=None # scale-code widths asked for (None: every one the table holds)
+                      ) -> 'SensitivityTable|None':
+    "This table with the grid-stored options of `widths`, or None if it lacks one of them (then a sweep must measure them)."
+    if widths is None: return self
+    table = self.with_scale_bits(tuple(widths))
+    return table if set(widths) <= {r.get('scale_bits') for r in table.rows.values()} else None
 
 # %% ../nbs/30_sensitivity.ipynb #e1f448be
 @patch
@@ -488,10 +500,8 @@ def predictor_check(table:SensitivityTable) -> dict:
 # %% ../nbs/30_sensitivity.ipynb #847a395c
 def own_factor_check(table:SensitivityTable) -> dict:
     "Leave-one-out over the tensors with ≥ 2 measured rows of a method: how far each row's ΔKL is from its prediction by the method's factor vs by the tensor's other rows."
-    by = {}
-    for p, m, d, pred in validation_pairs(table): by.setdefault((p, m), []).append(np.log(d / pred))
     methods, own = [], []
-    for (p, m), v in by.items():
+    for (p, m), v in log_ratios_by_tensor(table).items():
         if len(v) < 2: continue
         for i, x in enumerate(v):
             methods.append(abs(x - np.log(table.method_factors().get(m, 1.0))))
