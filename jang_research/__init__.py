@@ -159,7 +159,7 @@ def quantize(m:Model, # the float model
              workers:int=1, # processes quantizing in parallel when a method needs Hessians (MLX CPU ops use one core each); the same result
              sequential:bool=True, # fit each block's Hessian methods to the inputs of the already-quantized blocks before it (one process; False: float Hessians for every tensor)
              tune_steps:int=0, # then tune every tensor's scales (and biases) on KL to the float model for this many steps of 4 windows of 128 tokens, codes kept (tuning.tune_scales); 0: none
-             tune_on:str='samples', # the tuning windows: 'samples' (the float model's own continuations of calibration prefixes) or 'calibration' (the text)
+             tune_on:str='samples', # the tuning windows: 'samples' (the float model's own continuations of calibration prefixes) or 'text' (the calibration text)
              progress:bool=True) -> Quantized:
     "Quantize every tensor of `plan` with its own method."
     from jang_research.methods import float_weights, quantize_weights, quantize_sequential, needs_hessians

@@ -65,7 +65,7 @@ def model_samples(model:nn.Module, starts:mx.array, length:int, # sampled_window
     write_atomic(f, lambda p: np.save(p, np.asarray(windows)))
     return windows
 
-TUNING_DATA = ('samples', 'calibration')   # what tuning windows hold: the float model's own samples, or the calibration text
+TUNING_DATA = ('samples', 'text')   # what tuning windows hold: the float model's own samples, or the calibration text (CALIBRATION_DATA's spelling)
 
 def tuning_windows(tokenizer, steps:int, # the tokenizer, and the tune_scales steps the windows are for
                    batch:int=4, # windows a step (and held back)
