@@ -1,0 +1,217 @@
+"""Where a quantized decode step's time goes on a GPU: the host cost of each kind of call, and the primitives of one step.
+
+Part 1 (`--calls`): for one 4096x4096 4-bit layer and a (1, 4096) activation, the host time to *build* N independent calls
+(no evaluation) and the time to evaluate them, per call: MLX's quantized_matmul, our fused kernel as the package calls it,
+the same kernel object called with ready-made arguments (the binding and the primitive alone), the kernel as one object per
+configuration with its constants in the header (no template arguments), a one-line kernel, and mx.add (an op's floor).
+
+Part 2 (`--shape`): for each variant, the primitives one decode step builds (counted from mx.export_to_dot), the host time to
+build the step and the time to evaluate it (synchronously), and decode tok/s through mlx-lm's generate_step. `-merged`
+variants answer q/k/v (and gate/up) with one matrix product of the concatenated weights, split after: fewer calls a layer.
+`floor`: the float model with every projection replaced by one gather of input features (no weights read): the speed no matrix-product kernel
+can beat within MLX's per-op dispatch.
+
+Usage: python benchmarks/probe_step_cost.py [--calls] [--shape llama-8b] [--variants float affine4 affine4-merged affine4-fused affine4-merged-fused]
+"""
+import argparse, collections, re, sys, tempfile, time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+import jang_research  # noqa: F401  (before mlx: the package picks the BLAS)
+import mlx.core as mx
+import mlx.nn as nn
+from mlx.utils import tree_unflatten
+
+SIBLINGS = (('q_proj', 'k_proj', 'v_proj'), ('gate_proj', 'up_proj'))
+
+class SiblingGroup:
+    "The merged product of sibling projections (one input, one matrix); each sibling takes its slice once, then it is made again."
+    def __init__(self, layer, offsets): self.layer, self.offsets, self.x, self.pending = layer, offsets, None, {}
+
+    def part(self, x, i):
+        if self.x is x and i in self.pending:
+            part = self.pending.pop(i)
+            if not self.pending: self.x = None
+            return part
+        parts = mx.split(self.layer(x), self.offsets, axis=-1)
+        self.x, self.pending = x, {k: p for k, p in enumerate(parts) if k != i}
+        return parts[i]
+
+class SiblingProjection(nn.Module):
+    "Stands where q_proj (…) stood: its slice of the group's product."
+    def __init__(self, group, index):
+        super().__init__()
+        object.__setattr__(self, 'group', group)   # outside the parameter tree: the merged layer is there once, under its parent
+        object.__setattr__(self, 'index', index)
+    def __call__(self, x): return self.group.part(x, self.index)
+
+def merged_layer(layers):
+    "One layer of the siblings' concatenated weights (same kind and quantization), or None."
+    first = layers[0]
+    if all(type(l) is nn.QuantizedLinear for l in layers) and len({(l.bits, l.group_size, l.mode) for l in layers}) == 1:
+        m = nn.QuantizedLinear(first.group_size, 8, bias=False, group_size=first.group_size, bits=first.bits, mode=first.mode)
+        for k in ('weight', 'scales', 'biases', 'bias'):
+            if k in first: m[k] = mx.concatenate([l[k] for l in layers])
+        m.freeze()
+        return m
+    if all(type(l) is nn.Linear for l in layers):
+        m = nn.Linear(8, 8, bias='bias' in first)
+        for k in ('weight', 'bias'):
+            if k in first: m[k] = mx.concatenate([l[k] for l in layers])
+        return m
+    return None
+
+class GatherProjection(nn.Module):
+    "A projection that reads no weights: its output gathers input features (one op, still depending on x), for the step's floor without matrix products."
+    def __init__(self, in_dims, out_dims):
+        super().__init__()
+        object.__setattr__(self, 'index', mx.arange(out_dims) % in_dims)
+    def __call__(self, x): return mx.take(x, self.index, axis=-1)
+
+def stub_projections(model) -> int:
+    "Replace every Linear of `model` by a GatherProjection, in place; the number replaced."
+    stubs = [(path, GatherProjection(m.weight.shape[1], m.weight.shape[0])) for path, m in model.named_modules() if isinstance(m, nn.Linear)]
+    model.update_modules(tree_unflatten(stubs))
+    return len(stubs)
+
+def merge_siblings(model) -> int:
+    "Merge each group of sibling projections of `model` in place; the number merged."
+    n = 0
+    for _, mod in list(model.named_modules()):
+        for names in SIBLINGS:
+            if not all(k in mod for k in names): continue
+            layers = [mod[k] for k in names]
+            m = merged_layer(layers)
+            if m is None: continue
+            sizes = [l.weight.shape[0] for l in layers]
+            group = SiblingGroup(m, [sum(sizes[:k + 1]) for k in range(len(sizes) - 1)])
+            mod['_'.join(names)] = m
+            for k, name in enumerate(names): mod[name] = SiblingProjection(group, k)
+            n += 1
+    mx.eval(model.parameters())
+    return n
+
+def per_call(make, n=300, repeats=5):
+    "(build us, eval us) per call of `make()`, best of `repeats` batches of n independent calls."
+    mx.eval(make())
+    best_b = best_e = float('inf')
+    for _ in range(repeats):
+        t = time.perf_counter()
+        ys = [make() for _ in range(n)]
+        t1 = time.perf_counter()
+        mx.eval(ys)
+        t2 = time.perf_counter()
+        best_b, best_e = min(best_b, (t1 - t) / n * 1e6), min(best_e, (t2 - t1) / n * 1e6)
+    return best_b, best_e
+
+def calls():
+    from jang_research.turboquant import quant_gemv_cuda, gemv_kernel, dense_experts, TQ_KERNEL_HEADER, TQ_KERNEL_SOURCE
+    n = out = 4096
+    w = mx.random.normal((out, n)).astype(mx.bfloat16)
+    q, s, b = mx.quantize(w, group_size=64, bits=4)
+    x = mx.random.normal((1, n)).astype(mx.bfloat16)
+    ex = dense_experts(1)
+    mx.eval(q, s, b, x, ex)
+    kern = gemv_kernel()
+    tmpl = [('AFFINE', 1), ('BITS', 4), ('IN', n), ('OUT', out), ('NG', n // 64), ('GS', 64), ('RPW', 2), ('E', 1), ('OutT', mx.bfloat16)]
+    grid, tg = (-(-out // 16) * 8 * 32, 1, 1), (256, 1, 1)
+    consts = ''.join(f'constexpr int {k} = {v};\n' for k, v in tmpl[:-1]) + 'using OutT = __nv_bfloat16;\n'
+    body = '\n'.join(line for line in TQ_KERNEL_SOURCE.splitlines() if not line.strip().startswith('//'))
+    per_config = mx.fast.cuda_kernel(name='jang_probe_cfg', input_names=['x', 'experts', 'codes', 'scales', 'aux'], output_names=['y'],
+                                     source=body, header=TQ_KERNEL_HEADER + consts)
+    tiny = mx.fast.cuda_kernel(name='jang_probe_tiny', input_names=['x'], output_names=['y'],
+                               source='int i = blockIdx.x * blockDim.x + threadIdx.x; if (i < 4096) y[i] = x[i];')
+    rows = [
+        ('mx.add (one op)', lambda: mx.add(x, x)),
+        ('MLX quantized_matmul', lambda: mx.quantized_matmul(x, q, s, b, transpose=True, group_size=64, bits=4)),
+        ('ours: quant_gemv_cuda', lambda: quant_gemv_cuda(x, ex, q, s, b, 4, 64, True)),
+        ('ours: kernel object, args ready', lambda: kern(inputs=[x, ex, q, s, b], template=tmpl, grid=grid, threadgroup=tg,
+                                                         output_shapes=[(1, out)], output_dtypes=[mx.bfloat16])[0]),
+        ('ours: per-config object, no template', lambda: per_config(inputs=[x, ex, q, s, b], grid=grid, threadgroup=tg,
+                                                                 output_shapes=[(1, out)], output_dtypes=[mx.bfloat16])[0]),
+        ('one-line kernel', lambda: tiny(inputs=[x], grid=(4096, 1, 1), threadgroup=(256, 1, 1), output_shapes=[(1, 4096)],
+                                         output_dtypes=[mx.bfloat16])[0]),
+    ]
+    ref = mx.quantized_matmul(x, q, s, b, transpose=True, group_size=64, bits=4).astype(mx.float32)
+    print(f"per call, 4096x4096 4-bit g64, x (1, 4096) bf16; {300} independent calls built, then evaluated; best of 5")
+    print(f"{'call':40s} {'build us':>9s} {'eval us':>9s} {'max |diff| vs MLX':>18s}")
+    for name, make in rows:
+        bld, ev = per_call(make)
+        y = make().astype(mx.float32)
+        diff = mx.abs(y - ref).max().item() if y.shape == ref.shape else float('nan')
+        print(f"{name:40s} {bld:9.2f} {ev:9.2f} {diff:18.3g}", flush=True)
+
+def census(model, token):
+    "primitive name -> count in the graph of one decode step (greedy token) after a 16-token prompt."
+    from mlx_lm.models.cache import make_prompt_cache
+    cache = make_prompt_cache(model)
+    mx.eval(model(mx.array([list(range(100, 116))]), cache=cache))
+    y = mx.argmax(model(token, cache=cache)[:, -1], axis=-1)
+    with tempfile.TemporaryDirectory() as d:
+        mx.export_to_dot(str(Path(d) / 's.dot'), y)
+        labels = re.findall(r'label ="?([A-Za-z_0-9]+)', (Path(d) / 's.dot').read_text())
+    return collections.Counter(labels)
+
+def step_times(model, steps=24):
+    "(build ms, eval ms) of one decode step, synchronous, median over `steps` steps after a 16-token prompt."
+    from mlx_lm.models.cache import make_prompt_cache
+    cache = make_prompt_cache(model)
+    mx.eval(model(mx.array([list(range(100, 116))]), cache=cache))
+    tok, builds, evals = mx.array([[5]]), [], []
+    for _ in range(steps):
+        t = time.perf_counter()
+        y = mx.argmax(model(tok, cache=cache)[:, -1], axis=-1)
+        t1 = time.perf_counter()
+        mx.eval(y, [c.state for c in cache])
+        t2 = time.perf_counter()
+        builds.append(t1 - t)
+        evals.append(t2 - t1)
+        tok = y[None]
+    med = lambda v: sorted(v)[len(v) // 2] * 1e3
+    return med(builds), med(evals)
+
+def shapes(a):
+    from bench_decode import plan_of, decode_speed, model_of
+    from jang_research.inventory import inventory
+    from jang_research.methods import float_weights, quantize_weights, to_quantized_model
+    from jang_research.turboquant import fuse_layers
+    dtype = mx.bfloat16 if mx.default_device() == mx.gpu else mx.float32   # what a user runs on each (bf16 is emulated on a CPU)
+    print(f"{a.shape} on {mx.default_device()}: one decode step (greedy, 16-token prompt), {dtype} activations")
+    print(f"{'variant':24s} {'prims':>6s} {'matmuls':>7s} {'build ms':>9s} {'eval ms':>8s} {'us/prim':>8s} {'tok/s':>7s} {'vs first':>8s}")
+    first = None
+    for v in a.variants:
+        base = v.split('-')[0]
+        model, _, cfg = model_of(argparse.Namespace(model=None, shape=a.shape), dtype)
+        inv = inventory(model)
+        plan = plan_of('float' if base == 'floor' else base, inv)
+        if plan is not None:
+            qw = quantize_weights(float_weights(model, inv), plan, tq_seed=0)
+            to_quantized_model(model, qw, plan, compute_dtype=dtype)
+            del qw
+        note = []
+        if base == 'floor': note.append(f"{stub_projections(model)} projections read no weights")
+        if '-merged' in v: note.append(f"{merge_siblings(model)} groups merged")
+        if '-fused' in v: note.append(f"{fuse_layers(model, 0)} layers fused")
+        counts = census(model, mx.array([[5]]))
+        gemv = sum(c for k, c in counts.items() if k in ('QuantizedMatmul', 'Matmul', 'CustomKernel') or k.startswith('custom'))
+        bld, ev = step_times(model)
+        tps = decode_speed(model, a.steps)
+        first = first or tps
+        prims = sum(counts.values())
+        print(f"{v:24s} {prims:6d} {gemv:7d} {bld:9.2f} {ev:8.2f} {1e3 * (1000 / tps) / prims:8.2f} {tps:7.1f} {tps / first:7.2f}x  {'; '.join(note)}", flush=True)
+        if a.verbose: print('   ', dict(counts.most_common()))
+        del model
+        mx.clear_cache()
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--calls', action='store_true', help='part 1: host cost per call')
+    ap.add_argument('--shape', help='part 2: a random-weight shape of benchmarks/bench_decode.py')
+    ap.add_argument('--variants', nargs='+', default=['float', 'affine4', 'affine4-merged', 'affine4-fused', 'affine4-merged-fused'])
+    ap.add_argument('--steps', type=int, default=64)
+    ap.add_argument('--verbose', action='store_true', help='print each variant\'s primitive counts')
+    a = ap.parse_args()
+    if a.calls: calls()
+    if a.shape: shapes(a)
+
+if __name__ == '__main__': main()
