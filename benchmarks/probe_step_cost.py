@@ -7,13 +7,14 @@ configuration with its constants in the header (no template arguments), a one-li
 
 Part 2 (`--shape`): for each variant, the primitives one decode step builds (counted from mx.export_to_dot), the host time to
 build the step and the time to evaluate it (synchronously), and decode tok/s through mlx-lm's generate_step. `-merged`
-variants answer q/k/v (and gate/up) with one matrix product of the concatenated weights, split after: fewer calls a layer.
+-lean variants send one-row calls of every affine layer to our kernel as one primitive (LeanFusedLinear: no reshapes, no
+template arguments, arguments made once a layer). -merged variants answer q/k/v (and gate/up) with one matrix product of the concatenated weights, split after: fewer calls a layer.
 `floor`: the float model with every projection replaced by one gather of input features (no weights read): the speed no matrix-product kernel
 can beat within MLX's per-op dispatch.
 
 Usage: python benchmarks/probe_step_cost.py [--calls] [--shape llama-8b] [--variants float affine4 affine4-merged affine4-fused affine4-merged-fused]
 """
-import argparse, collections, re, sys, tempfile, time
+import argparse, collections, functools, hashlib, re, sys, tempfile, time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -91,6 +92,45 @@ def merge_siblings(model) -> int:
     mx.eval(model.parameters())
     return n
 
+@functools.lru_cache(maxsize=None)
+def lean_kernel(affine:int, bits:int, n:int, out:int, group_size:int, rows_per_warp:int, experts:int, dtype):
+    "Our decode GEMV as one kernel object per configuration: its constants in the header, so a call passes no template arguments."
+    from jang_research.turboquant import TQ_KERNEL_HEADER, TQ_KERNEL_SOURCE
+    cuda_type = {mx.bfloat16: '__nv_bfloat16', mx.float16: '__half', mx.float32: 'float'}[dtype]
+    consts = {'AFFINE': affine, 'BITS': bits, 'IN': n, 'OUT': out, 'NG': n // group_size, 'GS': group_size, 'RPW': rows_per_warp, 'E': experts}
+    header = TQ_KERNEL_HEADER + ''.join(f'constexpr int {k} = {v};\n' for k, v in consts.items()) + f'using OutT = {cuda_type};\n'
+    body = '\n'.join(line for line in TQ_KERNEL_SOURCE.splitlines() if not line.strip().startswith('//'))
+    digest = hashlib.sha1((header + body).encode()).hexdigest()[:12]
+    return mx.fast.cuda_kernel(name=f'jang_lean_{digest}', input_names=['x', 'experts', 'codes', 'scales', 'aux'], output_names=['y'],
+                               source=body, header=header)
+
+class LeanFusedLinear(nn.QuantizedLinear):
+    "An affine layer whose one-row calls go to our kernel as one primitive: no reshapes, no template arguments, the call's arguments made once."
+    def __call__(self, x):
+        if x.size != x.shape[-1]: return super().__call__(x)
+        call = self.__dict__.get('_call')   # plain attribute: outside the parameter tree
+        if call is None or call[0] != x.dtype:
+            n, out, warps, rpw = x.shape[-1], self.weight.shape[0], 8, 2
+            kernel = lean_kernel(1, self.bits, n, out, self.group_size, rpw, 1, x.dtype)
+            call = (x.dtype, kernel, mx.zeros((1,), mx.int32), (-(-out // (warps * rpw)) * warps * 32, 1, 1), (warps * 32, 1, 1), out)
+            object.__setattr__(self, '_call', call)
+        _, kernel, experts, grid, threads, out = call
+        y = kernel(inputs=[x, experts, self.weight, self.scales, self.biases], grid=grid, threadgroup=threads,
+                   output_shapes=[(*x.shape[:-1], out)], output_dtypes=[x.dtype])[0]
+        return y + self.bias if 'bias' in self else y
+
+def lean_layers(model) -> int:
+    "Turn every affine QuantizedLinear our kernel reads into its lean twin, in place; the number turned."
+    from jang_research.turboquant import fusable
+    from jang_research.backend import cuda_available
+    if not cuda_available(): return 0   # the kernel is CUDA's
+    n = 0
+    for _, layer in model.named_modules():
+        if type(layer) is nn.QuantizedLinear and fusable(layer):
+            layer.__class__ = LeanFusedLinear
+            n += 1
+    return n
+
 def per_call(make, n=300, repeats=5):
     "(build us, eval us) per call of `make()`, best of `repeats` batches of n independent calls."
     mx.eval(make())
@@ -121,6 +161,9 @@ def calls():
                                      source=body, header=TQ_KERNEL_HEADER + consts)
     tiny = mx.fast.cuda_kernel(name='jang_probe_tiny', input_names=['x'], output_names=['y'],
                                source='int i = blockIdx.x * blockDim.x + threadIdx.x; if (i < 4096) y[i] = x[i];')
+    lean = nn.QuantizedLinear(n, out, bias=False, group_size=64, bits=4)
+    lean.weight, lean.scales, lean.biases = q, s, b
+    lean.__class__ = LeanFusedLinear
     rows = [
         ('mx.add (one op)', lambda: mx.add(x, x)),
         ('MLX quantized_matmul', lambda: mx.quantized_matmul(x, q, s, b, transpose=True, group_size=64, bits=4)),
@@ -129,6 +172,7 @@ def calls():
                                                          output_shapes=[(1, out)], output_dtypes=[mx.bfloat16])[0]),
         ('ours: per-config object, no template', lambda: per_config(inputs=[x, ex, q, s, b], grid=grid, threadgroup=tg,
                                                                  output_shapes=[(1, out)], output_dtypes=[mx.bfloat16])[0]),
+        ('ours: LeanFusedLinear layer', lambda: lean(x)),
         ('one-line kernel', lambda: tiny(inputs=[x], grid=(4096, 1, 1), threadgroup=(256, 1, 1), output_shapes=[(1, 4096)],
                                          output_dtypes=[mx.bfloat16])[0]),
     ]
@@ -192,6 +236,7 @@ def shapes(a):
         if base == 'floor': note.append(f"{stub_projections(model)} projections read no weights")
         if '-merged' in v: note.append(f"{merge_siblings(model)} groups merged")
         if '-fused' in v: note.append(f"{fuse_layers(model, 0)} layers fused")
+        if '-lean' in v: note.append(f"{lean_layers(model)} layers lean-fused")
         counts = census(model, mx.array([[5]]))
         gemv = sum(c for k, c in counts.items() if k in ('QuantizedMatmul', 'Matmul', 'CustomKernel') or k.startswith('custom'))
         bld, ev = step_times(model)
