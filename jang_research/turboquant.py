@@ -8,17 +8,17 @@ __all__ = ['HADAMARD_MAX', 'HADAMARD_BLOCKS', 'TQ_KERNEL_HEADER', 'TQ_KERNEL_SOU
            'rotate', 'unrotate', 'coordinate_density', 'lloyd_max_codebook', 'codebook_mse', 'tensor_seed',
            'code_table', 'lookup_codes', 'TQTensor', 'check_runtime', 'tq_dequantize_rotated', 'check_tq_spec',
            'tq_quantize', 'tq_error', 'codebook_column', 'codebook_block_cuda', 'tq_gptq_quantize',
-           'tq_gptq_quantize_experts', 'tq_method', 'gemv_kernel', 'quant_gemv_cuda', 'tq_gemv_cuda', 'dequant_kernel',
-           'dequantize_cuda', 'dense_experts', 'shared_code_table', 'TurboQuantLinear', 'TurboQuantSwitchLinear',
-           'fusable', 'dense_prompt', 'prompt_weight', 'FusedQuantizedLinear', 'FusedQuantizedEmbedding',
-           'FusedQuantizedSwitchLinear', 'call_bytes', 'fuse_layers']
+           'tq_gptq_quantize_experts', 'tq_method', 'gemv_kernel', 'config_gemv_kernel', 'quant_gemv_cuda',
+           'tq_gemv_cuda', 'dequant_kernel', 'dequantize_cuda', 'dense_experts', 'shared_code_table',
+           'TurboQuantLinear', 'TurboQuantSwitchLinear', 'fusable', 'dense_prompt', 'prompt_weight',
+           'FusedQuantizedLinear', 'FusedQuantizedEmbedding', 'FusedQuantizedSwitchLinear', 'call_bytes', 'fuse_layers']
 
 # %% ../nbs/23_turboquant.ipynb #7b94ffd9
 import functools, math, time, zlib
 import numpy as np
 from dataclasses import dataclass
 from fastcore.basics import patch
-from .backend import mx, nn, JangError, MX_DTYPES, cuda_available, kernel_source, source_kernel
+from .backend import mx, nn, JangError, MX_DTYPES, cuda_available, kernel_source, source_kernel, constant_kernel
 from .inventory import QuantSpec, TQ_METHODS, AFFINE_BITS
 from mlx_lm.models.switch_layers import QuantizedSwitchLinear
 from .quantized import QuantizedTensor, register_format, check_finite, as_mx
@@ -365,27 +365,36 @@ def gemv_kernel(path:str|None=None): # None: the package's kernel; else a kernel
     header, body = (TQ_KERNEL_HEADER, TQ_KERNEL_SOURCE) if path is None else kernel_source(path=path)
     return source_kernel('jang_gemv', header, body, ['x', 'experts', 'codes', 'scales', 'aux'], ['y'])
 
+@functools.lru_cache(maxsize=None)
+def config_gemv_kernel(affine:bool, bits:int, n:int, out:int, group_size:int, experts:int, dtype, rows_per_warp:int):
+    "The package's decode GEMV for one configuration, its template constants in its source: a call passes none."
+    return constant_kernel('jang_gemv', TQ_KERNEL_HEADER, TQ_KERNEL_SOURCE, ['x', 'experts', 'codes', 'scales', 'aux'], ['y'],
+                           dict(AFFINE=int(affine), BITS=bits, IN=n, OUT=out, NG=n // group_size, GS=group_size,
+                                RPW=rows_per_warp, E=experts, OutT=dtype))
+
 # %% ../nbs/23_turboquant.ipynb #a207c89e
-def quant_gemv_cuda(x:mx.array, # activations (P, in): rotated for TurboQuant codes, as they are for affine codes
+def quant_gemv_cuda(x:mx.array, # activations (..., in), P rows in all: rotated for TurboQuant codes, as they are for affine codes
                     experts:mx.array, # int32 (P,): which expert's codes each row uses (zeros for a dense layer)
                     codes:mx.array, scales:mx.array, # (E, out, words) uint32 bit streams, (E, out, groups); a dense layer's (out, ...) as they are
                     aux:mx.array, # TurboQuant: the codebook (2**bits,) fp32; affine: the biases (E, out, groups)
                     bits:int, group_size:int, # group_size 0: one scale per row (TurboQuant only)
                     affine:bool, # codes are MLX affine (w = scale * q + bias), else TurboQuant (w = codebook[q] * scale)
                     warps_per_block:int=8, rows_per_warp:int=2,
-                    kernel=None, # another build of the kernel (gemv_kernel(path)); default the package's
+                    kernel=None, # another build of the kernel (gemv_kernel(path), template arguments); default the package's, one per configuration
                    ) -> mx.array:
-    "y[p] = W[experts[p]] · x[p] with the fused CUDA decode kernel (P, out), accumulated in fp32."
-    P, n = x.shape
+    "y[p] = W[experts[p]] · x[p] with the fused CUDA decode kernel (..., out), accumulated in fp32."
+    *lead, n = x.shape   # leading axes as they are: a reshape on each side would be two more ops a call
     E, out, words = codes.shape if codes.ndim == 3 else (1, *codes.shape)   # the kernel reads flat memory: no expand op per call
     if words != n * bits // 32: raise JangError(f"codes hold {words * 32 // bits} input features, activation has {n}")
     g = group_size or n
     experts = experts if experts.dtype == mx.int32 else experts.astype(mx.int32)   # no cast op per call on the decode path
-    return (kernel or gemv_kernel())(inputs=[x, experts, codes, scales, aux],
-                          template=[('AFFINE', int(affine)), ('BITS', bits), ('IN', n), ('OUT', out), ('NG', n // g), ('GS', g),
-                                    ('RPW', rows_per_warp), ('E', E), ('OutT', x.dtype)],
-                          grid=(-(-out // (warps_per_block * rows_per_warp)) * warps_per_block * 32, P, 1),
-                          threadgroup=(warps_per_block * 32, 1, 1), output_shapes=[(P, out)], output_dtypes=[x.dtype])[0]
+    launch = dict(grid=(-(-out // (warps_per_block * rows_per_warp)) * warps_per_block * 32, math.prod(lead), 1),
+                  threadgroup=(warps_per_block * 32, 1, 1), output_shapes=[(*lead, out)], output_dtypes=[x.dtype])
+    if kernel is not None:
+        return kernel(inputs=[x, experts, codes, scales, aux], **launch,
+                      template=[('AFFINE', int(affine)), ('BITS', bits), ('IN', n), ('OUT', out), ('NG', n // g), ('GS', g),
+                                ('RPW', rows_per_warp), ('E', E), ('OutT', x.dtype)])[0]
+    return config_gemv_kernel(affine, bits, n, out, g, E, x.dtype, rows_per_warp)(inputs=[x, experts, codes, scales, aux], **launch)[0]
 
 def tq_gemv_cuda(xr:mx.array, # rotated activations (P, in)
                  experts:mx.array, # int32 (P,): which expert's codes each row uses (zeros for a dense layer)
@@ -617,9 +626,7 @@ class FusedQuantizedLinear(nn.QuantizedLinear):
     def __call__(self, x:mx.array) -> mx.array:
         rows = math.prod(x.shape[:-1])
         if rows <= KERNEL_MAX_ROWS and cuda_available():   # decode on CUDA first: one device check on the hot path
-            y = quant_gemv_cuda(x.reshape(rows, x.shape[-1]), dense_experts(rows), self.weight, self.scales, self.biases,
-                                self.bits, self.group_size, True)
-            y = y.reshape(*x.shape[:-1], y.shape[-1])
+            y = quant_gemv_cuda(x, dense_experts(rows), self.weight, self.scales, self.biases, self.bits, self.group_size, True)
         elif dense_prompt(x): y = x @ prompt_weight(self, x).T
         else: return super().__call__(x)
         return y + self.bias if 'bias' in self else y
