@@ -2,19 +2,19 @@
 
 Part 1 (`--calls`): for one 4096x4096 4-bit layer and a (1, 4096) activation, the host time to *build* N independent calls
 (no evaluation) and the time to evaluate them, per call: MLX's quantized_matmul, our fused kernel as the package calls it,
-the same kernel object called with ready-made arguments (the binding and the primitive alone), the kernel as one object per
-configuration with its constants in the header (no template arguments), a one-line kernel, and mx.add (an op's floor).
+the template kernel object (as before session 49) and the per-configuration one called with ready-made arguments (the
+binding and the primitive alone), the lean layer, a one-line kernel, and mx.add (an op's floor).
 
 Part 2 (`--shape`): for each variant, the primitives one decode step builds (counted from mx.export_to_dot), the host time to
-build the step and the time to evaluate it (synchronously), and decode tok/s through mlx-lm's generate_step. `-merged`
--lean variants send one-row calls of every affine layer to our kernel as one primitive (LeanFusedLinear: no reshapes, no
-template arguments, arguments made once a layer). -merged variants answer q/k/v (and gate/up) with one matrix product of the concatenated weights, split after: fewer calls a layer.
-`floor`: the float model with every projection replaced by one gather of input features (no weights read): the speed no matrix-product kernel
-can beat within MLX's per-op dispatch.
+build the step and the time to evaluate it (synchronously), and decode tok/s through mlx-lm's generate_step. `-fused`: every
+affine layer the package's FusedQuantizedLinear; `-lean`: our kernel with each call's arguments made once a layer
+(LeanFusedLinear); `-merged`: q/k/v (and gate/up) answered by one product of the concatenated weights, split after;
+`floor`: the float model with every projection replaced by one gather of input features (no weights read), the speed no
+matrix-product kernel can beat within MLX's per-op dispatch.
 
 Usage: python benchmarks/probe_step_cost.py [--calls] [--shape llama-8b] [--variants float affine4 affine4-merged affine4-fused affine4-merged-fused]
 """
-import argparse, collections, functools, hashlib, re, sys, tempfile, time
+import argparse, collections, re, sys, tempfile, time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -92,26 +92,15 @@ def merge_siblings(model) -> int:
     mx.eval(model.parameters())
     return n
 
-@functools.lru_cache(maxsize=None)
-def lean_kernel(affine:int, bits:int, n:int, out:int, group_size:int, rows_per_warp:int, experts:int, dtype):
-    "Our decode GEMV as one kernel object per configuration: its constants in the header, so a call passes no template arguments."
-    from jang_research.turboquant import TQ_KERNEL_HEADER, TQ_KERNEL_SOURCE
-    cuda_type = {mx.bfloat16: '__nv_bfloat16', mx.float16: '__half', mx.float32: 'float'}[dtype]
-    consts = {'AFFINE': affine, 'BITS': bits, 'IN': n, 'OUT': out, 'NG': n // group_size, 'GS': group_size, 'RPW': rows_per_warp, 'E': experts}
-    header = TQ_KERNEL_HEADER + ''.join(f'constexpr int {k} = {v};\n' for k, v in consts.items()) + f'using OutT = {cuda_type};\n'
-    body = '\n'.join(line for line in TQ_KERNEL_SOURCE.splitlines() if not line.strip().startswith('//'))
-    digest = hashlib.sha1((header + body).encode()).hexdigest()[:12]
-    return mx.fast.cuda_kernel(name=f'jang_lean_{digest}', input_names=['x', 'experts', 'codes', 'scales', 'aux'], output_names=['y'],
-                               source=body, header=header)
-
 class LeanFusedLinear(nn.QuantizedLinear):
-    "An affine layer whose one-row calls go to our kernel as one primitive: no reshapes, no template arguments, the call's arguments made once."
+    "An affine layer whose one-row calls go to our kernel with the call's arguments made once (the package's layer makes them each call)."
     def __call__(self, x):
+        from jang_research.turboquant import config_gemv_kernel
         if x.size != x.shape[-1]: return super().__call__(x)
         call = self.__dict__.get('_call')   # plain attribute: outside the parameter tree
         if call is None or call[0] != x.dtype:
             n, out, warps, rpw = x.shape[-1], self.weight.shape[0], 8, 2
-            kernel = lean_kernel(1, self.bits, n, out, self.group_size, rpw, 1, x.dtype)
+            kernel = config_gemv_kernel(True, self.bits, n, out, self.group_size, 1, x.dtype, rpw)
             call = (x.dtype, kernel, mx.zeros((1,), mx.int32), (-(-out // (warps * rpw)) * warps * 32, 1, 1), (warps * 32, 1, 1), out)
             object.__setattr__(self, '_call', call)
         _, kernel, experts, grid, threads, out = call
@@ -145,7 +134,7 @@ def per_call(make, n=300, repeats=5):
     return best_b, best_e
 
 def calls():
-    from jang_research.turboquant import quant_gemv_cuda, gemv_kernel, dense_experts, TQ_KERNEL_HEADER, TQ_KERNEL_SOURCE
+    from jang_research.turboquant import quant_gemv_cuda, gemv_kernel, config_gemv_kernel, dense_experts
     n = out = 4096
     w = mx.random.normal((out, n)).astype(mx.bfloat16)
     q, s, b = mx.quantize(w, group_size=64, bits=4)
@@ -155,10 +144,7 @@ def calls():
     kern = gemv_kernel()
     tmpl = [('AFFINE', 1), ('BITS', 4), ('IN', n), ('OUT', out), ('NG', n // 64), ('GS', 64), ('RPW', 2), ('E', 1), ('OutT', mx.bfloat16)]
     grid, tg = (-(-out // 16) * 8 * 32, 1, 1), (256, 1, 1)
-    consts = ''.join(f'constexpr int {k} = {v};\n' for k, v in tmpl[:-1]) + 'using OutT = __nv_bfloat16;\n'
-    body = '\n'.join(line for line in TQ_KERNEL_SOURCE.splitlines() if not line.strip().startswith('//'))
-    per_config = mx.fast.cuda_kernel(name='jang_probe_cfg', input_names=['x', 'experts', 'codes', 'scales', 'aux'], output_names=['y'],
-                                     source=body, header=TQ_KERNEL_HEADER + consts)
+    per_config = config_gemv_kernel(True, 4, n, out, 64, 1, mx.bfloat16, 2)
     tiny = mx.fast.cuda_kernel(name='jang_probe_tiny', input_names=['x'], output_names=['y'],
                                source='int i = blockIdx.x * blockDim.x + threadIdx.x; if (i < 4096) y[i] = x[i];')
     lean = nn.QuantizedLinear(n, out, bias=False, group_size=64, bits=4)
@@ -167,10 +153,10 @@ def calls():
     rows = [
         ('mx.add (one op)', lambda: mx.add(x, x)),
         ('MLX quantized_matmul', lambda: mx.quantized_matmul(x, q, s, b, transpose=True, group_size=64, bits=4)),
-        ('ours: quant_gemv_cuda', lambda: quant_gemv_cuda(x, ex, q, s, b, 4, 64, True)),
-        ('ours: kernel object, args ready', lambda: kern(inputs=[x, ex, q, s, b], template=tmpl, grid=grid, threadgroup=tg,
+        ('ours: quant_gemv_cuda (per-config kernel)', lambda: quant_gemv_cuda(x, ex, q, s, b, 4, 64, True)),
+        ('ours: template kernel object, args ready', lambda: kern(inputs=[x, ex, q, s, b], template=tmpl, grid=grid, threadgroup=tg,
                                                          output_shapes=[(1, out)], output_dtypes=[mx.bfloat16])[0]),
-        ('ours: per-config object, no template', lambda: per_config(inputs=[x, ex, q, s, b], grid=grid, threadgroup=tg,
+        ('ours: per-config kernel object, args ready', lambda: per_config(inputs=[x, ex, q, s, b], grid=grid, threadgroup=tg,
                                                                  output_shapes=[(1, out)], output_dtypes=[mx.bfloat16])[0]),
         ('ours: LeanFusedLinear layer', lambda: lean(x)),
         ('one-line kernel', lambda: tiny(inputs=[x], grid=(4096, 1, 1), threadgroup=(256, 1, 1), output_shapes=[(1, 4096)],

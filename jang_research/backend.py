@@ -203,7 +203,7 @@ def kernel_constants(constants:dict) -> str:
 def constant_kernel(stem:str, header:str, body:str, input_names:list, output_names:list,
                     constants:dict # name -> int or dtype: what would be template arguments, fixed in this kernel's source
                    ):
-    "`source_kernel` for one configuration: its constants declared in the header, so a call passes no template arguments."
+    "`source_kernel` for one configuration: its constants declared where MLX declares template arguments (the body's top), so a call passes none."
     # a decode step makes ~225 calls; each call with template arguments re-hashes and re-formats them on the host
     code = '\n'.join(line for line in body.splitlines() if not line.lstrip().startswith('//'))   # comments only lengthen the source MLX copies per call
-    return source_kernel(stem, header + kernel_constants(constants), code, input_names, output_names)
+    return source_kernel(stem, header, kernel_constants(constants) + code, input_names, output_names)

@@ -13,9 +13,9 @@ timeout 200 python3 -m pytest -q -rA 'tests/test_turboquant_gpu.py::test_affine_
 stamp calls
 timeout 120 python3 benchmarks/probe_step_cost.py --calls 2>&1 | tee $R/step_cost_calls.log
 stamp llama-8b
-V="floor float affine4 affine4-merged affine4-fused affine4-lean affine4-merged-lean"
+V="affine4 affine4-fused float affine4-lean affine4-merged-fused floor affine4-merged"
 timeout 240 python3 benchmarks/probe_step_cost.py --shape llama-8b --variants $V --verbose 2>&1 | tee $R/step_cost_llama8b.log
 stamp llama-8b-reversed
-timeout 120 python3 benchmarks/probe_step_cost.py --shape llama-8b --variants affine4-merged-lean affine4-lean affine4 2>&1 | tee $R/step_cost_llama8b_rev.log
+timeout 120 python3 benchmarks/probe_step_cost.py --shape llama-8b --variants affine4-merged-fused affine4-fused affine4 2>&1 | tee $R/step_cost_llama8b_rev.log
 stamp end
 touch $R/DONE
