@@ -72,6 +72,16 @@ def model_of(a, dtype):
     mx.eval(model.parameters())
     return model, None, cfg
 
+def planned_model(a, variant:str, dtype):
+    "(model quantized by `variant`'s plan in memory, its inventory, the plan or None for float, config) of --model or --shape."
+    from jang_research.inventory import inventory
+    from jang_research.methods import float_weights, quantize_weights, to_quantized_model
+    model, _, cfg = model_of(a, dtype)
+    inv = inventory(model)
+    plan = plan_of(variant, inv)
+    if plan is not None: to_quantized_model(model, quantize_weights(float_weights(model, inv), plan, tq_seed=0), plan, compute_dtype=dtype)
+    return model, inv, plan, cfg
+
 def plan_of(variant:str, inv:list):
     from jang_research.inventory import uniform_plan, QuantSpec, Plan
     from jang_research.jangtq import tq_mlp_plan
@@ -181,8 +191,6 @@ def main():
     if a.bundle and any(parse_variant(v)[0] != 'bundle' for v in a.variants):
         raise SystemExit('with --bundle the variants are bundle, bundle-fused, bundle-compiled, bundle-static (and -fused-compiled)')
     from jang_research.backend import mx, device_name
-    from jang_research.inventory import inventory
-    from jang_research.methods import float_weights, quantize_weights, to_quantized_model
     from jang_research.turboquant import fuse_layers
     from jang_research.bundle import load_bundle
     gpu = mx.default_device() == mx.gpu
@@ -201,13 +209,7 @@ def main():
             cfg = json.loads((Path(a.bundle) / 'config.json').read_text())
             nbytes = parameter_step_bytes(model, cfg)
         else:
-            model, _, cfg = model_of(a, dtype)
-            inv = inventory(model)
-            plan = plan_of(base, inv)
-            if plan is not None:
-                q = quantize_weights(float_weights(model, inv), plan, tq_seed=0)
-                to_quantized_model(model, q, plan, compute_dtype=dtype)
-                del q
+            model, inv, plan, cfg = planned_model(a, base, dtype)
             if fused:
                 n_fused = fuse_layers(model) if a.fuse_min_mb is None else fuse_layers(model, int(a.fuse_min_mb * 2**20))
                 print(f"  {v}: {n_fused} affine layers fused", flush=True)

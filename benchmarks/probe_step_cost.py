@@ -95,12 +95,12 @@ def merge_siblings(model) -> int:
 class LeanFusedLinear(nn.QuantizedLinear):
     "An affine layer whose one-row calls go to our kernel with the call's arguments made once (the package's layer makes them each call)."
     def __call__(self, x):
-        from jang_research.turboquant import config_gemv_kernel
+        from jang_research.turboquant import config_gemv_kernel, gemv_constants
         if x.size != x.shape[-1]: return super().__call__(x)
         call = self.__dict__.get('_call')   # plain attribute: outside the parameter tree
         if call is None or call[0] != x.dtype:
             n, out, warps, rpw = x.shape[-1], self.weight.shape[0], 8, 2
-            kernel = config_gemv_kernel(True, self.bits, n, out, self.group_size, 1, x.dtype, rpw)
+            kernel = config_gemv_kernel(gemv_constants(True, self.bits, n, out, self.group_size, rpw, 1, x.dtype))
             call = (x.dtype, kernel, mx.zeros((1,), mx.int32), (-(-out // (warps * rpw)) * warps * 32, 1, 1), (warps * 32, 1, 1), out)
             object.__setattr__(self, '_call', call)
         _, kernel, experts, grid, threads, out = call
@@ -134,7 +134,7 @@ def per_call(make, n=300, repeats=5):
     return best_b, best_e
 
 def calls():
-    from jang_research.turboquant import quant_gemv_cuda, gemv_kernel, config_gemv_kernel, dense_experts
+    from jang_research.turboquant import quant_gemv_cuda, gemv_kernel, config_gemv_kernel, gemv_constants, dense_experts
     n = out = 4096
     w = mx.random.normal((out, n)).astype(mx.bfloat16)
     q, s, b = mx.quantize(w, group_size=64, bits=4)
@@ -142,9 +142,9 @@ def calls():
     ex = dense_experts(1)
     mx.eval(q, s, b, x, ex)
     kern = gemv_kernel()
-    tmpl = [('AFFINE', 1), ('BITS', 4), ('IN', n), ('OUT', out), ('NG', n // 64), ('GS', 64), ('RPW', 2), ('E', 1), ('OutT', mx.bfloat16)]
+    constants = gemv_constants(True, 4, n, out, 64, 2, 1, mx.bfloat16)
     grid, tg = (-(-out // 16) * 8 * 32, 1, 1), (256, 1, 1)
-    per_config = config_gemv_kernel(True, 4, n, out, 64, 1, mx.bfloat16, 2)
+    per_config = config_gemv_kernel(constants)
     tiny = mx.fast.cuda_kernel(name='jang_probe_tiny', input_names=['x'], output_names=['y'],
                                source='int i = blockIdx.x * blockDim.x + threadIdx.x; if (i < 4096) y[i] = x[i];')
     lean = nn.QuantizedLinear(n, out, bias=False, group_size=64, bits=4)
@@ -154,7 +154,7 @@ def calls():
         ('mx.add (one op)', lambda: mx.add(x, x)),
         ('MLX quantized_matmul', lambda: mx.quantized_matmul(x, q, s, b, transpose=True, group_size=64, bits=4)),
         ('ours: quant_gemv_cuda (per-config kernel)', lambda: quant_gemv_cuda(x, ex, q, s, b, 4, 64, True)),
-        ('ours: template kernel object, args ready', lambda: kern(inputs=[x, ex, q, s, b], template=tmpl, grid=grid, threadgroup=tg,
+        ('ours: template kernel object, args ready', lambda: kern(inputs=[x, ex, q, s, b], template=list(constants), grid=grid, threadgroup=tg,
                                                          output_shapes=[(1, out)], output_dtypes=[mx.bfloat16])[0]),
         ('ours: per-config kernel object, args ready', lambda: per_config(inputs=[x, ex, q, s, b], grid=grid, threadgroup=tg,
                                                                  output_shapes=[(1, out)], output_dtypes=[mx.bfloat16])[0]),
@@ -171,11 +171,16 @@ def calls():
         diff = mx.abs(y - ref).max().item() if y.shape == ref.shape else float('nan')
         print(f"{name:40s} {bld:9.2f} {ev:9.2f} {diff:18.3g}", flush=True)
 
-def census(model, token):
-    "primitive name -> count in the graph of one decode step (greedy token) after a 16-token prompt."
+def primed_cache(model):
+    "A prompt cache holding a 16-token prompt, evaluated: the next forward is one decode step."
     from mlx_lm.models.cache import make_prompt_cache
     cache = make_prompt_cache(model)
     mx.eval(model(mx.array([list(range(100, 116))]), cache=cache))
+    return cache
+
+def census(model, token):
+    "primitive name -> count in the graph of one decode step (greedy token) after a 16-token prompt."
+    cache = primed_cache(model)
     y = mx.argmax(model(token, cache=cache)[:, -1], axis=-1)
     with tempfile.TemporaryDirectory() as d:
         mx.export_to_dot(str(Path(d) / 's.dot'), y)
@@ -184,9 +189,7 @@ def census(model, token):
 
 def step_times(model, steps=24):
     "(build ms, eval ms) of one decode step, synchronous, median over `steps` steps after a 16-token prompt."
-    from mlx_lm.models.cache import make_prompt_cache
-    cache = make_prompt_cache(model)
-    mx.eval(model(mx.array([list(range(100, 116))]), cache=cache))
+    cache = primed_cache(model)
     tok, builds, evals = mx.array([[5]]), [], []
     for _ in range(steps):
         t = time.perf_counter()
@@ -201,9 +204,7 @@ def step_times(model, steps=24):
     return med(builds), med(evals)
 
 def shapes(a):
-    from bench_decode import plan_of, decode_speed, model_of
-    from jang_research.inventory import inventory
-    from jang_research.methods import float_weights, quantize_weights, to_quantized_model
+    from bench_decode import planned_model, decode_speed
     from jang_research.turboquant import fuse_layers
     dtype = mx.bfloat16 if mx.default_device() == mx.gpu else mx.float32   # what a user runs on each (bf16 is emulated on a CPU)
     print(f"{a.shape} on {mx.default_device()}: one decode step (greedy, 16-token prompt), {dtype} activations")
@@ -211,13 +212,7 @@ def shapes(a):
     first = None
     for v in a.variants:
         base = v.split('-')[0]
-        model, _, cfg = model_of(argparse.Namespace(model=None, shape=a.shape), dtype)
-        inv = inventory(model)
-        plan = plan_of('float' if base == 'floor' else base, inv)
-        if plan is not None:
-            qw = quantize_weights(float_weights(model, inv), plan, tq_seed=0)
-            to_quantized_model(model, qw, plan, compute_dtype=dtype)
-            del qw
+        model, _, _, _ = planned_model(argparse.Namespace(model=None, shape=a.shape), 'float' if base == 'floor' else base, dtype)
         note = []
         if base == 'floor': note.append(f"{stub_projections(model)} projections read no weights")
         if '-merged' in v: note.append(f"{merge_siblings(model)} groups merged")

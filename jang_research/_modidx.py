@@ -842,6 +842,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                           'jang_research.turboquant.fusable': ('turboquant.html#fusable', 'jang_research/turboquant.py'),
                                           'jang_research.turboquant.fuse_layers': ( 'turboquant.html#fuse_layers',
                                                                                     'jang_research/turboquant.py'),
+                                          'jang_research.turboquant.gemv_constants': ( 'turboquant.html#gemv_constants',
+                                                                                       'jang_research/turboquant.py'),
                                           'jang_research.turboquant.gemv_kernel': ( 'turboquant.html#gemv_kernel',
                                                                                     'jang_research/turboquant.py'),
                                           'jang_research.turboquant.hadamard_blocks': ( 'turboquant.html#hadamard_blocks',

@@ -361,9 +361,8 @@ def mlx_folder_params(path, inv:list) -> tuple:
     return plan, fake_params(plan, tensors)
 
 # %% ../nbs/40_bundle.ipynb #06b1a0a8
-def _role_rows(m:dict) -> list:
+def _role_rows(m:dict, specs:dict) -> list: # the manifest and its plan's specs
     from collections import Counter, defaultdict
-    specs = plan_from_manifest(m).specs
     roles = defaultdict(list)
     for p, t in m['tensors'].items(): roles[t['role']].append((t, specs[p]))
     rows = []
@@ -399,8 +398,9 @@ def model_card(path, metrics:dict|None=None, # a summary row (evaluation.summary
     lic = known.license if known else 'the source model\'s licence'
     head = ['---', f"license: {lic.split(' ')[0] if known else 'other'}"] + ([f'base_model: {known.hf_id}'] if known and known.hf_id else []) + \
            ['library_name: mlx', 'tags: [mlx, quantized, mixed-precision, jang_research]', '---', '']
-    specs = plan_from_manifest(m).specs.values()
-    why = [w for w, hit in (('TurboQuant tensors', any(s.is_tq for s in specs)), ('scales on grids', any(s.scale_bits for s in specs))) if hit]
+    specs = plan_from_manifest(m).specs
+    why = [w for w, hit in (('TurboQuant tensors', any(s.is_tq for s in specs.values())),
+                            ('scales on grids', any(s.scale_bits for s in specs.values()))) if hit]
     load = (['```python', 'from mlx_lm import load, generate', f'model, tokenizer = load("{path.name}")', '```'] if caps.get('mlx_lm_loadable')
             else ['```python', f"from jang_research.bundle import load_bundle   # {' and '.join(why) or 'this bundle'}: stock mlx_lm.load cannot build them",
                   f'model, tokenizer, manifest = load_bundle("{path.name}")', '```'])
@@ -408,7 +408,7 @@ def model_card(path, metrics:dict|None=None, # a summary row (evaluation.summary
         f"**{src.get('name')}** quantized with jang_research: {m['notes'].get('recipe') or 'a per-tensor plan'}. "
         f"{tot['total_bytes']/1e6:.1f} MB, **{tot['effective_bpw']:.3f} effective bits per quantizable weight** (scales and biases included), "
         f"{tot['n_weights']/1e6:.1f}M quantizable weights.", '', '## Bits per role', '',
-        '| role | tensors | weights | bits: tensors | groups | method | MB |', '|---|---|---|---|---|---|---|', *_role_rows(m), '',
+        '| role | tensors | weights | bits: tensors | groups | method | MB |', '|---|---|---|---|---|---|---|', *_role_rows(m, specs), '',
         '## Measured quality', '', *_quality_lines(metrics, settings), '', '## Use', '', *load, '',
         "Files are checked against the sha256 checksums in `jang_config.json` when loaded with `load_bundle`.", '',
         '## Licence', '', f"The weights inherit the licence of the source model ({lic})."]

@@ -8,8 +8,8 @@ __all__ = ['HADAMARD_MAX', 'HADAMARD_BLOCKS', 'TQ_KERNEL_HEADER', 'TQ_KERNEL_SOU
            'rotate', 'unrotate', 'coordinate_density', 'lloyd_max_codebook', 'codebook_mse', 'tensor_seed',
            'code_table', 'lookup_codes', 'TQTensor', 'check_runtime', 'tq_dequantize_rotated', 'check_tq_spec',
            'tq_quantize', 'tq_error', 'codebook_column', 'codebook_block_cuda', 'tq_gptq_quantize',
-           'tq_gptq_quantize_experts', 'tq_method', 'gemv_kernel', 'config_gemv_kernel', 'quant_gemv_cuda',
-           'tq_gemv_cuda', 'dequant_kernel', 'dequantize_cuda', 'dense_experts', 'shared_code_table',
+           'tq_gptq_quantize_experts', 'tq_method', 'gemv_kernel', 'gemv_constants', 'config_gemv_kernel',
+           'quant_gemv_cuda', 'tq_gemv_cuda', 'dequant_kernel', 'dequantize_cuda', 'dense_experts', 'shared_code_table',
            'TurboQuantLinear', 'TurboQuantSwitchLinear', 'fusable', 'dense_prompt', 'prompt_weight',
            'FusedQuantizedLinear', 'FusedQuantizedEmbedding', 'FusedQuantizedSwitchLinear', 'call_bytes', 'fuse_layers']
 
@@ -365,12 +365,15 @@ def gemv_kernel(path:str|None=None): # None: the package's kernel; else a kernel
     header, body = (TQ_KERNEL_HEADER, TQ_KERNEL_SOURCE) if path is None else kernel_source(path=path)
     return source_kernel('jang_gemv', header, body, ['x', 'experts', 'codes', 'scales', 'aux'], ['y'])
 
+def gemv_constants(affine:bool, bits:int, n:int, out:int, group_size:int, rows_per_warp:int, experts:int, dtype) -> tuple:
+    "The kernel's compile-time constants for one configuration, as (name, value) pairs: template arguments, or `config_gemv_kernel`'s key."
+    return (('AFFINE', int(affine)), ('BITS', bits), ('IN', n), ('OUT', out), ('NG', n // group_size), ('GS', group_size),
+            ('RPW', rows_per_warp), ('E', experts), ('OutT', dtype))
+
 @functools.lru_cache(maxsize=None)
-def config_gemv_kernel(affine:bool, bits:int, n:int, out:int, group_size:int, experts:int, dtype, rows_per_warp:int):
-    "The package's decode GEMV for one configuration, its template constants in its source: a call passes none."
-    return constant_kernel('jang_gemv', TQ_KERNEL_HEADER, TQ_KERNEL_SOURCE, ['x', 'experts', 'codes', 'scales', 'aux'], ['y'],
-                           dict(AFFINE=int(affine), BITS=bits, IN=n, OUT=out, NG=n // group_size, GS=group_size,
-                                RPW=rows_per_warp, E=experts, OutT=dtype))
+def config_gemv_kernel(constants:tuple): # gemv_constants(...)
+    "The package's decode GEMV for one configuration, its constants in its source: a call passes no template arguments."
+    return constant_kernel('jang_gemv', TQ_KERNEL_HEADER, TQ_KERNEL_SOURCE, ['x', 'experts', 'codes', 'scales', 'aux'], ['y'], dict(constants))
 
 # %% ../nbs/23_turboquant.ipynb #a207c89e
 def quant_gemv_cuda(x:mx.array, # activations (..., in), P rows in all: rotated for TurboQuant codes, as they are for affine codes
@@ -390,11 +393,9 @@ def quant_gemv_cuda(x:mx.array, # activations (..., in), P rows in all: rotated 
     experts = experts if experts.dtype == mx.int32 else experts.astype(mx.int32)   # no cast op per call on the decode path
     launch = dict(grid=(-(-out // (warps_per_block * rows_per_warp)) * warps_per_block * 32, math.prod(lead), 1),
                   threadgroup=(warps_per_block * 32, 1, 1), output_shapes=[(*lead, out)], output_dtypes=[x.dtype])
-    if kernel is not None:
-        return kernel(inputs=[x, experts, codes, scales, aux], **launch,
-                      template=[('AFFINE', int(affine)), ('BITS', bits), ('IN', n), ('OUT', out), ('NG', n // g), ('GS', g),
-                                ('RPW', rows_per_warp), ('E', E), ('OutT', x.dtype)])[0]
-    return config_gemv_kernel(affine, bits, n, out, g, E, x.dtype, rows_per_warp)(inputs=[x, experts, codes, scales, aux], **launch)[0]
+    constants = gemv_constants(affine, bits, n, out, g, rows_per_warp, E, x.dtype)
+    if kernel is not None: return kernel(inputs=[x, experts, codes, scales, aux], **launch, template=list(constants))[0]
+    return config_gemv_kernel(constants)(inputs=[x, experts, codes, scales, aux], **launch)[0]
 
 def tq_gemv_cuda(xr:mx.array, # rotated activations (P, in)
                  experts:mx.array, # int32 (P,): which expert's codes each row uses (zeros for a dense layer)
