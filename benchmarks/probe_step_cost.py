@@ -3,18 +3,21 @@
 Part 1 (`--calls`): for one 4096x4096 4-bit layer and a (1, 4096) activation, the host time to *build* N independent calls
 (no evaluation) and the time to evaluate them, per call: MLX's quantized_matmul, our fused kernel as the package calls it,
 the template kernel object (as before session 49) and the per-configuration one called with ready-made arguments (the
-binding and the primitive alone), the lean layer, a one-line kernel, and mx.add (an op's floor).
+binding and the primitive alone), MLX's layer, ours and ours as it was in session 49 (launch arguments made each call),
+a one-line kernel, and mx.add (an op's floor).
 
 Part 2 (`--shape`): for each variant, the primitives one decode step builds (counted from mx.export_to_dot), the host time to
-build the step and the time to evaluate it (synchronously), and decode tok/s through mlx-lm's generate_step. `-fused`: every
-affine layer the package's FusedQuantizedLinear; `-lean`: our kernel with each call's arguments made once a layer
-(LeanFusedLinear); `-merged`: q/k/v (and gate/up) answered by one product of the concatenated weights, split after;
-`floor`: the float model with every projection replaced by one gather of input features (no weights read), the speed no
-matrix-product kernel can beat within MLX's per-op dispatch.
+build the step and the time to evaluate it (synchronously), the same split for a loop pipelined as mlx-lm's (build, queue,
+wait for the previous token), then decode tok/s through mlx-lm's generate_step for all variants in turn, `--rounds` times.
+`-fused`: every affine layer the package's FusedQuantizedLinear; `-bigfused`: only those fuse_layers picks by default (at
+least FUSE_MIN_BYTES: runtime='fused'); `-percall`: every one as the layer was in session 49; `-merged`: q/k/v (and
+gate/up) answered by one product of the concatenated weights, split after; `floor`: the float model with every projection
+replaced by one gather of input features (no weights read), the speed no matrix-product kernel can beat within MLX's per-op
+dispatch.
 
 Usage: python benchmarks/probe_step_cost.py [--calls] [--shape llama-8b] [--variants float affine4 affine4-merged affine4-fused affine4-merged-fused]
 """
-import argparse, collections, re, sys, tempfile, time
+import argparse, collections, math, re, sys, tempfile, time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -92,31 +95,28 @@ def merge_siblings(model) -> int:
     mx.eval(model.parameters())
     return n
 
-class LeanFusedLinear(nn.QuantizedLinear):
-    "An affine layer whose one-row calls go to our kernel with the call's arguments made once (the package's layer makes them each call)."
+class PerCallFusedLinear(nn.QuantizedLinear):
+    "The package's fused layer as it was in session 49: each call reads its parameters as attributes and makes its launch arguments."
     def __call__(self, x):
-        from jang_research.turboquant import config_gemv_kernel, gemv_constants
-        if x.size != x.shape[-1]: return super().__call__(x)
-        call = self.__dict__.get('_call')   # plain attribute: outside the parameter tree
-        if call is None or call[0] != x.dtype:
-            n, out, warps, rpw = x.shape[-1], self.weight.shape[0], 8, 2
-            kernel = config_gemv_kernel(gemv_constants(True, self.bits, n, out, self.group_size, rpw, 1, x.dtype))
-            call = (x.dtype, kernel, mx.zeros((1,), mx.int32), (-(-out // (warps * rpw)) * warps * 32, 1, 1), (warps * 32, 1, 1), out)
-            object.__setattr__(self, '_call', call)
-        _, kernel, experts, grid, threads, out = call
-        y = kernel(inputs=[x, experts, self.weight, self.scales, self.biases], grid=grid, threadgroup=threads,
-                   output_shapes=[(*x.shape[:-1], out)], output_dtypes=[x.dtype])[0]
+        from jang_research.turboquant import config_gemv_kernel, gemv_constants, dense_experts
+        *lead, n = x.shape
+        rows = math.prod(lead)
+        if rows > 8: return super().__call__(x)
+        out = self.weight.shape[0]
+        launch = dict(grid=(-(-out // 16) * 8 * 32, rows, 1), threadgroup=(256, 1, 1), output_shapes=[(*lead, out)], output_dtypes=[x.dtype])
+        kernel = config_gemv_kernel(gemv_constants(True, self.bits, n, out, self.group_size, 2, 1, x.dtype))
+        y = kernel(inputs=[x, dense_experts(rows), self.weight, self.scales, self.biases], **launch)[0]
         return y + self.bias if 'bias' in self else y
 
-def lean_layers(model) -> int:
-    "Turn every affine QuantizedLinear our kernel reads into its lean twin, in place; the number turned."
+def per_call_layers(model) -> int:
+    "Turn every affine QuantizedLinear our kernel reads into a PerCallFusedLinear, in place; the number turned."
     from jang_research.turboquant import fusable
     from jang_research.backend import cuda_available
     if not cuda_available(): return 0   # the kernel is CUDA's
     n = 0
     for _, layer in model.named_modules():
         if type(layer) is nn.QuantizedLinear and fusable(layer):
-            layer.__class__ = LeanFusedLinear
+            layer.__class__ = PerCallFusedLinear
             n += 1
     return n
 
@@ -134,7 +134,7 @@ def per_call(make, n=300, repeats=5):
     return best_b, best_e
 
 def calls():
-    from jang_research.turboquant import quant_gemv_cuda, gemv_kernel, config_gemv_kernel, gemv_constants, dense_experts
+    from jang_research.turboquant import quant_gemv_cuda, gemv_kernel, config_gemv_kernel, gemv_constants, dense_experts, FusedQuantizedLinear
     n = out = 4096
     w = mx.random.normal((out, n)).astype(mx.bfloat16)
     q, s, b = mx.quantize(w, group_size=64, bits=4)
@@ -147,9 +147,11 @@ def calls():
     per_config = config_gemv_kernel(constants)
     tiny = mx.fast.cuda_kernel(name='jang_probe_tiny', input_names=['x'], output_names=['y'],
                                source='int i = blockIdx.x * blockDim.x + threadIdx.x; if (i < 4096) y[i] = x[i];')
-    lean = nn.QuantizedLinear(n, out, bias=False, group_size=64, bits=4)
-    lean.weight, lean.scales, lean.biases = q, s, b
-    lean.__class__ = LeanFusedLinear
+    layers = {}
+    for name, cls in (('mlx', nn.QuantizedLinear), ('fused', FusedQuantizedLinear), ('per_call', PerCallFusedLinear)):
+        layers[name] = nn.QuantizedLinear(n, out, bias=False, group_size=64, bits=4)
+        layers[name].weight, layers[name].scales, layers[name].biases = q, s, b
+        layers[name].__class__ = cls
     rows = [
         ('mx.add (one op)', lambda: mx.add(x, x)),
         ('MLX quantized_matmul', lambda: mx.quantized_matmul(x, q, s, b, transpose=True, group_size=64, bits=4)),
@@ -158,7 +160,9 @@ def calls():
                                                          output_shapes=[(1, out)], output_dtypes=[mx.bfloat16])[0]),
         ('ours: per-config kernel object, args ready', lambda: per_config(inputs=[x, ex, q, s, b], grid=grid, threadgroup=tg,
                                                                  output_shapes=[(1, out)], output_dtypes=[mx.bfloat16])[0]),
-        ('ours: LeanFusedLinear layer', lambda: lean(x)),
+        ('MLX QuantizedLinear layer', lambda: layers['mlx'](x)),
+        ('ours: FusedQuantizedLinear layer', lambda: layers['fused'](x)),
+        ('ours: the layer as in session 49', lambda: layers['per_call'](x)),
         ('one-line kernel', lambda: tiny(inputs=[x], grid=(4096, 1, 1), threadgroup=(256, 1, 1), output_shapes=[(1, 4096)],
                                          output_dtypes=[mx.bfloat16])[0]),
     ]
@@ -203,31 +207,67 @@ def step_times(model, steps=24):
     med = lambda v: sorted(v)[len(v) // 2] * 1e3
     return med(builds), med(evals)
 
-def shapes(a):
-    from bench_decode import planned_model, decode_speed
+def loop_split(model, steps=48):
+    """(build, queue, wait, step) ms, medians over `steps` steps of a loop pipelined as mlx-lm's generate_step: step n+1 is
+    built and queued (mx.async_eval) before step n's token is read. `wait` near 0: the host is the bottleneck (the GPU
+    had finished); `wait` large: the GPU is."""
+    cache = primed_cache(model)
+    y = mx.argmax(model(mx.array([[5]]), cache=cache)[:, -1], axis=-1)
+    mx.async_eval(y)
+    rows = []
+    for _ in range(steps):
+        t = time.perf_counter()
+        nxt = mx.argmax(model(y[None], cache=cache)[:, -1], axis=-1)
+        t1 = time.perf_counter()
+        mx.async_eval(nxt)
+        t2 = time.perf_counter()
+        y.item()
+        t3 = time.perf_counter()
+        rows.append((t1 - t, t2 - t1, t3 - t2, t3 - t))
+        y = nxt
+    y.item()
+    return [sorted(col)[len(col) // 2] * 1e3 for col in zip(*rows)]
+
+def variant_model(v, shape, dtype):
+    "(model, note) of a variant name: a plan of bench_decode.py, then -merged / -fused / -bigfused / -percall (in that order)."
+    from bench_decode import planned_model
     from jang_research.turboquant import fuse_layers
+    base = v.split('-')[0]
+    model, _, _, _ = planned_model(argparse.Namespace(model=None, shape=shape), 'float' if base == 'floor' else base, dtype)
+    note = []
+    if base == 'floor': note.append(f"{stub_projections(model)} projections read no weights")
+    if '-merged' in v: note.append(f"{merge_siblings(model)} groups merged")
+    if '-fused' in v: note.append(f"{fuse_layers(model, 0)} layers fused")
+    if '-bigfused' in v: note.append(f"{fuse_layers(model)} layers of >= FUSE_MIN_BYTES fused")
+    if '-percall' in v: note.append(f"{per_call_layers(model)} layers as in session 49")
+    return model, '; '.join(note)
+
+def shapes(a):
+    from bench_decode import decode_speed
     dtype = mx.bfloat16 if mx.default_device() == mx.gpu else mx.float32   # what a user runs on each (bf16 is emulated on a CPU)
     print(f"{a.shape} on {mx.default_device()}: one decode step (greedy, 16-token prompt), {dtype} activations")
-    print(f"{'variant':24s} {'prims':>6s} {'matmuls':>7s} {'build ms':>9s} {'eval ms':>8s} {'us/prim':>8s} {'tok/s':>7s} {'vs first':>8s}")
-    first = None
+    print("step: prims built, synchronous build and eval ms; then a pipelined loop as mlx-lm's (build, queue = mx.async_eval, "
+          "wait = reading the previous token, step), medians")
+    print(f"{'variant':24s} {'prims':>6s} {'matmuls':>7s} {'build ms':>9s} {'eval ms':>8s} | {'build':>6s} {'queue':>6s} {'wait':>6s} {'step':>6s}")
+    models = {}
     for v in a.variants:
-        base = v.split('-')[0]
-        model, _, _, _ = planned_model(argparse.Namespace(model=None, shape=a.shape), 'float' if base == 'floor' else base, dtype)
-        note = []
-        if base == 'floor': note.append(f"{stub_projections(model)} projections read no weights")
-        if '-merged' in v: note.append(f"{merge_siblings(model)} groups merged")
-        if '-fused' in v: note.append(f"{fuse_layers(model, 0)} layers fused")
-        if '-lean' in v: note.append(f"{lean_layers(model)} layers lean-fused")
+        model, note = variant_model(v, a.shape, dtype)
+        models[v] = model
         counts = census(model, mx.array([[5]]))
         gemv = sum(c for k, c in counts.items() if k in ('QuantizedMatmul', 'Matmul', 'CustomKernel') or k.startswith('custom'))
         bld, ev = step_times(model)
-        tps = decode_speed(model, a.steps)
-        first = first or tps
-        prims = sum(counts.values())
-        print(f"{v:24s} {prims:6d} {gemv:7d} {bld:9.2f} {ev:8.2f} {1e3 * (1000 / tps) / prims:8.2f} {tps:7.1f} {tps / first:7.2f}x  {'; '.join(note)}", flush=True)
+        lb, lq, lw, ls = loop_split(model)
+        print(f"{v:24s} {sum(counts.values()):6d} {gemv:7d} {bld:9.2f} {ev:8.2f} | {lb:6.2f} {lq:6.2f} {lw:6.2f} {ls:6.2f}  {note}", flush=True)
         if a.verbose: print('   ', dict(counts.most_common()))
-        del model
-        mx.clear_cache()
+    # decode tok/s of all variants in turn, `rounds` times: a GPU's decode speed drifts between runs and over a run
+    print(f"decode tok/s through mlx-lm's generate_step, {a.steps} steps, variants in turn for {a.rounds} rounds (all models held)")
+    speeds = {v: [] for v in a.variants}
+    for _ in range(a.rounds):
+        for v in a.variants: speeds[v].append(decode_speed(models[v], a.steps))
+    first = sorted(speeds[a.variants[0]])[a.rounds // 2]
+    for v in a.variants:
+        med = sorted(speeds[v])[a.rounds // 2]
+        print(f"{v:24s} {' '.join(f'{t:7.1f}' for t in speeds[v])}   median {med:7.1f}  {med / first:5.2f}x", flush=True)
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -235,6 +275,7 @@ def main():
     ap.add_argument('--shape', help='part 2: a random-weight shape of benchmarks/bench_decode.py')
     ap.add_argument('--variants', nargs='+', default=['float', 'affine4', 'affine4-merged', 'affine4-fused', 'affine4-merged-fused'])
     ap.add_argument('--steps', type=int, default=64)
+    ap.add_argument('--rounds', type=int, default=3, help='decode speed measured this many times per variant, in turn')
     ap.add_argument('--verbose', action='store_true', help='print each variant\'s primitive counts')
     a = ap.parse_args()
     if a.calls: calls()

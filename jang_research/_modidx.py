@@ -846,6 +846,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                        'jang_research/turboquant.py'),
                                           'jang_research.turboquant.gemv_kernel': ( 'turboquant.html#gemv_kernel',
                                                                                     'jang_research/turboquant.py'),
+                                          'jang_research.turboquant.gemv_launch': ( 'turboquant.html#gemv_launch',
+                                                                                    'jang_research/turboquant.py'),
                                           'jang_research.turboquant.hadamard_blocks': ( 'turboquant.html#hadamard_blocks',
                                                                                         'jang_research/turboquant.py'),
                                           'jang_research.turboquant.lloyd_max_codebook': ( 'turboquant.html#lloyd_max_codebook',

@@ -26,8 +26,9 @@ constexpr int tqd_gcd(int a, int b) { return b == 0 ? a : tqd_gcd(b, a % b); }
     const size_t t = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
     if (t >= (size_t)ROWS * NP) return;
     const size_t row = t / NP;
-    const int col0 = (int)(t % NP) * CPP;
-    const uint32_t* src = codes + row * WORDS + (t % NP) * WPP;
+    const int period = (int)(t % NP);
+    const int col0 = period * CPP;
+    const uint32_t* src = codes + row * WORDS + period * WPP;
     uint32_t wd[WPP + 1];
     #pragma unroll
     for (int k = 0; k < WPP; ++k) wd[k] = src[k];

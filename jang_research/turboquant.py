@@ -9,9 +9,10 @@ __all__ = ['HADAMARD_MAX', 'HADAMARD_BLOCKS', 'TQ_KERNEL_HEADER', 'TQ_KERNEL_SOU
            'code_table', 'lookup_codes', 'TQTensor', 'check_runtime', 'tq_dequantize_rotated', 'check_tq_spec',
            'tq_quantize', 'tq_error', 'codebook_column', 'codebook_block_cuda', 'tq_gptq_quantize',
            'tq_gptq_quantize_experts', 'tq_method', 'gemv_kernel', 'gemv_constants', 'config_gemv_kernel',
-           'quant_gemv_cuda', 'tq_gemv_cuda', 'dequant_kernel', 'dequantize_cuda', 'dense_experts', 'shared_code_table',
-           'TurboQuantLinear', 'TurboQuantSwitchLinear', 'fusable', 'dense_prompt', 'prompt_weight',
-           'FusedQuantizedLinear', 'FusedQuantizedEmbedding', 'FusedQuantizedSwitchLinear', 'call_bytes', 'fuse_layers']
+           'gemv_launch', 'quant_gemv_cuda', 'tq_gemv_cuda', 'dequant_kernel', 'dequantize_cuda', 'dense_experts',
+           'shared_code_table', 'TurboQuantLinear', 'TurboQuantSwitchLinear', 'fusable', 'dense_prompt',
+           'prompt_weight', 'FusedQuantizedLinear', 'FusedQuantizedEmbedding', 'FusedQuantizedSwitchLinear',
+           'call_bytes', 'fuse_layers']
 
 # %% ../nbs/23_turboquant.ipynb #7b94ffd9
 import functools, math, time, zlib
@@ -375,6 +376,19 @@ def config_gemv_kernel(constants:tuple): # gemv_constants(...)
     "The package's decode GEMV for one configuration, its constants in its source: a call passes no template arguments."
     return constant_kernel('jang_gemv', TQ_KERNEL_HEADER, TQ_KERNEL_SOURCE, ['x', 'experts', 'codes', 'scales', 'aux'], ['y'], dict(constants))
 
+# %% ../nbs/23_turboquant.ipynb #e2afc0d8
+@functools.lru_cache(maxsize=None)
+def gemv_launch(x_shape:tuple, dtype, codes_shape:tuple, bits:int, group_size:int, affine:bool, warps_per_block:int, rows_per_warp:int) -> tuple:
+    "(the kernel's constants, its launch arguments) for one call shape, checked and made once: a decode step makes hundreds of calls."
+    # the host builds a step while the GPU runs the last one, so the host's microseconds a call add up to the step's time
+    *lead, n = x_shape   # leading axes as they are: a reshape on each side would be two more ops a call
+    E, out, words = codes_shape if len(codes_shape) == 3 else (1, *codes_shape)   # the kernel reads flat memory: no expand op per call
+    if words != n * bits // 32: raise JangError(f"codes hold {words * 32 // bits} input features, activation has {n}")
+    launch = dict(grid=(-(-out // (warps_per_block * rows_per_warp)) * warps_per_block * 32, math.prod(lead), 1),
+                  threadgroup=(warps_per_block * 32, 1, 1), output_shapes=[(*lead, out)], output_dtypes=[dtype])
+    return gemv_constants(affine, bits, n, out, group_size or n, rows_per_warp, E, dtype), launch
+
+
 # %% ../nbs/23_turboquant.ipynb #a207c89e
 def quant_gemv_cuda(x:mx.array, # activations (..., in), P rows in all: rotated for TurboQuant codes, as they are for affine codes
                     experts:mx.array, # int32 (P,): which expert's codes each row uses (zeros for a dense layer)
@@ -386,23 +400,18 @@ def quant_gemv_cuda(x:mx.array, # activations (..., in), P rows in all: rotated 
                     kernel=None, # another build of the kernel (gemv_kernel(path), template arguments); default the package's, one per configuration
                    ) -> mx.array:
     "y[p] = W[experts[p]] · x[p] with the fused CUDA decode kernel (..., out), accumulated in fp32."
-    *lead, n = x.shape   # leading axes as they are: a reshape on each side would be two more ops a call
-    E, out, words = codes.shape if codes.ndim == 3 else (1, *codes.shape)   # the kernel reads flat memory: no expand op per call
-    if words != n * bits // 32: raise JangError(f"codes hold {words * 32 // bits} input features, activation has {n}")
-    g = group_size or n
     experts = experts if experts.dtype == mx.int32 else experts.astype(mx.int32)   # no cast op per call on the decode path
-    launch = dict(grid=(-(-out // (warps_per_block * rows_per_warp)) * warps_per_block * 32, math.prod(lead), 1),
-                  threadgroup=(warps_per_block * 32, 1, 1), output_shapes=[(*lead, out)], output_dtypes=[x.dtype])
-    constants = gemv_constants(affine, bits, n, out, g, rows_per_warp, E, x.dtype)
-    if kernel is not None: return kernel(inputs=[x, experts, codes, scales, aux], **launch, template=list(constants))[0]
-    return config_gemv_kernel(constants)(inputs=[x, experts, codes, scales, aux], **launch)[0]
+    constants, launch = gemv_launch(x.shape, x.dtype, codes.shape, bits, group_size, affine, warps_per_block, rows_per_warp)
+    inputs = [x, experts, codes, scales, aux]
+    if kernel is not None: return kernel(inputs=inputs, **launch, template=list(constants))[0]
+    return config_gemv_kernel(constants)(inputs=inputs, **launch)[0]
 
-def tq_gemv_cuda(xr:mx.array, # rotated activations (P, in)
+def tq_gemv_cuda(xr:mx.array, # rotated activations (..., in), P rows in all
                  experts:mx.array, # int32 (P,): which expert's codes each row uses (zeros for a dense layer)
-                 codes:mx.array, scales:mx.array, # (E, out, words) uint32, (E, out, groups)
+                 codes:mx.array, scales:mx.array, # (E, out, words) uint32, (E, out, groups); a dense layer's (out, ...) as they are
                  codebook:mx.array, bits:int, group_size:int, # levels (2**bits,) fp32; 0: one scale per row
                  warps_per_block:int=8, rows_per_warp:int=2) -> mx.array:
-    "y[p] = Ŷ[experts[p]] · xr[p] for TurboQuant codes with the fused CUDA kernel (P, out)."
+    "y[p] = Ŷ[experts[p]] · xr[p] for TurboQuant codes with the fused CUDA kernel (..., out)."
     return quant_gemv_cuda(xr, experts, codes, scales, codebook.astype(mx.float32), bits, group_size, False, warps_per_block, rows_per_warp)
 
 # %% ../nbs/23_turboquant.ipynb #aeb74f1c
@@ -544,14 +553,13 @@ class TurboQuantLinear(_TQBase):
         return layer
 
     def __call__(self, x:mx.array) -> mx.array:
-        lead = x.shape[:-1]
-        rows = math.prod(lead)
+        rows = x.size // x.shape[-1]
         if cuda_available() and rows <= KERNEL_MAX_ROWS:
             # the activation is rotated once by MLX ops (sign flip, Hadamard); a per-block rotation inside the kernel was
-            # measured slower (benchmarks/results/tq_gemv_ncu_h100_in_kernel_rotation_try.log)
-            xin = self.rotate_input(x).reshape(rows, self.input_dims)
-            y = tq_gemv_cuda(xin, dense_experts(rows), self.codes[None], self.scales[None], self._codebook, self.bits,
-                             self.group_size).reshape(*lead, self.output_dims)
+            # measured slower (benchmarks/results/tq_gemv_ncu_h100_in_kernel_rotation_try.log). The kernel takes the codes
+            # as they are and keeps the activation's leading axes: no expand or reshape ops a call (as FusedQuantizedLinear)
+            y = tq_gemv_cuda(self.rotate_input(x), dense_experts(rows), self['codes'], self['scales'], self._codebook, self.bits,
+                             self.group_size)
         elif self.group_size or cuda_available():
             # scales per group go on the weight; on CUDA one scale a row does too: the kernel writes the scaled weight in
             # the activation dtype in the same single pass
@@ -625,9 +633,11 @@ def prompt_weight(layer, x:mx.array) -> mx.array:
 class FusedQuantizedLinear(nn.QuantizedLinear):
     "mlx-lm's affine QuantizedLinear (same parameters); decode-sized inputs on CUDA go to the fused kernel, prompts (CUDA, CPU) to dequantize + matmul."
     def __call__(self, x:mx.array) -> mx.array:
-        rows = math.prod(x.shape[:-1])
+        rows = x.size // x.shape[-1]
         if rows <= KERNEL_MAX_ROWS and cuda_available():   # decode on CUDA first: one device check on the hot path
-            y = quant_gemv_cuda(x, dense_experts(rows), self.weight, self.scales, self.biases, self.bits, self.group_size, True)
+            # self['weight'], not self.weight: a module's parameters live in its dict, and attribute lookup reaches them only
+            # after failing the normal way (~0.4 us each on a CPU; a decode step makes hundreds of these calls)
+            y = quant_gemv_cuda(x, dense_experts(rows), self['weight'], self['scales'], self['biases'], self.bits, self.group_size, True)
         elif dense_prompt(x): y = x @ prompt_weight(self, x).T
         else: return super().__call__(x)
         return y + self.bias if 'bias' in self else y

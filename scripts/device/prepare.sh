@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepare the carry folders for a run on the device tool's H200 (MLX there comes from wheels carried from here):
-#   .gpu1/  the first half of the mlx-cuda-13 wheel and SmolLM2's tokenizer files (bench_pipeline.py --tokenizer /tmp/tok)
-#   .gpu2/  the second half, the other wheels, go.sh, collect.sh and the job scripts (scripts/device/job*.sh)
+#   .gpu1/  the first half of the mlx-cuda-13 wheel, the small wheels and SmolLM2's tokenizer files (bench_pipeline.py --tokenizer /tmp/tok)
+#   .gpu2/  the second half, transformers' wheel, go.sh, collect.sh and the job scripts (scripts/device/job*.sh)
+# (each call carries the repository's tracked files too, and all of it must stay under 64 MiB)
 # These folders are listed in .git/info/exclude (they must not be committed). Then, on the device tool, back to back (the
 # machine stays warm ~30 s between calls):
 #   run(carry=[".gpu1"], command="mkdir -p /tmp/g1 && cp -r .gpu1/. /tmp/g1/")
@@ -19,9 +20,9 @@ python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 -
   --platform manylinux_2_35_x86_64 --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 \
   -d /tmp/jang-wheels mlx==0.32.4 mlx-cuda-13==0.32.4 mlx-lm==0.32.2 fastcore gguf transformers==5.20.0
 ( cd /tmp/jang-wheels && rm -f cuda.part.* && split -b 46000000 mlx_cuda_13-0.32.4-*.whl cuda.part. )
-cp /tmp/jang-wheels/cuda.part.aa .gpu1/
-cp /tmp/jang-wheels/cuda.part.ab /tmp/jang-wheels/mlx-0*.whl /tmp/jang-wheels/mlx_lm-*.whl /tmp/jang-wheels/fastcore-*.whl \
-   /tmp/jang-wheels/gguf-*.whl /tmp/jang-wheels/transformers-*.whl .gpu2/
+cp /tmp/jang-wheels/cuda.part.aa /tmp/jang-wheels/mlx-0*.whl /tmp/jang-wheels/mlx_lm-*.whl /tmp/jang-wheels/fastcore-*.whl \
+   /tmp/jang-wheels/gguf-*.whl .gpu1/
+cp /tmp/jang-wheels/cuda.part.ab /tmp/jang-wheels/transformers-*.whl .gpu2/
 tok=$(.venv/bin/python -c "import jang_research; from jang_research.models import prepare_model; print(prepare_model('smollm2-135m-instruct', progress=False))")
 cp "$tok"/{tokenizer.json,tokenizer_config.json,chat_template.jinja,config.json} .gpu1/tok/
 # the real models' GGUFs, split so that each part travels in a call of its own: SmolLM2's in two (.gpu3, .gpu4), Gemma's in
