@@ -1,0 +1,71 @@
+"""Every CUDA kernel the package ships compiles (nvcc, sm_90) for the configurations the package launches — on any machine
+with nvcc, GPU or not. The GPU tests run the kernels; this catches a kernel that would not build before any GPU time is spent.
+The kernels are wrapped as MLX's `mx.fast.cuda_kernel` wraps them: the header, then a __global__ function with one pointer
+a named input and output, its constants declared at the top of the body (as `backend.constant_kernel` does)."""
+import shutil, subprocess, sys
+import pytest
+import jang_research  # noqa: F401  (before mlx)
+import mlx.core as mx
+from jang_research.backend import kernel_source, kernel_constants, CUDA_TYPES
+from jang_research.inventory import AFFINE_BITS, TQ_BITS
+from jang_research.turboquant import gemv_constants
+
+NVCC = shutil.which('nvcc')
+pytestmark = pytest.mark.skipif(NVCC is None, reason='no nvcc on this machine')
+F32, BF16, F16 = mx.float32, mx.bfloat16, mx.float16
+
+def wrapped(name:str, index:int, inputs:list, outputs:list, constants:dict) -> str:
+    "One configuration of kernel file `name` as a __global__ function k<index>: inputs and outputs are (name, dtype) pairs."
+    _, body = kernel_source(name)
+    params = [f'const {CUDA_TYPES.get(t, t)}* {n}' for n, t in inputs] + [f'{CUDA_TYPES.get(t, t)}* {n}' for n, t in outputs]
+    return f'extern "C" __global__ void k{index}({", ".join(params)}) {{\n{kernel_constants(constants)}{body}\n}}\n'
+
+def compiles(name:str, configs:list, tmp_path) -> None:
+    "Compile every (inputs, outputs, constants) of `configs` of kernel file `name` in one translation unit; fail with nvcc's errors."
+    header, _ = kernel_source(name)
+    src = '#include <cuda_fp16.h>\n#include <cuda_bf16.h>\n#include <cstdint>\n' + header
+    src += ''.join(wrapped(name, i, *c) for i, c in enumerate(configs))
+    path = tmp_path / 'kernels.cu'
+    path.write_text(src)
+    # MLX compiles with NVRTC, which takes constexpr host functions in device code (the kernels' gcd helpers)
+    r = subprocess.run([NVCC, '-arch=sm_90', '-std=c++17', '--expt-relaxed-constexpr', '--ptx', '-o', str(tmp_path / 'k.ptx'), str(path)],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-4000:]
+    ptx = (tmp_path / 'k.ptx').read_text()
+    assert all(f'.entry k{i}(' in ptx for i in range(len(configs)))   # every configuration made its own kernel
+
+def gemv(affine:bool, bits:int, group:int, experts:int, dtype, n:int=4096, out:int=4096) -> tuple:
+    "The decode GEMV's (inputs, outputs, constants) as turboquant.quant_gemv_cuda launches it."
+    aux = (('aux', dtype) if affine else ('aux', F32))   # affine: the biases; TurboQuant: the fp32 codebook
+    inputs = [('x', dtype), ('experts', 'int32_t'), ('codes', 'uint32_t'), ('scales', dtype), aux]
+    return inputs, [('y', dtype)], dict(gemv_constants(affine, bits, n, out, group or n, 2, experts, dtype))
+
+def test_gemv_kernel_compiles(tmp_path):
+    configs = [gemv(True, b, 64, 1, BF16) for b in AFFINE_BITS]                     # every affine width
+    configs += [gemv(True, 4, g, e, t) for g in (32, 128) for e in (1, 6) for t in (F16, F32)]   # groups, experts, dtypes
+    configs += [gemv(False, b, g, 1, BF16, 1536) for b in TQ_BITS for g in (0, 64)]  # TurboQuant: per-row and group scales
+    configs += [gemv(False, 4, 0, 6, F32, 576, 1000)]                                # stacked experts, an odd row count
+    compiles('tq_gemv.cu', configs, tmp_path)
+
+def dequant(affine:bool, bits:int, group:int, dtype, n:int=1536, rows:int=512) -> tuple:
+    "The prompt path's dequantization (inputs, outputs, constants) as turboquant.dequantize_cuda launches it."
+    inputs = [('codes', 'uint32_t'), ('scales', dtype if affine else F16), ('aux', dtype if affine else F32)]
+    return inputs, [('w', dtype)], dict(AFFINE=int(affine), BITS=bits, IN=n, ROWS=rows, NG=n // (group or n), GS=group or n, OutT=dtype)
+
+def test_dequant_kernel_compiles(tmp_path):
+    configs = [dequant(True, b, 64, BF16) for b in AFFINE_BITS]
+    configs += [dequant(False, b, g, t) for b in TQ_BITS for g in (0, 32) for t in (F16, F32)]
+    compiles('tq_dequant.cu', configs, tmp_path)
+
+def test_gptq_kernels_compile(tmp_path):
+    gptq_in = [('W', F32), ('U', F32), ('S', F32), ('G', F32), ('P', 'int32_t')]
+    configs = [(gptq_in, [('Q', F32), ('E', F32)], dict(AFFINE=a, LEVELS=1 if a else 16, MAXCOLS=128, WARP=w)) for a in (0, 1) for w in (0, 1)]
+    compiles('gptq_block.cu', configs, tmp_path)
+    compiles('chol_block.cu', [([('A', F32), ('D', F32), ('P', 'int32_t')], [('L', F32), ('X', F32)], {})], tmp_path)
+
+def test_a_broken_kernel_fails(tmp_path, monkeypatch):
+    "The check can fail: a body that uses an undeclared name does not compile."
+    import jang_research.backend as backend
+    real = backend.kernel_source
+    monkeypatch.setattr(sys.modules[__name__], 'kernel_source', lambda name: (real(name)[0], real(name)[1] + '\n    undeclared_name = 1;\n'))
+    with pytest.raises(AssertionError, match='undeclared_name'): compiles('tq_gemv.cu', [gemv(True, 4, 64, 1, BF16)], tmp_path)
