@@ -11,9 +11,10 @@ build the step and the time to evaluate it (synchronously), the same split for a
 wait for the previous token), then decode tok/s through mlx-lm's generate_step for all variants in turn, `--rounds` times.
 `-fused`: every affine layer the package's FusedQuantizedLinear; `-bigfused`: only those fuse_layers picks by default (at
 least FUSE_MIN_BYTES: runtime='fused'); `-percall`: every one as the layer was in session 49; `-merged`: q/k/v (and
-gate/up) answered by one product of the concatenated weights, split after; `floor`: the float model with every projection
+gate/up) answered by one product of the concatenated weights, split after; `-blocks`: llama blocks fused (turboquant.fuse_blocks:
+four kernel calls a block besides attention); `floor`: the float model with every projection
 replaced by one gather of input features (no weights read), the speed no matrix-product kernel can beat within MLX's per-op
-dispatch.
+dispatch. A name ending in `-compiled` decodes (in the rounds) through runtime.compiled_generate_step: one compiled graph a step.
 
 Usage: python benchmarks/probe_step_cost.py [--calls] [--shape llama-8b] [--variants float affine4 affine4-merged affine4-fused affine4-merged-fused]
 """
@@ -229,14 +230,15 @@ def loop_split(model, steps=48):
     return [sorted(col)[len(col) // 2] * 1e3 for col in zip(*rows)]
 
 def variant_model(v, shape, dtype):
-    "(model, note) of a variant name: a plan of bench_decode.py, then -merged / -fused / -bigfused / -percall (in that order)."
+    "(model, note) of a variant name: a plan of bench_decode.py, then -merged / -blocks / -fused / -bigfused / -percall (in that order)."
     from bench_decode import planned_model
-    from jang_research.turboquant import fuse_layers
+    from jang_research.turboquant import fuse_layers, fuse_blocks
     base = v.split('-')[0]
     model, _, _, _ = planned_model(argparse.Namespace(model=None, shape=shape), 'float' if base == 'floor' else base, dtype)
     note = []
     if base == 'floor': note.append(f"{stub_projections(model)} projections read no weights")
     if '-merged' in v: note.append(f"{merge_siblings(model)} groups merged")
+    if '-blocks' in v: note.append(f"{fuse_blocks(model)} blocks fused")
     if '-fused' in v: note.append(f"{fuse_layers(model, 0)} layers fused")
     if '-bigfused' in v: note.append(f"{fuse_layers(model)} layers of >= FUSE_MIN_BYTES fused")
     if '-percall' in v: note.append(f"{per_call_layers(model)} layers as in session 49")
@@ -263,7 +265,7 @@ def shapes(a):
     print(f"decode tok/s through mlx-lm's generate_step, {a.steps} steps, variants in turn for {a.rounds} rounds (all models held)")
     speeds = {v: [] for v in a.variants}
     for _ in range(a.rounds):
-        for v in a.variants: speeds[v].append(decode_speed(models[v], a.steps))
+        for v in a.variants: speeds[v].append(decode_speed(models[v], a.steps, decoder='compiled' if v.endswith('-compiled') else 'mlx'))
     first = sorted(speeds[a.variants[0]])[a.rounds // 2]
     for v in a.variants:
         med = sorted(speeds[v])[a.rounds // 2]

@@ -4,6 +4,10 @@
 // Everything above the line `// @kernel-body` is the kernel's header (helpers); everything below it is the
 // body MLX wraps into a __global__ function with inputs x, experts, codes, scales, aux (the codebook, or the biases)
 // and output y, and template constants AFFINE, BITS, IN, OUT, NG, GS, RPW, E, OutT.
+// Fusions for a decoder block's decode step (turboquant.config_gemv_kernel defines these macros in the header; undefined: 0):
+//   JANG_NORM    the input is RMS-normalised first: x * gamma * rsqrt(mean(x^2) + JANG_EPS), input gamma (the norm's weight)
+//   JANG_RES     a residual is added to the output: y = W x + res, input res shaped as y
+//   JANG_SWIGLU  rows come in pairs (gate row, up row) and y holds silu(gate) * up: OUT / 2 outputs a row of x
 constexpr int tq_gcd(int a, int b) { return b == 0 ? a : tq_gcd(b, a % b); }
 // eight consecutive activations as floats, with one or two 16-byte loads
 __device__ inline void tq_load8(const float* p, float* o) {
@@ -74,6 +78,9 @@ template <unsigned MASK> __device__ inline unsigned tq_and_or(unsigned a, unsign
         rg[r] = ((size_t)e * OUT + row) * NG;
         srow[r] = (!AFFINE && NG == 1) ? static_cast<float>(scales[rg[r]]) : 0.f;
     }
+#if JANG_NORM
+    float ssq = 0.f;                          // this lane's share of sum(x^2): the warp reads all of x
+#endif
     __syncthreads();
     if (row0 >= OUT) return;
     #pragma unroll
@@ -129,6 +136,20 @@ template <unsigned MASK> __device__ inline unsigned tq_and_or(unsigned a, unsign
                         #pragma unroll
                         for (int j = 0; j < CPP; ++j) xv[j] = static_cast<float>(xp[base + j]);
                     }
+#if JANG_NORM
+                    {                             // every product is linear in x * gamma; the row's rsqrt scales the sums at the end
+                        float gv[CPP];
+                        if constexpr (CPP >= 8) {
+                            #pragma unroll
+                            for (int j8 = 0; j8 < CPP; j8 += 8) tq_load8(gamma + base + j8, gv + j8);
+                        } else {
+                            #pragma unroll
+                            for (int j = 0; j < CPP; ++j) gv[j] = static_cast<float>(gamma[base + j]);
+                        }
+                        #pragma unroll
+                        for (int j = 0; j < CPP; ++j) { ssq = fmaf(xv[j], xv[j], ssq); xv[j] *= gv[j]; }
+                    }
+#endif
                     float sx = 0.f;
                     if constexpr (AFFINE) {
                         #pragma unroll
@@ -164,10 +185,33 @@ template <unsigned MASK> __device__ inline unsigned tq_and_or(unsigned a, unsign
             }
         }
     }
+    float rs = 1.f;
+#if JANG_NORM
+    #pragma unroll
+    for (int o = 16; o > 0; o >>= 1) ssq += __shfl_xor_sync(0xffffffff, ssq, o);
+    rs = rsqrtf(ssq / IN + JANG_EPS);
+#endif
     #pragma unroll
     for (int r = 0; r < RPW; ++r) {
         float a = acc[r];
         #pragma unroll
         for (int o = 16; o > 0; o >>= 1) a += __shfl_down_sync(0xffffffff, a, o);
-        if (lane == 0 && row0 + r < OUT) y[(size_t)p * OUT + row0 + r] = static_cast<OutT>((!AFFINE && NG == 1) ? a * srow[r] : a);
+        acc[r] = ((!AFFINE && NG == 1) ? a * srow[r] : a) * rs;   // lane 0 holds the rows' products
     }
+    if (lane != 0) return;
+#if JANG_SWIGLU
+    static_assert(RPW % 2 == 0, "JANG_SWIGLU takes rows in (gate, up) pairs");
+    #pragma unroll
+    for (int r = 0; r < RPW; r += 2)
+        if (row0 + r < OUT) y[(size_t)p * (OUT / 2) + (row0 + r) / 2] = static_cast<OutT>(acc[r] / (1.f + __expf(-acc[r])) * acc[r + 1]);
+#else
+    #pragma unroll
+    for (int r = 0; r < RPW; ++r) {
+        if (row0 + r >= OUT) break;
+        float v = acc[r];
+#if JANG_RES
+        v += static_cast<float>(res[(size_t)p * OUT + row0 + r]);
+#endif
+        y[(size_t)p * OUT + row0 + r] = static_cast<OutT>(v);
+    }
+#endif

@@ -4,15 +4,16 @@
 
 # %% auto #0
 __all__ = ['HADAMARD_MAX', 'HADAMARD_BLOCKS', 'TQ_KERNEL_HEADER', 'TQ_KERNEL_SOURCE', 'TQ_DEQUANT_HEADER', 'TQ_DEQUANT_SOURCE',
-           'KERNEL_MAX_ROWS', 'FUSE_MIN_BYTES', 'TQ_MLX_MODE', 'rotation_block', 'hadamard_blocks', 'random_signs',
-           'rotate', 'unrotate', 'coordinate_density', 'lloyd_max_codebook', 'codebook_mse', 'tensor_seed',
-           'code_table', 'lookup_codes', 'TQTensor', 'check_runtime', 'tq_dequantize_rotated', 'check_tq_spec',
-           'tq_quantize', 'tq_error', 'codebook_column', 'codebook_block_cuda', 'tq_gptq_quantize',
+           'KERNEL_MAX_ROWS', 'FUSE_MIN_BYTES', 'BLOCK_PARTS', 'TQ_MLX_MODE', 'rotation_block', 'hadamard_blocks',
+           'random_signs', 'rotate', 'unrotate', 'coordinate_density', 'lloyd_max_codebook', 'codebook_mse',
+           'tensor_seed', 'code_table', 'lookup_codes', 'TQTensor', 'check_runtime', 'tq_dequantize_rotated',
+           'check_tq_spec', 'tq_quantize', 'tq_error', 'codebook_column', 'codebook_block_cuda', 'tq_gptq_quantize',
            'tq_gptq_quantize_experts', 'tq_method', 'gemv_kernel', 'gemv_constants', 'config_gemv_kernel',
            'gemv_launch', 'quant_gemv_cuda', 'tq_gemv_cuda', 'dequant_kernel', 'dequantize_cuda', 'dense_experts',
            'shared_code_table', 'TurboQuantLinear', 'TurboQuantSwitchLinear', 'fusable', 'dense_prompt',
            'prompt_weight', 'FusedQuantizedLinear', 'FusedQuantizedEmbedding', 'FusedQuantizedSwitchLinear',
-           'call_bytes', 'fuse_layers']
+           'call_bytes', 'fuse_layers', 'merged_layer', 'llama_shaped', 'FusedBlockMixin', 'fused_block_class',
+           'fuse_block', 'fuse_blocks']
 
 # %% ../nbs/23_turboquant.ipynb #7b94ffd9
 import functools, math, time, zlib
@@ -372,20 +373,31 @@ def gemv_constants(affine:bool, bits:int, n:int, out:int, group_size:int, rows_p
             ('RPW', rows_per_warp), ('E', experts), ('OutT', dtype))
 
 @functools.lru_cache(maxsize=None)
-def config_gemv_kernel(constants:tuple): # gemv_constants(...)
-    "The package's decode GEMV for one configuration, its constants in its source: a call passes no template arguments."
-    return constant_kernel('jang_gemv', TQ_KERNEL_HEADER, TQ_KERNEL_SOURCE, ['x', 'experts', 'codes', 'scales', 'aux'], ['y'], dict(constants))
+def config_gemv_kernel(constants:tuple, # gemv_constants(...)
+                       norm_eps:float|None=None, # RMS-normalise the input first (input gamma), with this epsilon
+                       residual:bool=False, # add input res to the output
+                       swiglu:bool=False # rows in (gate, up) pairs; the output silu(gate) * up
+                      ):
+    "The package's decode GEMV for one configuration, its constants in its source (a call passes no template arguments), with a decoder block's fusions."
+    # the fusions are macros: the inputs they read exist only in the kernels that use them
+    flags = f"#define JANG_NORM {int(norm_eps is not None)}\n#define JANG_RES {int(residual)}\n#define JANG_SWIGLU {int(swiglu)}\n"
+    if norm_eps is not None: flags += f"#define JANG_EPS {float(norm_eps)!r}f\n"
+    inputs = ['x', 'experts', 'codes', 'scales', 'aux'] + ['gamma'] * (norm_eps is not None) + ['res'] * residual
+    return constant_kernel('jang_gemv', TQ_KERNEL_HEADER + flags, TQ_KERNEL_SOURCE, inputs, ['y'], dict(constants))
 
-# %% ../nbs/23_turboquant.ipynb #e2afc0d8
+# %% ../nbs/23_turboquant.ipynb #44ef4757
 @functools.lru_cache(maxsize=None)
-def gemv_launch(x_shape:tuple, dtype, codes_shape:tuple, bits:int, group_size:int, affine:bool, warps_per_block:int, rows_per_warp:int) -> tuple:
+def gemv_launch(x_shape:tuple, dtype, codes_shape:tuple, bits:int, group_size:int, affine:bool, warps_per_block:int, rows_per_warp:int,
+                swiglu:bool=False # rows in (gate, up) pairs: half as many outputs
+               ) -> tuple:
     "(the kernel's constants, its launch arguments) for one call shape, checked and made once: a decode step makes hundreds of calls."
     # the host builds a step while the GPU runs the last one, so the host's microseconds a call add up to the step's time
     *lead, n = x_shape   # leading axes as they are: a reshape on each side would be two more ops a call
     E, out, words = codes_shape if len(codes_shape) == 3 else (1, *codes_shape)   # the kernel reads flat memory: no expand op per call
     if words != n * bits // 32: raise JangError(f"codes hold {words * 32 // bits} input features, activation has {n}")
+    if swiglu and (out % 2 or rows_per_warp % 2): raise JangError(f"swiglu needs (gate, up) row pairs: {out} rows, {rows_per_warp} a warp")
     launch = dict(grid=(-(-out // (warps_per_block * rows_per_warp)) * warps_per_block * 32, math.prod(lead), 1),
-                  threadgroup=(warps_per_block * 32, 1, 1), output_shapes=[(*lead, out)], output_dtypes=[dtype])
+                  threadgroup=(warps_per_block * 32, 1, 1), output_shapes=[(*lead, out // 2 if swiglu else out)], output_dtypes=[dtype])
     return gemv_constants(affine, bits, n, out, group_size or n, rows_per_warp, E, dtype), launch
 
 
@@ -398,13 +410,19 @@ def quant_gemv_cuda(x:mx.array, # activations (..., in), P rows in all: rotated 
                     affine:bool, # codes are MLX affine (w = scale * q + bias), else TurboQuant (w = codebook[q] * scale)
                     warps_per_block:int=8, rows_per_warp:int=2,
                     kernel=None, # another build of the kernel (gemv_kernel(path), template arguments); default the package's, one per configuration
+                    norm:tuple|None=None, # (gamma (in,), eps): multiply by the RMS-normalised x * gamma instead (a decoder block's input norm)
+                    residual:mx.array|None=None, # added to the output, shaped as it
+                    swiglu:bool=False, # rows in (gate, up) pairs: the output (..., out / 2) is silu(gate) * up
                    ) -> mx.array:
-    "y[p] = W[experts[p]] · x[p] with the fused CUDA decode kernel (..., out), accumulated in fp32."
+    "y[p] = W[experts[p]] · x[p] with the fused CUDA decode kernel (..., out), accumulated in fp32; a decoder block's norm, residual or SwiGLU fused in."
     experts = experts if experts.dtype == mx.int32 else experts.astype(mx.int32)   # no cast op per call on the decode path
-    constants, launch = gemv_launch(x.shape, x.dtype, codes.shape, bits, group_size, affine, warps_per_block, rows_per_warp)
+    constants, launch = gemv_launch(x.shape, x.dtype, codes.shape, bits, group_size, affine, warps_per_block, rows_per_warp, swiglu)
     inputs = [x, experts, codes, scales, aux]
     if kernel is not None: return kernel(inputs=inputs, **launch, template=list(constants))[0]
-    return config_gemv_kernel(constants)(inputs=inputs, **launch)[0]
+    if norm is None and residual is None and not swiglu: return config_gemv_kernel(constants)(inputs=inputs, **launch)[0]
+    if norm is not None: inputs.append(norm[0])
+    if residual is not None: inputs.append(residual)
+    return config_gemv_kernel(constants, None if norm is None else norm[1], residual is not None, swiglu)(inputs=inputs, **launch)[0]
 
 def tq_gemv_cuda(xr:mx.array, # rotated activations (..., in), P rows in all
                  experts:mx.array, # int32 (P,): which expert's codes each row uses (zeros for a dense layer)
@@ -669,10 +687,12 @@ def call_bytes(layer) -> int:
     return n if layer.weight.ndim == 2 else n * min(KERNEL_MAX_ROWS, layer.weight.shape[0]) // layer.weight.shape[0]
 
 def fuse_layers(model:nn.Module,
-                min_bytes:int|None=None # fuse layers whose decode call reads at least this many bytes; None: FUSE_MIN_BYTES on a CUDA GPU, 0 elsewhere (every prompt gains)
+                min_bytes:int|None=None, # fuse layers whose decode call reads at least this many bytes; None: FUSE_MIN_BYTES on a CUDA GPU, 0 elsewhere (every prompt gains)
+                blocks:bool|None=None # first fuse llama-style decoder blocks whole (fuse_blocks); None: on a CUDA GPU
                ) -> int:
-    "Turn every fusable affine layer of `model` big enough to gain into its fused twin, in place; the number turned."
+    "Turn every fusable affine layer of `model` big enough to gain into its fused twin, in place (blocks first, see below); the number of layers and blocks turned."
     if min_bytes is None: min_bytes = FUSE_MIN_BYTES if cuda_available() else 0
+    n_blocks = fuse_blocks(model) if (cuda_available() if blocks is None else blocks) else 0
     twins = {nn.QuantizedLinear: FusedQuantizedLinear, QuantizedSwitchLinear: FusedQuantizedSwitchLinear, nn.QuantizedEmbedding: FusedQuantizedEmbedding}
     n = 0
     for _, layer in model.named_modules():
@@ -680,7 +700,114 @@ def fuse_layers(model:nn.Module,
         if twin is not None and fusable(layer) and call_bytes(layer) >= min_bytes:
             layer.__class__ = twin   # a subclass with no state of its own: parameters, names and config stay as they are
             n += 1
-    return n
+    return n + n_blocks
+
+# %% ../nbs/23_turboquant.ipynb #33e5d3b8
+from mlx_lm.models.activations import swiglu as mlx_swiglu
+from mlx_lm.models.base import scaled_dot_product_attention
+from mlx_lm.models.cache import KVCache
+
+def merged_layer(layers:list, interleave:bool=False) -> nn.QuantizedLinear:
+    "One FusedQuantizedLinear of `layers`' rows one after another (q, k, v), or interleaved row by row (gate, up: g0, u0, g1, u1, ...)."
+    first = layers[0]
+    m = nn.QuantizedLinear(first.group_size, 8, bias=False, group_size=first.group_size, bits=first.bits)
+    for k in ('weight', 'scales', 'biases'):
+        parts = [layer[k] for layer in layers]
+        m[k] = mx.stack(parts, axis=1).reshape(-1, parts[0].shape[-1]) if interleave else mx.concatenate(parts)
+    m.__class__ = FusedQuantizedLinear
+    return m
+
+BLOCK_PARTS = {'': {'self_attn', 'mlp', 'input_layernorm', 'post_attention_layernorm'},
+               'self_attn': {'q_proj', 'k_proj', 'v_proj', 'o_proj', 'rope'}, 'mlp': {'gate_proj', 'up_proj', 'down_proj'}}
+
+def llama_shaped(block:nn.Module) -> bool:
+    "Is `block` a llama-style decoder block (RMS norms; q/k/v/o and gate/up/down affine layers the kernel reads, no biases)?"
+    if not isinstance(block, nn.Module) or set(block.children()) != BLOCK_PARTS['']: return False
+    attn, mlp = block['self_attn'], block['mlp']
+    if set(attn.children()) != BLOCK_PARTS['self_attn'] or set(mlp.children()) != BLOCK_PARTS['mlp']: return False
+    if not all(type(block[k]) is nn.RMSNorm for k in ('input_layernorm', 'post_attention_layernorm')): return False
+    projections = [attn[k] for k in ('q_proj', 'k_proj', 'v_proj', 'o_proj')] + [mlp[k] for k in ('gate_proj', 'up_proj', 'down_proj')]
+    return (all(isinstance(p, nn.QuantizedLinear) and fusable(p) and 'bias' not in p for p in projections)
+            and len({(p.bits, p.group_size) for p in projections[:3]}) == 1 and len({(p.bits, p.group_size) for p in projections[4:6]}) == 1)
+
+
+# %% ../nbs/23_turboquant.ipynb #62ebd10a
+class FusedBlockMixin:
+    "A llama-style decoder block whose decode step on CUDA is four kernel calls besides attention: norm + q/k/v, o + residual, norm + gate/up + SwiGLU, down + residual."
+    # the decode loop is bound by the host's cost per op (benchmarks/results/step_cost_llama8b_h100_s50.log: every variant's GPU
+    # waits on the host), so a block's 12 ops outside attention become 4
+    def __call__(self, x:mx.array, mask=None, cache=None) -> mx.array:
+        attn, mlp = self['self_attn'], self['mlp']
+        rows = x.size // x.shape[-1]
+        if rows <= KERNEL_MAX_ROWS and cuda_available():
+            call = lambda layer, v, **fusion: quant_gemv_cuda(v, dense_experts(rows), layer['weight'], layer['scales'], layer['biases'],
+                                                              layer.bits, layer.group_size, True, **fusion)
+            qkv = call(attn['qkv_proj'], x, norm=(self['input_layernorm']['weight'], self['input_layernorm'].eps))
+            h = call(attn['o_proj'], self.attend(qkv, mask, cache), residual=x)
+            act = call(mlp['gate_up_proj'], h, norm=(self['post_attention_layernorm']['weight'], self['post_attention_layernorm'].eps), swiglu=True)
+            return call(mlp['down_proj'], act, residual=h)
+        h = x + attn['o_proj'](self.attend(attn['qkv_proj'](self['input_layernorm'](x)), mask, cache))
+        gate_up = mlp['gate_up_proj'](self['post_attention_layernorm'](h))
+        gate_up = gate_up.reshape(*gate_up.shape[:-1], -1, 2)     # rows were interleaved: (gate, up) pairs
+        return h + mlp['down_proj'](mlx_swiglu(gate_up[..., 0], gate_up[..., 1]))
+
+    def attend(self, qkv:mx.array, mask, cache) -> mx.array:
+        "mlx-lm's llama attention from the merged q/k/v product: heads, RoPE at the cache's offset, the cache, attention."
+        attn = self['self_attn']
+        B, L, _ = qkv.shape
+        q, k, v = mx.split(qkv, attn.qkv_splits, axis=-1)
+        q = q.reshape(B, L, attn.n_heads, -1).transpose(0, 2, 1, 3)
+        k = k.reshape(B, L, attn.n_kv_heads, -1).transpose(0, 2, 1, 3)
+        v = v.reshape(B, L, attn.n_kv_heads, -1).transpose(0, 2, 1, 3)
+        if cache is not None:
+            q, k = attn.rope(q, offset=cache.offset), attn.rope(k, offset=cache.offset)
+            k, v = cache.update_and_fetch(k, v)
+        else: q, k = attn.rope(q), attn.rope(k)
+        out = scaled_dot_product_attention(q, k, v, cache=cache, scale=attn.scale, mask=mask)
+        return out.transpose(0, 2, 1, 3).reshape(B, L, -1)
+
+@functools.lru_cache(maxsize=None)
+def fused_block_class(cls:type) -> type:
+    "The fused twin of a block class: the mixin's call first, the class's own state as it is."
+    return type(f'Fused{cls.__name__}', (FusedBlockMixin, cls), {})
+
+
+# %% ../nbs/23_turboquant.ipynb #9f5c101f
+def fuse_block(block:nn.Module, check:bool=True) -> bool:
+    "Turn a llama-style block into its fused twin in place (q/k/v merged, gate/up interleaved); with `check`, only if a token through it gives what it gave before. Whether it was turned."
+    if not llama_shaped(block): return False
+    attn, mlp = block['self_attn'], block['mlp']
+    dtype = block['input_layernorm']['weight'].dtype
+    if check:
+        x = mx.random.normal((1, 1, attn['q_proj'].scales.shape[-1] * attn['q_proj'].group_size), key=mx.random.key(0)).astype(dtype)
+        before = block(x, None, KVCache())
+    originals, cls = {(p, k): m[k] for p, m in (('self_attn', attn), ('mlp', mlp)) for k in m.children()}, type(block)
+    attn['qkv_proj'] = merged_layer([attn['q_proj'], attn['k_proj'], attn['v_proj']])
+    sizes = [attn[k].weight.shape[0] for k in ('q_proj', 'k_proj')]
+    object.__setattr__(attn, 'qkv_splits', (sizes[0], sizes[0] + sizes[1]))   # a plain attribute: a module's list would be a child
+    mlp['gate_up_proj'] = merged_layer([mlp['gate_proj'], mlp['up_proj']], interleave=True)
+    for k in ('q_proj', 'k_proj', 'v_proj'): del attn[k]
+    for k in ('gate_proj', 'up_proj'): del mlp[k]
+    for m in (attn['o_proj'], mlp['down_proj']):
+        if type(m) is nn.QuantizedLinear: m.__class__ = FusedQuantizedLinear
+    block.__class__ = fused_block_class(cls)
+    if not check: return True
+    after = block(x, None, KVCache())
+    scale = mx.abs(before.astype(mx.float32)).max().item()
+    if mx.abs(after.astype(mx.float32) - before.astype(mx.float32)).max().item() <= 0.02 * scale: return True
+    for (p, k), m in originals.items(): block[p][k] = m   # not the block we took it for: put it back as it was
+    for k in ('qkv_proj', 'gate_up_proj'):
+        for m in (attn, mlp):
+            if k in m: del m[k]
+    attn.__dict__.pop('qkv_splits')
+    block.__class__ = cls
+    return False
+
+def fuse_blocks(model:nn.Module, check:bool=True) -> int:
+    "Fuse every llama-style decoder block of `model` in place (fuse_block); the number fused."
+    blocks = [m for _, m in model.named_modules() if llama_shaped(m)]
+    return sum(fuse_block(b, check) for b in blocks)
+
 
 # %% ../nbs/23_turboquant.ipynb #391f7939
 # mlx-lm has no TurboQuant layers: a TurboQuant tensor's config entry names this mode, so stock loaders stop with it in the message

@@ -20,10 +20,10 @@ def wrapped(name:str, index:int, inputs:list, outputs:list, constants:dict) -> s
     params = [f'const {CUDA_TYPES.get(t, t)}* {n}' for n, t in inputs] + [f'{CUDA_TYPES.get(t, t)}* {n}' for n, t in outputs]
     return f'extern "C" __global__ void k{index}({", ".join(params)}) {{\n{kernel_constants(constants)}{body}\n}}\n'
 
-def compiles(name:str, configs:list, tmp_path) -> None:
-    "Compile every (inputs, outputs, constants) of `configs` of kernel file `name` in one translation unit; fail with nvcc's errors."
+def compiles(name:str, configs:list, tmp_path, macros:str='') -> None:
+    "Compile every (inputs, outputs, constants) of `configs` of kernel file `name` in one translation unit, `macros` after its header; fail with nvcc's errors."
     header, _ = kernel_source(name)
-    src = '#include <cuda_fp16.h>\n#include <cuda_bf16.h>\n#include <cstdint>\n' + header
+    src = '#include <cuda_fp16.h>\n#include <cuda_bf16.h>\n#include <cstdint>\n' + header + macros
     src += ''.join(wrapped(name, i, *c) for i, c in enumerate(configs))
     path = tmp_path / 'kernels.cu'
     path.write_text(src)
@@ -46,6 +46,16 @@ def test_gemv_kernel_compiles(tmp_path):
     configs += [gemv(False, b, g, 1, BF16, 1536) for b in TQ_BITS for g in (0, 64)]  # TurboQuant: per-row and group scales
     configs += [gemv(False, 4, 0, 6, F32, 576, 1000)]                                # stacked experts, an odd row count
     compiles('tq_gemv.cu', configs, tmp_path)
+
+def test_gemv_fusions_compile(tmp_path):
+    "A decoder block's fusions (turboquant.config_gemv_kernel's macros): input norm, residual, SwiGLU pairs, norm with SwiGLU."
+    for norm, res, swiglu in ((1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 0, 1)):
+        macros = f"#define JANG_NORM {norm}\n#define JANG_RES {res}\n#define JANG_SWIGLU {swiglu}\n#define JANG_EPS 1e-05f\n"
+        configs = []
+        for bits, dtype in ((4, BF16), (3, F16), (8, F32)):
+            inputs, outputs, constants = gemv(True, bits, 64, 1, dtype)
+            configs.append((inputs + [('gamma', dtype)] * norm + [('res', dtype)] * res, outputs, constants))
+        compiles('tq_gemv.cu', configs, tmp_path, macros)
 
 def dequant(affine:bool, bits:int, group:int, dtype, n:int=1536, rows:int=512) -> tuple:
     "The prompt path's dequantization (inputs, outputs, constants) as turboquant.dequantize_cuda launches it."

@@ -147,3 +147,42 @@ def test_prompt_path_of_layers():
     for dt in (mx.float32, mx.bfloat16):
         y = lin(x.astype(dt))
         assert rel(y, ref) < (1e-3 if dt == mx.float32 else 1e-2), (dt, rel(y, ref))
+
+@pytest.mark.parametrize('bits', [4, 3])
+def test_block_fusions_match_float64(bits):
+    "The decoder block's fusions of the GEMV: RMS norm of the input, a residual added, SwiGLU of (gate, up) row pairs."
+    mx.random.seed(bits)
+    n, out, eps = 2048, 384, 1e-5
+    for dt in (mx.float32, mx.bfloat16):
+        wq, s, b = mx.quantize(mx.random.normal((out, n)).astype(dt), group_size=64, bits=bits)
+        W = f64(mx.dequantize(wq, s, b, group_size=64, bits=bits))
+        x, gamma, res = mx.random.normal((1, 2, n)).astype(dt), mx.random.uniform(0.5, 1.5, (n,)).astype(dt), mx.random.normal((1, 2, out)).astype(dt)
+        e = mx.zeros((2,), mx.int32)
+        X, G = f64(x)[0], f64(gamma)
+        Xn = X / np.sqrt((X ** 2).mean(-1, keepdims=True) + eps) * G
+        y = quant_gemv_cuda(x, e, wq, s, b, bits, 64, True, norm=(gamma, eps))
+        assert y.shape == (1, 2, out) and rel(y[0], Xn @ W.T) < TOL[dt], ('norm', dt, rel(y[0], Xn @ W.T))
+        y = quant_gemv_cuda(x, e, wq, s, b, bits, 64, True, residual=res)
+        assert rel(y[0], X @ W.T + f64(res)[0]) < TOL[dt], ('residual', dt)
+        y = quant_gemv_cuda(x, e, wq, s, b, bits, 64, True, norm=(gamma, eps), swiglu=True)
+        gu = Xn @ W.T
+        g, u = gu[:, 0::2], gu[:, 1::2]
+        ref = g / (1 + np.exp(-g)) * u
+        assert y.shape == (1, 2, out // 2) and rel(y[0], ref) < 2 * TOL[dt], ('swiglu', dt, rel(y[0], ref))
+
+def test_fused_blocks_decode_like_mlx():
+    "A llama model's blocks fused: prompt (MLX ops on merged layers) and decode steps (four fused calls a block) give mlx-lm's logits."
+    from jang_research.testing import tiny_model
+    from jang_research.turboquant import fuse_blocks
+    from mlx_lm.models.cache import make_prompt_cache
+    model = tiny_model('llama', hidden_size=256, intermediate_size=512)   # 64 features would meet MLX's quantized-matmul bug at 8-64 rows
+    nn.quantize(model, group_size=64, bits=4)
+    model.set_dtype(mx.bfloat16)
+    tokens = [[5, 17, 42, 9, 11, 23, 2, 8, 30, 31]]
+    cache = make_prompt_cache(model)
+    ref = [model(mx.array(tokens), cache=cache)[:, -1]] + [model(mx.array([[t]]), cache=cache)[:, -1] for t in (3, 7, 1)]
+    assert fuse_blocks(model) == 2
+    cache = make_prompt_cache(model)
+    got = [model(mx.array(tokens), cache=cache)[:, -1]] + [model(mx.array([[t]]), cache=cache)[:, -1] for t in (3, 7, 1)]
+    for g, r in zip(got, ref):
+        assert rel(g, f64(r)) < 3e-2, rel(g, f64(r))
