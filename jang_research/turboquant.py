@@ -774,7 +774,7 @@ def fused_block_class(cls:type) -> type:
 
 # %% ../nbs/23_turboquant.ipynb #9f5c101f
 def fuse_block(block:nn.Module, check:bool=True) -> bool:
-    "Turn a llama-style block into its fused twin in place (q/k/v merged, gate/up interleaved); with `check`, only if a token through it gives what it gave before. Whether it was turned."
+    "Turn a llama-style block into its fused twin in place (q/k/v merged, gate/up interleaved); with `check`, only if a token through it gives the update it gave before. Whether it was turned."
     if not llama_shaped(block): return False
     attn, mlp = block['self_attn'], block['mlp']
     dtype = block['input_layernorm']['weight'].dtype
