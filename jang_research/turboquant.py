@@ -721,11 +721,13 @@ BLOCK_PARTS = {'': {'self_attn', 'mlp', 'input_layernorm', 'post_attention_layer
                'self_attn': {'q_proj', 'k_proj', 'v_proj', 'o_proj', 'rope'}, 'mlp': {'gate_proj', 'up_proj', 'down_proj'}}
 
 def llama_shaped(block:nn.Module) -> bool:
-    "Is `block` a llama-style decoder block (RMS norms; q/k/v/o and gate/up/down affine layers the kernel reads, no biases)?"
+    "Is `block` a llama-style decoder block (RMS norms; q/k/v/o and gate/up/down affine layers the kernel reads, no biases; Qwen3's per-head q/k norms allowed)?"
     if not isinstance(block, nn.Module) or set(block.children()) != BLOCK_PARTS['']: return False
     attn, mlp = block['self_attn'], block['mlp']
-    if set(attn.children()) != BLOCK_PARTS['self_attn'] or set(mlp.children()) != BLOCK_PARTS['mlp']: return False
-    if not all(type(block[k]) is nn.RMSNorm for k in ('input_layernorm', 'post_attention_layernorm')): return False
+    head_norms = set(attn.children()) - BLOCK_PARTS['self_attn']
+    if not BLOCK_PARTS['self_attn'] <= set(attn.children()) or head_norms not in (set(), {'q_norm', 'k_norm'}): return False
+    if set(mlp.children()) != BLOCK_PARTS['mlp']: return False
+    if not all(type(m) is nn.RMSNorm for m in [block['input_layernorm'], block['post_attention_layernorm']] + [attn[k] for k in head_norms]): return False
     projections = [attn[k] for k in ('q_proj', 'k_proj', 'v_proj', 'o_proj')] + [mlp[k] for k in ('gate_proj', 'up_proj', 'down_proj')]
     return (all(isinstance(p, nn.QuantizedLinear) and fusable(p) and 'bias' not in p for p in projections)
             and len({(p.bits, p.group_size) for p in projections[:3]}) == 1 and len({(p.bits, p.group_size) for p in projections[4:6]}) == 1)
@@ -752,12 +754,13 @@ class FusedBlockMixin:
         return h + mlp['down_proj'](mlx_swiglu(gate_up[..., 0], gate_up[..., 1]))
 
     def attend(self, qkv:mx.array, mask, cache) -> mx.array:
-        "mlx-lm's llama attention from the merged q/k/v product: heads, RoPE at the cache's offset, the cache, attention."
+        "mlx-lm's llama (and Qwen3) attention from the merged q/k/v product: heads (Qwen3: each normed), RoPE at the cache's offset, the cache, attention."
         attn = self['self_attn']
         B, L, _ = qkv.shape
         q, k, v = mx.split(qkv, attn.qkv_splits, axis=-1)
-        q = q.reshape(B, L, attn.n_heads, -1).transpose(0, 2, 1, 3)
-        k = k.reshape(B, L, attn.n_kv_heads, -1).transpose(0, 2, 1, 3)
+        q, k = q.reshape(B, L, attn.n_heads, -1), k.reshape(B, L, attn.n_kv_heads, -1)
+        if 'q_norm' in attn: q, k = attn['q_norm'](q), attn['k_norm'](k)
+        q, k = q.transpose(0, 2, 1, 3), k.transpose(0, 2, 1, 3)
         v = v.reshape(B, L, attn.n_kv_heads, -1).transpose(0, 2, 1, 3)
         if cache is not None:
             q, k = attn.rope(q, offset=cache.offset), attn.rope(k, offset=cache.offset)
