@@ -18,7 +18,7 @@ timeout 90 python3 benchmarks/probe_step_cost.py --calls 2>&1 | tee $R/step_cost
 fi
 if [[ $PARTS == *steps* ]]; then
 stamp llama-8b
-V=${VARIANTS:-"affine4 affine4-fused float floor affine4-lean affine4-merged-fused"}   # VARIANTS=... JOB=job_s49.sh bash .gpu2/go.sh: fewer when device time is short
+V=${VARIANTS:-"affine4 affine4-fused float floor affine4-merged-fused"}   # VARIANTS=... JOB=job_s49.sh bash .gpu2/go.sh: fewer when device time is short
 timeout 200 python3 benchmarks/probe_step_cost.py --shape llama-8b --variants $V --verbose 2>&1 | tee $R/step_cost_llama8b.log
 fi
 stamp end
