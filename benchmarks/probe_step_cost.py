@@ -233,9 +233,9 @@ def variant_model(v, shape, dtype):
     "(model, note) of a variant name: a plan of bench_decode.py, then -merged / -blocks / -fused / -bigfused / -percall (in that order)."
     from bench_decode import planned_model
     from jang_research.turboquant import fuse_layers, fuse_blocks
-    base, *suffixes = v.split('-')
-    unknown = set(suffixes) - {'merged', 'blocks', 'fused', 'bigfused', 'percall', 'compiled'}
-    if unknown: raise SystemExit(f"variant {v!r}: unknown part(s) {', '.join(sorted(unknown))}")
+    parts = v.split('-')
+    while len(parts) > 1 and parts[-1] in ('merged', 'blocks', 'fused', 'bigfused', 'percall', 'compiled'): parts.pop()
+    base = '-'.join(parts)   # a plan of bench_decode.py (some have hyphens: tq4-mlp, jangtq-k)
     model, _, _, _ = planned_model(argparse.Namespace(model=None, shape=shape), 'float' if base == 'floor' else base, dtype)
     note = []
     if base == 'floor': note.append(f"{stub_projections(model)} projections read no weights")
