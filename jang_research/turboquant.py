@@ -12,8 +12,8 @@ __all__ = ['HADAMARD_MAX', 'HADAMARD_BLOCKS', 'TQ_KERNEL_HEADER', 'TQ_KERNEL_SOU
            'gemv_launch', 'quant_gemv_cuda', 'tq_gemv_cuda', 'dequant_kernel', 'dequantize_cuda', 'dense_experts',
            'shared_code_table', 'TurboQuantLinear', 'TurboQuantSwitchLinear', 'fusable', 'dense_prompt',
            'prompt_weight', 'FusedQuantizedLinear', 'FusedQuantizedEmbedding', 'FusedQuantizedSwitchLinear',
-           'call_bytes', 'fuse_layers', 'merged_layer', 'llama_shaped', 'FusedBlockMixin', 'fused_block_class',
-           'fuse_block', 'fuse_blocks']
+           'call_bytes', 'fuse_layers', 'merged_layer', 'llama_shaped', 'same_codes', 'FusedBlockMixin',
+           'fused_block_class', 'fuse_block', 'fuse_blocks']
 
 # %% ../nbs/23_turboquant.ipynb #7b94ffd9
 import functools, math, time, zlib
@@ -729,35 +729,50 @@ def llama_shaped(block:nn.Module) -> bool:
     if set(mlp.children()) != BLOCK_PARTS['mlp']: return False
     if not all(type(m) is nn.RMSNorm for m in [block['input_layernorm'], block['post_attention_layernorm']] + [attn[k] for k in head_norms]): return False
     projections = [attn[k] for k in ('q_proj', 'k_proj', 'v_proj', 'o_proj')] + [mlp[k] for k in ('gate_proj', 'up_proj', 'down_proj')]
-    return (all(isinstance(p, nn.QuantizedLinear) and fusable(p) and 'bias' not in p for p in projections)
-            and len({(p.bits, p.group_size) for p in projections[:3]}) == 1 and len({(p.bits, p.group_size) for p in projections[4:6]}) == 1)
+    return all(isinstance(p, nn.QuantizedLinear) and fusable(p) and 'bias' not in p for p in projections)
+
+def same_codes(layers:list) -> bool:
+    "Do `layers` share bits and group size, so that one kernel call can read their rows together?"
+    return len({(layer.bits, layer.group_size) for layer in layers}) == 1
 
 
 # %% ../nbs/23_turboquant.ipynb #62ebd10a
 class FusedBlockMixin:
     "A llama-style decoder block whose decode step on CUDA is four kernel calls besides attention: norm + q/k/v, o + residual, norm + gate/up + SwiGLU, down + residual."
     # the decode loop is bound by the host's cost per op (benchmarks/results/step_cost_llama8b_h100_s50.log: every variant's GPU
-    # waits on the host), so a block's 12 ops outside attention become 4
+    # waits on the host), so a block's 12 ops outside attention become 4. Siblings of different widths (a mixed plan) stay
+    # separate layers: each call then folds the norm in itself (q, k, v: three calls; gate, up: two, then MLX's SwiGLU)
     def __call__(self, x:mx.array, mask=None, cache=None) -> mx.array:
         attn, mlp = self['self_attn'], self['mlp']
         rows = x.size // x.shape[-1]
         if rows <= KERNEL_MAX_ROWS and cuda_available():
             call = lambda layer, v, **fusion: quant_gemv_cuda(v, dense_experts(rows), layer['weight'], layer['scales'], layer['biases'],
                                                               layer.bits, layer.group_size, True, **fusion)
-            qkv = call(attn['qkv_proj'], x, norm=(self['input_layernorm']['weight'], self['input_layernorm'].eps))
-            h = call(attn['o_proj'], self.attend(qkv, mask, cache), residual=x)
-            act = call(mlp['gate_up_proj'], h, norm=(self['post_attention_layernorm']['weight'], self['post_attention_layernorm'].eps), swiglu=True)
+            norm = (self['input_layernorm']['weight'], self['input_layernorm'].eps)
+            q, k, v = self.projections(attn, ('q_proj', 'k_proj', 'v_proj'), lambda layer: call(layer, x, norm=norm))
+            h = call(attn['o_proj'], self.attend(q, k, v, mask, cache), residual=x)
+            norm = (self['post_attention_layernorm']['weight'], self['post_attention_layernorm'].eps)
+            if 'gate_up_proj' in mlp: act = call(mlp['gate_up_proj'], h, norm=norm, swiglu=True)
+            else: act = mlx_swiglu(call(mlp['gate_proj'], h, norm=norm), call(mlp['up_proj'], h, norm=norm))
             return call(mlp['down_proj'], act, residual=h)
-        h = x + attn['o_proj'](self.attend(attn['qkv_proj'](self['input_layernorm'](x)), mask, cache))
-        gate_up = mlp['gate_up_proj'](self['post_attention_layernorm'](h))
-        gate_up = gate_up.reshape(*gate_up.shape[:-1], -1, 2)     # rows were interleaved: (gate, up) pairs
-        return h + mlp['down_proj'](mlx_swiglu(gate_up[..., 0], gate_up[..., 1]))
+        y = self['input_layernorm'](x)
+        h = x + attn['o_proj'](self.attend(*self.projections(attn, ('q_proj', 'k_proj', 'v_proj'), lambda layer: layer(y)), mask, cache))
+        y = self['post_attention_layernorm'](h)
+        if 'gate_up_proj' in mlp:
+            gate_up = mlp['gate_up_proj'](y)
+            gate_up = gate_up.reshape(*gate_up.shape[:-1], -1, 2)     # rows were interleaved: (gate, up) pairs
+            return h + mlp['down_proj'](mlx_swiglu(gate_up[..., 0], gate_up[..., 1]))
+        return h + mlp['down_proj'](mlx_swiglu(mlp['gate_proj'](y), mlp['up_proj'](y)))
 
-    def attend(self, qkv:mx.array, mask, cache) -> mx.array:
-        "mlx-lm's llama (and Qwen3) attention from the merged q/k/v product: heads (Qwen3: each normed), RoPE at the cache's offset, the cache, attention."
+    def projections(self, attn:nn.Module, names:tuple, product) -> list:
+        "q, k, v: `product(layer)` of the merged layer, split; or of each layer where they were left apart."
+        if 'qkv_proj' in attn: return mx.split(product(attn['qkv_proj']), attn.qkv_splits, axis=-1)
+        return [product(attn[n]) for n in names]
+
+    def attend(self, q:mx.array, k:mx.array, v:mx.array, mask, cache) -> mx.array:
+        "mlx-lm's llama (and Qwen3) attention from the q/k/v products: heads (Qwen3: each normed), RoPE at the cache's offset, the cache, attention."
         attn = self['self_attn']
-        B, L, _ = qkv.shape
-        q, k, v = mx.split(qkv, attn.qkv_splits, axis=-1)
+        B, L, _ = q.shape
         q, k = q.reshape(B, L, attn.n_heads, -1), k.reshape(B, L, attn.n_kv_heads, -1)
         if 'q_norm' in attn: q, k = attn['q_norm'](q), attn['k_norm'](k)
         q, k = q.transpose(0, 2, 1, 3), k.transpose(0, 2, 1, 3)
@@ -777,7 +792,7 @@ def fused_block_class(cls:type) -> type:
 
 # %% ../nbs/23_turboquant.ipynb #9f5c101f
 def fuse_block(block:nn.Module, check:bool=True) -> bool:
-    "Turn a llama-style block into its fused twin in place (q/k/v merged, gate/up interleaved); with `check`, only if a token through it gives the update it gave before. Whether it was turned."
+    "Turn a llama-style block into its fused twin in place (q/k/v merged, gate/up interleaved, where they share bits and groups); with `check`, only if a token through it gives the update it gave before. Whether it was turned."
     if not llama_shaped(block): return False
     attn, mlp = block['self_attn'], block['mlp']
     dtype = block['input_layernorm']['weight'].dtype
@@ -785,13 +800,16 @@ def fuse_block(block:nn.Module, check:bool=True) -> bool:
         x = mx.random.normal((1, 1, attn['q_proj'].scales.shape[-1] * attn['q_proj'].group_size), key=mx.random.key(0)).astype(dtype)
         before = block(x, None, KVCache())
     originals, cls = {(p, k): m[k] for p, m in (('self_attn', attn), ('mlp', mlp)) for k in m.children()}, type(block)
-    attn['qkv_proj'] = merged_layer([attn['q_proj'], attn['k_proj'], attn['v_proj']])
-    sizes = [attn[k].weight.shape[0] for k in ('q_proj', 'k_proj')]
-    object.__setattr__(attn, 'qkv_splits', (sizes[0], sizes[0] + sizes[1]))   # a plain attribute: a module's list would be a child
-    mlp['gate_up_proj'] = merged_layer([mlp['gate_proj'], mlp['up_proj']], interleave=True)
-    for k in ('q_proj', 'k_proj', 'v_proj'): del attn[k]
-    for k in ('gate_proj', 'up_proj'): del mlp[k]
-    for m in (attn['o_proj'], mlp['down_proj']):
+    qkv, gate_up = [attn[k] for k in ('q_proj', 'k_proj', 'v_proj')], [mlp['gate_proj'], mlp['up_proj']]
+    if same_codes(qkv):
+        attn['qkv_proj'] = merged_layer(qkv)
+        sizes = [layer.weight.shape[0] for layer in qkv[:2]]
+        object.__setattr__(attn, 'qkv_splits', (sizes[0], sizes[0] + sizes[1]))   # a plain attribute: a module's list would be a child
+        for k in ('q_proj', 'k_proj', 'v_proj'): del attn[k]
+    if same_codes(gate_up):
+        mlp['gate_up_proj'] = merged_layer(gate_up, interleave=True)
+        for k in ('gate_proj', 'up_proj'): del mlp[k]
+    for m in [attn[k] for k in attn.children() if k.endswith('proj')] + [mlp[k] for k in mlp.children()]:
         if type(m) is nn.QuantizedLinear: m.__class__ = FusedQuantizedLinear
     block.__class__ = fused_block_class(cls)
     if not check: return True
@@ -805,7 +823,7 @@ def fuse_block(block:nn.Module, check:bool=True) -> bool:
     for k in ('qkv_proj', 'gate_up_proj'):
         for m in (attn, mlp):
             if k in m: del m[k]
-    attn.__dict__.pop('qkv_splits')
+    attn.__dict__.pop('qkv_splits', None)
     block.__class__ = cls
     return False
 

@@ -170,14 +170,15 @@ def test_block_fusions_match_float64(bits):
         ref = g / (1 + np.exp(-g)) * u
         assert y.shape == (1, 2, out // 2) and rel(y[0], ref) < 2 * TOL[dt], ('swiglu', dt, rel(y[0], ref))
 
-@pytest.mark.parametrize('family', ['llama', 'qwen3'])
+@pytest.mark.parametrize('family', ['llama', 'qwen3', 'llama-mixed'])
 def test_fused_blocks_decode_like_mlx(family):
-    "A model's blocks fused: prompt (MLX ops on merged layers) and decode steps (four fused calls a block) give mlx-lm's logits."
+    "A model's blocks fused: prompt (MLX ops on merged layers) and decode steps (four fused calls a block; mixed widths: siblings apart) give mlx-lm's logits."
     from jang_research.testing import tiny_model
     from jang_research.turboquant import fuse_blocks
     from mlx_lm.models.cache import make_prompt_cache
-    model = tiny_model(family, hidden_size=256, intermediate_size=512)   # 64 features would meet MLX's quantized-matmul bug at 8-64 rows
-    nn.quantize(model, group_size=64, bits=4)
+    model = tiny_model(family.split('-')[0], hidden_size=256, intermediate_size=512)   # 64 features would meet MLX's quantized-matmul bug at 8-64 rows
+    wider = lambda path, m: {'group_size': 64, 'bits': 8} if path.endswith(('v_proj', 'up_proj')) else isinstance(m, (nn.Linear, nn.Embedding))
+    nn.quantize(model, group_size=64, bits=4, class_predicate=wider if family.endswith('mixed') else None)
     model.set_dtype(mx.bfloat16)
     tokens = [[5, 17, 42, 9, 11, 23, 2, 8, 30, 31]]
     cache = make_prompt_cache(model)
