@@ -7,7 +7,8 @@ source /tmp/common.sh
 T=tests/test_turboquant_gpu.py
 stamp gpu-tests
 for t in "$T::test_fused_model_decodes_like_mlx" "tests/test_runtime_gpu.py::test_compiled_decode_with_fused_layers_one_token_prompt[llama]" \
-         "$T::test_fused_blocks_decode_like_mlx" "$T::test_block_fusions_match_float64[4]"; do
+         "$T::test_fused_blocks_decode_like_mlx[llama]" "$T::test_fused_blocks_decode_like_mlx[qwen3]" \
+         "$T::test_fused_blocks_decode_like_mlx[llama-mixed]" "$T::test_block_fusions_match_float64[4]"; do
   timeout 120 python3 -m pytest -q -rA "$t" 2>&1 | grep -E "^(PASSED|FAILED|ERROR)|Error|assert" | head -8 | tee -a $R/gpu_tests_blocks_runtime.log
 done
 stamp end
