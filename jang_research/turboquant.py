@@ -418,7 +418,9 @@ def quant_gemv_cuda(x:mx.array, # activations (..., in), P rows in all: rotated 
     experts = experts if experts.dtype == mx.int32 else experts.astype(mx.int32)   # no cast op per call on the decode path
     constants, launch = gemv_launch(x.shape, x.dtype, codes.shape, bits, group_size, affine, warps_per_block, rows_per_warp, swiglu)
     inputs = [x, experts, codes, scales, aux]
-    if kernel is not None: return kernel(inputs=inputs, **launch, template=list(constants))[0]
+    if kernel is not None:
+        if norm is not None or residual is not None or swiglu: raise JangError("a baseline kernel (kernel=) takes no fusions")
+        return kernel(inputs=inputs, **launch, template=list(constants))[0]
     if norm is None and residual is None and not swiglu: return config_gemv_kernel(constants)(inputs=inputs, **launch)[0]
     if norm is not None: inputs.append(norm[0])
     if residual is not None: inputs.append(residual)
@@ -749,14 +751,14 @@ class FusedBlockMixin:
             call = lambda layer, v, **fusion: quant_gemv_cuda(v, dense_experts(rows), layer['weight'], layer['scales'], layer['biases'],
                                                               layer.bits, layer.group_size, True, **fusion)
             norm = (self['input_layernorm']['weight'], self['input_layernorm'].eps)
-            q, k, v = self.projections(attn, ('q_proj', 'k_proj', 'v_proj'), lambda layer: call(layer, x, norm=norm))
+            q, k, v = self.projections(lambda layer: call(layer, x, norm=norm))
             h = call(attn['o_proj'], self.attend(q, k, v, mask, cache), residual=x)
             norm = (self['post_attention_layernorm']['weight'], self['post_attention_layernorm'].eps)
             if 'gate_up_proj' in mlp: act = call(mlp['gate_up_proj'], h, norm=norm, swiglu=True)
             else: act = mlx_swiglu(call(mlp['gate_proj'], h, norm=norm), call(mlp['up_proj'], h, norm=norm))
             return call(mlp['down_proj'], act, residual=h)
         y = self['input_layernorm'](x)
-        h = x + attn['o_proj'](self.attend(*self.projections(attn, ('q_proj', 'k_proj', 'v_proj'), lambda layer: layer(y)), mask, cache))
+        h = x + attn['o_proj'](self.attend(*self.projections(lambda layer: layer(y)), mask, cache))
         y = self['post_attention_layernorm'](h)
         if 'gate_up_proj' in mlp:
             gate_up = mlp['gate_up_proj'](y)
@@ -764,10 +766,11 @@ class FusedBlockMixin:
             return h + mlp['down_proj'](mlx_swiglu(gate_up[..., 0], gate_up[..., 1]))
         return h + mlp['down_proj'](mlx_swiglu(mlp['gate_proj'](y), mlp['up_proj'](y)))
 
-    def projections(self, attn:nn.Module, names:tuple, product) -> list:
+    def projections(self, product) -> list:
         "q, k, v: `product(layer)` of the merged layer, split; or of each layer where they were left apart."
+        attn = self['self_attn']
         if 'qkv_proj' in attn: return mx.split(product(attn['qkv_proj']), attn.qkv_splits, axis=-1)
-        return [product(attn[n]) for n in names]
+        return [product(attn[k]) for k in ('q_proj', 'k_proj', 'v_proj')]
 
     def attend(self, q:mx.array, k:mx.array, v:mx.array, mask, cache) -> mx.array:
         "mlx-lm's llama (and Qwen3) attention from the q/k/v products: heads (Qwen3: each normed), RoPE at the cache's offset, the cache, attention."
@@ -809,23 +812,23 @@ def fuse_block(block:nn.Module, check:bool=True) -> bool:
     if same_codes(gate_up):
         mlp['gate_up_proj'] = merged_layer(gate_up, interleave=True)
         for k in ('gate_proj', 'up_proj'): del mlp[k]
-    for m in [attn[k] for k in attn.children() if k.endswith('proj')] + [mlp[k] for k in mlp.children()]:
-        if type(m) is nn.QuantizedLinear: m.__class__ = FusedQuantizedLinear
     block.__class__ = fused_block_class(cls)
-    if not check: return True
-    after = block(x, None, KVCache())
-    # the block's update (output - input) must agree within 5%, allowing two roundings of the output in its dtype: the
-    # output itself is mostly the residual x, which would hide a wrong update
-    before, after, x = before.astype(mx.float32), after.astype(mx.float32), x.astype(mx.float32)
-    allowed = 0.05 * mx.abs(before - x).max().item() + 2 * mx.finfo(dtype).eps * mx.abs(before).max().item()
-    if mx.abs(after - before).max().item() <= allowed: return True
-    for (p, k), m in originals.items(): block[p][k] = m   # not the block we took it for: put it back as it was
-    for k in ('qkv_proj', 'gate_up_proj'):
-        for m in (attn, mlp):
-            if k in m: del m[k]
-    attn.__dict__.pop('qkv_splits', None)
-    block.__class__ = cls
-    return False
+    if check:
+        after = block(x, None, KVCache())
+        # the block's update (output - input) must agree within 5%, allowing two roundings of the output in its dtype: the
+        # output itself is mostly the residual x, which would hide a wrong update
+        before, after, x = before.astype(mx.float32), after.astype(mx.float32), x.astype(mx.float32)
+        allowed = 0.05 * mx.abs(before - x).max().item() + 2 * mx.finfo(dtype).eps * mx.abs(before).max().item()
+        if mx.abs(after - before).max().item() > allowed:   # not the block we took it for: put it back as it was
+            for (p, k), m in originals.items(): block[p][k] = m
+            attn.pop('qkv_proj', None)
+            mlp.pop('gate_up_proj', None)
+            attn.__dict__.pop('qkv_splits', None)
+            block.__class__ = cls
+            return False
+    for m in [attn[k] for k in attn.children() if k.endswith('proj')] + [mlp[k] for k in mlp.children()]:
+        if type(m) is nn.QuantizedLinear: m.__class__ = FusedQuantizedLinear   # the layers left apart: prompts dequantize too
+    return True
 
 def fuse_blocks(model:nn.Module, check:bool=True) -> int:
     "Fuse every llama-style decoder block of `model` in place (fuse_block); the number fused."
