@@ -12,7 +12,8 @@ wait for the previous token), then decode tok/s through mlx-lm's generate_step f
 `-fused`: every affine layer the package's FusedQuantizedLinear; `-bigfused`: only those fuse_layers picks by default (at
 least FUSE_MIN_BYTES: runtime='fused'); `-percall`: every one as the layer was in session 49; `-merged`: q/k/v (and
 gate/up) answered by one product of the concatenated weights, split after; `-blocks`: llama blocks fused (turboquant.fuse_blocks:
-four kernel calls a block besides attention); `floor`: the float model with every projection
+four kernel calls a block besides attention, attention one more and two cache updates); `-mlxattn` after it: the blocks' attention
+left to mlx-lm's ops (as before the attention kernel); `floor`: the float model with every projection
 replaced by one gather of input features (no weights read), the speed no matrix-product kernel can beat within MLX's per-op
 dispatch. A name ending in `-compiled` decodes (in the rounds) through runtime.compiled_generate_step: one compiled graph a step.
 
@@ -188,7 +189,8 @@ def census(model, token):
     cache = primed_cache(model)
     y = mx.argmax(model(token, cache=cache)[:, -1], axis=-1)
     with tempfile.TemporaryDirectory() as d:
-        mx.export_to_dot(str(Path(d) / 's.dot'), y)
+        # the cache's updates too: with the attention kernel they are no ancestors of the token (the next step reads them)
+        mx.export_to_dot(str(Path(d) / 's.dot'), y, *[a for c in cache for a in (c.keys, c.values)])
         labels = re.findall(r'label ="?([A-Za-z_0-9]+)', (Path(d) / 's.dot').read_text())
     return collections.Counter(labels)
 
@@ -229,18 +231,25 @@ def loop_split(model, steps=48):
     y.item()
     return [sorted(col)[len(col) // 2] * 1e3 for col in zip(*rows)]
 
+def keep_mlx_attention(model) -> int:
+    "Fused blocks whose decode attention stays on mlx-lm's ops, as before the attention kernel (their RoPE frequencies cleared); how many."
+    attns = [m for _, m in model.named_modules() if m.__dict__.get('decode_freqs') is not None]
+    for attn in attns: attn.__dict__['decode_freqs'] = None
+    return len(attns)
+
 def variant_model(v, shape, dtype):
     "(model, note) of a variant name: a plan of bench_decode.py, then -merged / -blocks / -fused / -bigfused / -percall (in that order)."
     from bench_decode import planned_model
     from jang_research.turboquant import fuse_layers, fuse_blocks
     parts = v.split('-')
-    while len(parts) > 1 and parts[-1] in ('merged', 'blocks', 'fused', 'bigfused', 'percall', 'compiled'): parts.pop()
+    while len(parts) > 1 and parts[-1] in ('merged', 'blocks', 'mlxattn', 'fused', 'bigfused', 'percall', 'compiled'): parts.pop()
     base = '-'.join(parts)   # a plan of bench_decode.py (some have hyphens: tq4-mlp, jangtq-k)
     model, _, _, _ = planned_model(argparse.Namespace(model=None, shape=shape), 'float' if base == 'floor' else base, dtype)
     note = []
     if base == 'floor': note.append(f"{stub_projections(model)} projections read no weights")
     if '-merged' in v: note.append(f"{merge_siblings(model)} groups merged")
     if '-blocks' in v: note.append(f"{fuse_blocks(model)} blocks fused")
+    if '-mlxattn' in v: note.append(f"{keep_mlx_attention(model)} blocks keep mlx-lm's attention")
     if '-fused' in v: note.append(f"{fuse_layers(model, 0)} layers fused")
     if '-bigfused' in v: note.append(f"{fuse_layers(model)} layers of >= FUSE_MIN_BYTES fused")
     if '-percall' in v: note.append(f"{per_call_layers(model)} layers as in session 49")

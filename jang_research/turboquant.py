@@ -4,16 +4,20 @@
 
 # %% auto #0
 __all__ = ['HADAMARD_MAX', 'HADAMARD_BLOCKS', 'TQ_KERNEL_HEADER', 'TQ_KERNEL_SOURCE', 'TQ_DEQUANT_HEADER', 'TQ_DEQUANT_SOURCE',
-           'KERNEL_MAX_ROWS', 'FUSE_MIN_BYTES', 'BLOCK_PARTS', 'TQ_MLX_MODE', 'rotation_block', 'hadamard_blocks',
-           'random_signs', 'rotate', 'unrotate', 'coordinate_density', 'lloyd_max_codebook', 'codebook_mse',
-           'tensor_seed', 'code_table', 'lookup_codes', 'TQTensor', 'check_runtime', 'tq_dequantize_rotated',
-           'check_tq_spec', 'tq_quantize', 'tq_error', 'codebook_column', 'codebook_block_cuda', 'tq_gptq_quantize',
-           'tq_gptq_quantize_experts', 'tq_method', 'gemv_kernel', 'gemv_constants', 'config_gemv_kernel',
-           'gemv_launch', 'quant_gemv_cuda', 'tq_gemv_cuda', 'dequant_kernel', 'dequantize_cuda', 'dense_experts',
-           'shared_code_table', 'TurboQuantLinear', 'TurboQuantSwitchLinear', 'fusable', 'dense_prompt',
-           'prompt_weight', 'FusedQuantizedLinear', 'FusedQuantizedEmbedding', 'FusedQuantizedSwitchLinear',
-           'call_bytes', 'fuse_layers', 'merged_layer', 'llama_shaped', 'same_codes', 'FusedBlockMixin',
-           'fused_block_class', 'fuse_block', 'fuse_blocks']
+           'KERNEL_MAX_ROWS', 'FUSE_MIN_BYTES', 'ATTENTION_PARTS', 'BLOCK_PARTS', 'ATTN_HEADER', 'ATTN_SOURCE',
+           'ATTN_WARPS', 'TQ_MLX_MODE', 'rotation_block', 'hadamard_blocks', 'random_signs', 'rotate', 'unrotate',
+           'coordinate_density', 'lloyd_max_codebook', 'codebook_mse', 'tensor_seed', 'code_table', 'lookup_codes',
+           'TQTensor', 'check_runtime', 'tq_dequantize_rotated', 'check_tq_spec', 'tq_quantize', 'tq_error',
+           'codebook_column', 'codebook_block_cuda', 'tq_gptq_quantize', 'tq_gptq_quantize_experts', 'tq_method',
+           'gemv_kernel', 'gemv_constants', 'config_gemv_kernel', 'gemv_launch', 'quant_gemv_cuda', 'tq_gemv_cuda',
+           'dequant_kernel', 'dequantize_cuda', 'dense_experts', 'shared_code_table', 'TurboQuantLinear',
+           'TurboQuantSwitchLinear', 'fusable', 'dense_prompt', 'prompt_weight', 'FusedQuantizedLinear',
+           'FusedQuantizedEmbedding', 'FusedQuantizedSwitchLinear', 'call_bytes', 'fuse_layers', 'merged_layer',
+           'kernel_reads', 'head_counts', 'attention_shaped', 'llama_shaped', 'same_codes', 'rope_frequencies',
+           'rope_turn', 'attn_decode_kernel', 'attn_launch', 'decode_position', 'attn_decode_cuda', 'attn_decode_mlx',
+           'fused_call', 'attention_products', 'attends_in_kernel', 'kernel_attention', 'mlx_attention',
+           'decode_attention', 'FusedBlockMixin', 'FusedAttentionMixin', 'fused_class', 'merge_siblings',
+           'prepare_attention', 'decode_output', 'turn_fused', 'fuse_block', 'fuse_attention', 'fuse_blocks']
 
 # %% ../nbs/23_turboquant.ipynb #7b94ffd9
 import functools, math, time, zlib
@@ -719,46 +723,190 @@ def merged_layer(layers:list, interleave:bool=False) -> nn.QuantizedLinear:
     m.__class__ = FusedQuantizedLinear
     return m
 
-BLOCK_PARTS = {'': {'self_attn', 'mlp', 'input_layernorm', 'post_attention_layernorm'},
-               'self_attn': {'q_proj', 'k_proj', 'v_proj', 'o_proj', 'rope'}, 'mlp': {'gate_proj', 'up_proj', 'down_proj'}}
+ATTENTION_PARTS = {'q_proj', 'k_proj', 'v_proj', 'o_proj', 'rope'}
+BLOCK_PARTS = {'': {'self_attn', 'mlp', 'input_layernorm', 'post_attention_layernorm'}, 'mlp': {'gate_proj', 'up_proj', 'down_proj'}}
+
+def kernel_reads(layers:list) -> bool:
+    "Are all `layers` affine layers the fused kernel reads, without biases?"
+    return all(isinstance(p, nn.QuantizedLinear) and fusable(p) and 'bias' not in p for p in layers)
+
+def head_counts(attn:nn.Module) -> tuple|None:
+    "(query heads, KV heads) of an mlx-lm attention, under either pair of names its models give them (llama's, Mixtral's); else None."
+    for q, kv in (('n_heads', 'n_kv_heads'), ('num_heads', 'num_key_value_heads')):
+        if isinstance(attn.__dict__.get(q), int) and isinstance(attn.__dict__.get(kv), int): return attn.__dict__[q], attn.__dict__[kv]
+    return None
+
+def attention_shaped(attn:nn.Module) -> bool:
+    "Is `attn` mlx-lm's llama-style attention (q/k/v/o affine layers the kernel reads, no biases; a RoPE; Qwen3's per-head RMS norms allowed)?"
+    if not isinstance(attn, nn.Module) or not ATTENTION_PARTS <= set(attn.children()): return False
+    head_norms = set(attn.children()) - ATTENTION_PARTS
+    if head_norms not in (set(), {'q_norm', 'k_norm'}) or not all(type(attn[k]) is nn.RMSNorm for k in head_norms): return False
+    return head_counts(attn) is not None and 'scale' in attn.__dict__ and kernel_reads([attn[k] for k in ('q_proj', 'k_proj', 'v_proj', 'o_proj')])
 
 def llama_shaped(block:nn.Module) -> bool:
-    "Is `block` a llama-style decoder block (RMS norms; q/k/v/o and gate/up/down affine layers the kernel reads, no biases; Qwen3's per-head q/k norms allowed)?"
-    if not isinstance(block, nn.Module) or set(block.children()) != BLOCK_PARTS['']: return False
-    attn, mlp = block['self_attn'], block['mlp']
-    head_norms = set(attn.children()) - BLOCK_PARTS['self_attn']
-    if not BLOCK_PARTS['self_attn'] <= set(attn.children()) or head_norms not in (set(), {'q_norm', 'k_norm'}): return False
-    if set(mlp.children()) != BLOCK_PARTS['mlp']: return False
-    if not all(type(m) is nn.RMSNorm for m in [block['input_layernorm'], block['post_attention_layernorm']] + [attn[k] for k in head_norms]): return False
-    projections = [attn[k] for k in ('q_proj', 'k_proj', 'v_proj', 'o_proj')] + [mlp[k] for k in ('gate_proj', 'up_proj', 'down_proj')]
-    return all(isinstance(p, nn.QuantizedLinear) and fusable(p) and 'bias' not in p for p in projections)
+    "Is `block` a llama-style decoder block (RMS norms; a llama-style attention; gate/up/down affine layers the kernel reads, no biases)?"
+    if not isinstance(block, nn.Module) or set(block.children()) != BLOCK_PARTS[''] or not attention_shaped(block['self_attn']): return False
+    mlp = block['mlp']
+    if set(mlp.children()) != BLOCK_PARTS['mlp'] or not kernel_reads([mlp[k] for k in BLOCK_PARTS['mlp']]): return False
+    return all(type(block[k]) is nn.RMSNorm for k in ('input_layernorm', 'post_attention_layernorm'))
 
 def same_codes(layers:list) -> bool:
     "Do `layers` share bits and group size, so that one kernel call can read their rows together?"
     return len({(layer.bits, layer.group_size) for layer in layers}) == 1
 
 
+# %% ../nbs/23_turboquant.ipynb #ff115205
+ATTN_HEADER, ATTN_SOURCE = kernel_source('attn_decode.cu')
+ATTN_WARPS = 8   # warps a (head, row) block: each takes every 8th run of 4 cached keys
+
+def rope_frequencies(rope:nn.Module, dims:int) -> mx.array|None:
+    "Angle per position of each pair (i, i + dims/2) if `rope` turns the pairs so (llama's RoPE, not traditional), float32 (dims/2,); else None."
+    half = dims // 2
+    if dims % 2 or getattr(rope, 'traditional', False): return None
+    if type(rope) is nn.RoPE:
+        if rope.dims != dims: return None
+        freqs = rope.scale * float(rope.base) ** (-np.arange(half) * 2.0 / dims)
+    else:   # read off the module: unit vector i at position 1 comes out as (cos, sin) of pair i's angle
+        units = mx.concatenate([mx.eye(half), mx.zeros((half, half))], axis=1).reshape(half, 1, dims)
+        turned = np.array(rope(units, offset=1)[:, 0])
+        freqs = np.arctan2(np.diagonal(turned[:, half:]), np.diagonal(turned[:, :half]))
+    freqs = mx.array(freqs.astype(np.float32))
+    x = mx.random.normal((4, 1, dims), key=mx.random.key(1))
+    for pos in (3, 1000):   # the kernel's turn must be the module's, near and far
+        if mx.abs(rope(x, offset=pos) - rope_turn(x, freqs, pos)).max().item() > 1e-3: return None
+    return freqs
+
+def rope_turn(x:mx.array, freqs:mx.array, pos:int) -> mx.array:
+    "x (..., dims) turned as the attention kernel turns it at position `pos` (pairs (i, i + dims/2)), in float32."
+    a, b = mx.split(x.astype(mx.float32), 2, axis=-1)
+    theta = pos * freqs
+    c, s = mx.cos(theta), mx.sin(theta)
+    return mx.concatenate([a * c - b * s, b * c + a * s], axis=-1)
+
+# %% ../nbs/23_turboquant.ipynb #07dd1a82
+@functools.lru_cache(maxsize=None)
+def attn_decode_kernel(constants:tuple, # attn_launch's
+                       scale:float, # of the scores (mlx-lm's attn.scale)
+                       qk_eps:float|None=None # Qwen3: RMS-norm each head of q and k first (inputs q_gamma, k_gamma), with this epsilon
+                      ):
+    "The one-token attention kernel for one configuration, its constants and macros in its source."
+    # the macros come before the header, whose helpers they do not change; the body reads them
+    flags = f"#define JANG_ATTN_SCALE {float(scale)!r}f\n#define JANG_QKNORM {int(qk_eps is not None)}\n"
+    if qk_eps is not None: flags += f"#define JANG_QK_EPS {float(qk_eps)!r}f\n"
+    inputs = ['q', 'k', 'v', 'keys', 'values', 'meta', 'freqs'] + ['q_gamma', 'k_gamma'] * (qk_eps is not None)
+    return constant_kernel('jang_attn', flags + ATTN_HEADER, ATTN_SOURCE, inputs, ['out', 'knew', 'vnew'], dict(constants))
+
+@functools.lru_cache(maxsize=None)
+def attn_launch(rows:int, n_heads:int, n_kv_heads:int, head_dim:int, offsets:tuple, row_lengths:tuple, dtype) -> tuple:
+    "(the kernel's constants, its launch arguments) for one call shape, checked and made once."
+    if n_heads % n_kv_heads or head_dim % 32 or head_dim > 256:
+        raise JangError(f"the attention kernel takes head_dim a multiple of 32 up to 256 and whole groups of query heads, not {head_dim}, {n_heads}/{n_kv_heads}")
+    constants = (('NQ', n_heads), ('NKV', n_kv_heads), ('D', head_dim), ('QO', offsets[0]), ('KO', offsets[1]), ('VO', offsets[2]),
+                 ('QRS', row_lengths[0]), ('KRS', row_lengths[1]), ('VRS', row_lengths[2]), ('W', ATTN_WARPS), ('T', dtype))
+    kv = (rows, n_kv_heads, 1, head_dim)
+    return constants, dict(grid=(n_heads * 32 * ATTN_WARPS, rows, 1), threadgroup=(32 * ATTN_WARPS, 1, 1),
+                           output_shapes=[(rows, 1, n_heads * head_dim), kv, kv], output_dtypes=[dtype] * 3)
+
+@functools.lru_cache(maxsize=4)
+def decode_position(pos:int, slots:int) -> mx.array:
+    "The kernel's int32 (pos, slots) input: made once a step, shared by every layer's call."
+    meta = mx.array([pos, slots], dtype=mx.int32)
+    mx.eval(meta)
+    return meta
+
+def attn_decode_cuda(q:mx.array, k:mx.array, v:mx.array, # (B, 1, ...) products holding the new token's q, k, v (the same merged one three times, or three)
+                     keys:mx.array, values:mx.array, # the cache (B, n_kv_heads, slots, head_dim), pos of its slots filled
+                     pos:int, freqs:mx.array, # the new token's position; rope_frequencies' (head_dim/2,)
+                     n_heads:int, n_kv_heads:int, scale:float,
+                     offsets:tuple=(0, 0, 0), # where q, k, v start in their rows
+                     qk_norm:tuple|None=None # Qwen3: (q_gamma, k_gamma, eps), each head RMS-normed before RoPE
+                    ) -> tuple:
+    "(attention output (B, 1, n_heads * head_dim), the new key (RoPE'd) and value (B, n_kv_heads, 1, head_dim)) of one decode token, in one CUDA kernel call."
+    constants, launch = attn_launch(keys.shape[0], n_heads, n_kv_heads, keys.shape[-1], tuple(offsets), (q.shape[-1], k.shape[-1], v.shape[-1]), q.dtype)
+    inputs = [q, k, v, keys, values, decode_position(pos, keys.shape[2]), freqs]
+    if qk_norm is None: return attn_decode_kernel(constants, scale)(inputs=inputs, **launch)
+    return attn_decode_kernel(constants, scale, qk_norm[2])(inputs=inputs + list(qk_norm[:2]), **launch)
+
+def attn_decode_mlx(q:mx.array, k:mx.array, v:mx.array, keys:mx.array, values:mx.array, pos:int, freqs:mx.array,
+                    n_heads:int, n_kv_heads:int, scale:float, offsets:tuple=(0, 0, 0), qk_norm:tuple|None=None) -> tuple:
+    "`attn_decode_cuda`'s contract in MLX ops (any device): the reference the kernel is held to."
+    B, D, dtype = keys.shape[0], keys.shape[-1], q.dtype
+    heads = lambda a, at, n: a[..., at:at + n * D].reshape(B, n, 1, D)
+    qh, kh, vh = heads(q, offsets[0], n_heads), heads(k, offsets[1], n_kv_heads), heads(v, offsets[2], n_kv_heads)
+    if qk_norm is not None:
+        qh, kh = mx.fast.rms_norm(qh, qk_norm[0], qk_norm[2]), mx.fast.rms_norm(kh, qk_norm[1], qk_norm[2])
+    qh, kh = rope_turn(qh, freqs, pos).astype(dtype), rope_turn(kh, freqs, pos).astype(dtype)   # rounded as mlx-lm's RoPE output
+    ks, vs = mx.concatenate([keys[..., :pos, :], kh], axis=2), mx.concatenate([values[..., :pos, :], vh], axis=2)
+    out = mx.fast.scaled_dot_product_attention(qh, ks, vs, scale=scale)
+    return out.reshape(B, 1, n_heads * D), kh, vh
+
 # %% ../nbs/23_turboquant.ipynb #62ebd10a
+def fused_call(layer:nn.QuantizedLinear, x:mx.array, **fusion) -> mx.array:
+    "`layer`'s product of x (at most KERNEL_MAX_ROWS rows) by the fused kernel, with quant_gemv_cuda's `fusion`s (norm, residual, swiglu)."
+    return quant_gemv_cuda(x, dense_experts(x.size // x.shape[-1]), layer['weight'], layer['scales'], layer['biases'],
+                           layer.bits, layer.group_size, True, **fusion)
+
+def attention_products(attn:nn.Module, product) -> list:
+    "q, k, v: `product(layer)` of the merged layer, split; or of each layer where they were left apart."
+    if 'qkv_proj' in attn: return mx.split(product(attn['qkv_proj']), attn.qkv_splits, axis=-1)
+    return [product(attn[k]) for k in ('q_proj', 'k_proj', 'v_proj')]
+
+def attends_in_kernel(attn:nn.Module, x:mx.array, mask, cache) -> bool:
+    "Can this step's attention go through `attn_decode_cuda`: one token, mlx-lm's plain KV cache with a free slot, a RoPE the kernel makes?"
+    # anything else (prompts, rotating or quantized caches, a full cache about to grow) keeps mlx-lm's path
+    return (x.shape[1] == 1 and mask is None and type(cache) is KVCache and cache.keys is not None
+            and cache.offset < cache.keys.shape[2] and attn.__dict__.get('decode_freqs') is not None)
+
+def kernel_attention(attn:nn.Module, parts:tuple, offsets:tuple, cache:KVCache) -> mx.array:
+    "One decode token's attention with `attn_decode_cuda`; its new key and value written into `cache`."
+    qk_norm = (attn['q_norm']['weight'], attn['k_norm']['weight'], attn['q_norm'].eps) if 'q_norm' in attn else None
+    pos = cache.offset
+    out, knew, vnew = attn_decode_cuda(*parts, cache.keys, cache.values, pos, attn.decode_freqs, *head_counts(attn), attn.scale, offsets, qk_norm)
+    cache.keys[..., pos:pos + 1, :] = knew   # as KVCache.update_and_fetch writes a step
+    cache.values[..., pos:pos + 1, :] = vnew
+    cache.offset = pos + 1
+    return out
+
+def mlx_attention(attn:nn.Module, q:mx.array, k:mx.array, v:mx.array, mask, cache) -> mx.array:
+    "mlx-lm's llama (and Qwen3) attention from the q/k/v products: heads (Qwen3: each normed), RoPE at the cache's offset, the cache, attention."
+    B, L, _ = q.shape
+    n_heads, n_kv_heads = head_counts(attn)
+    q, k = q.reshape(B, L, n_heads, -1), k.reshape(B, L, n_kv_heads, -1)
+    if 'q_norm' in attn: q, k = attn['q_norm'](q), attn['k_norm'](k)
+    q, k = q.transpose(0, 2, 1, 3), k.transpose(0, 2, 1, 3)
+    v = v.reshape(B, L, n_kv_heads, -1).transpose(0, 2, 1, 3)
+    if cache is not None:
+        q, k = attn.rope(q, offset=cache.offset), attn.rope(k, offset=cache.offset)
+        k, v = cache.update_and_fetch(k, v)
+    else: q, k = attn.rope(q), attn.rope(k)
+    out = scaled_dot_product_attention(q, k, v, cache=cache, scale=attn.scale, mask=mask)
+    return out.transpose(0, 2, 1, 3).reshape(B, L, -1)
+
+def decode_attention(attn:nn.Module, x:mx.array, mask, cache, norm:tuple|None=None) -> mx.array:
+    "On CUDA, a decode step's attention output (before o_proj) from x: q/k/v by the fused kernel (`norm` folded in), attention by its kernel where it can."
+    if 'qkv_proj' in attn:   # the attention kernel reads q, k and v from the merged product itself: no split ops
+        qkv = fused_call(attn['qkv_proj'], x, norm=norm)
+        parts, offsets = (qkv, qkv, qkv), (0, *attn.qkv_splits)
+    else: parts, offsets = tuple(fused_call(attn[k], x, norm=norm) for k in ('q_proj', 'k_proj', 'v_proj')), (0, 0, 0)
+    if attends_in_kernel(attn, x, mask, cache): return kernel_attention(attn, parts, offsets, cache)
+    return mlx_attention(attn, *(mx.split(qkv, attn.qkv_splits, axis=-1) if 'qkv_proj' in attn else parts), mask, cache)
+
 class FusedBlockMixin:
-    "A llama-style decoder block whose decode step on CUDA is four kernel calls besides attention: norm + q/k/v, o + residual, norm + gate/up + SwiGLU, down + residual."
+    "A llama-style decoder block whose decode step on CUDA is four kernel calls besides attention (norm + q/k/v, o + residual, norm + gate/up + SwiGLU, down + residual), attention one more and the cache's two updates."
     # the decode loop is bound by the host's cost per op (benchmarks/results/step_cost_llama8b_h100_s50.log: every variant's GPU
     # waits on the host), so a block's 12 ops outside attention become 4. Siblings of different widths (a mixed plan) stay
     # separate layers: each call then folds the norm in itself (q, k, v: three calls; gate, up: two, then MLX's SwiGLU)
     def __call__(self, x:mx.array, mask=None, cache=None) -> mx.array:
         attn, mlp = self['self_attn'], self['mlp']
-        rows = x.size // x.shape[-1]
-        if rows <= KERNEL_MAX_ROWS and cuda_available():
-            call = lambda layer, v, **fusion: quant_gemv_cuda(v, dense_experts(rows), layer['weight'], layer['scales'], layer['biases'],
-                                                              layer.bits, layer.group_size, True, **fusion)
+        if x.size // x.shape[-1] <= KERNEL_MAX_ROWS and cuda_available():
             norm = (self['input_layernorm']['weight'], self['input_layernorm'].eps)
-            q, k, v = self.projections(lambda layer: call(layer, x, norm=norm))
-            h = call(attn['o_proj'], self.attend(q, k, v, mask, cache), residual=x)
+            h = fused_call(attn['o_proj'], decode_attention(attn, x, mask, cache, norm), residual=x)
             norm = (self['post_attention_layernorm']['weight'], self['post_attention_layernorm'].eps)
-            if 'gate_up_proj' in mlp: act = call(mlp['gate_up_proj'], h, norm=norm, swiglu=True)
-            else: act = mlx_swiglu(call(mlp['gate_proj'], h, norm=norm), call(mlp['up_proj'], h, norm=norm))
-            return call(mlp['down_proj'], act, residual=h)
+            if 'gate_up_proj' in mlp: act = fused_call(mlp['gate_up_proj'], h, norm=norm, swiglu=True)
+            else: act = mlx_swiglu(fused_call(mlp['gate_proj'], h, norm=norm), fused_call(mlp['up_proj'], h, norm=norm))
+            return fused_call(mlp['down_proj'], act, residual=h)
         y = self['input_layernorm'](x)
-        h = x + attn['o_proj'](self.attend(*self.projections(lambda layer: layer(y)), mask, cache))
+        h = x + attn['o_proj'](mlx_attention(attn, *attention_products(attn, lambda layer: layer(y)), mask, cache))
         y = self['post_attention_layernorm'](h)
         if 'gate_up_proj' in mlp:
             gate_up = mlp['gate_up_proj'](y)
@@ -766,75 +914,96 @@ class FusedBlockMixin:
             return h + mlp['down_proj'](mlx_swiglu(gate_up[..., 0], gate_up[..., 1]))
         return h + mlp['down_proj'](mlx_swiglu(mlp['gate_proj'](y), mlp['up_proj'](y)))
 
-    def projections(self, product) -> list:
-        "q, k, v: `product(layer)` of the merged layer, split; or of each layer where they were left apart."
-        attn = self['self_attn']
-        if 'qkv_proj' in attn: return mx.split(product(attn['qkv_proj']), attn.qkv_splits, axis=-1)
-        return [product(attn[k]) for k in ('q_proj', 'k_proj', 'v_proj')]
-
-    def attend(self, q:mx.array, k:mx.array, v:mx.array, mask, cache) -> mx.array:
-        "mlx-lm's llama (and Qwen3) attention from the q/k/v products: heads (Qwen3: each normed), RoPE at the cache's offset, the cache, attention."
-        attn = self['self_attn']
-        B, L, _ = q.shape
-        q, k = q.reshape(B, L, attn.n_heads, -1), k.reshape(B, L, attn.n_kv_heads, -1)
-        if 'q_norm' in attn: q, k = attn['q_norm'](q), attn['k_norm'](k)
-        q, k = q.transpose(0, 2, 1, 3), k.transpose(0, 2, 1, 3)
-        v = v.reshape(B, L, attn.n_kv_heads, -1).transpose(0, 2, 1, 3)
-        if cache is not None:
-            q, k = attn.rope(q, offset=cache.offset), attn.rope(k, offset=cache.offset)
-            k, v = cache.update_and_fetch(k, v)
-        else: q, k = attn.rope(q), attn.rope(k)
-        out = scaled_dot_product_attention(q, k, v, cache=cache, scale=attn.scale, mask=mask)
-        return out.transpose(0, 2, 1, 3).reshape(B, L, -1)
+class FusedAttentionMixin:
+    "A llama-style attention (outside a fused block: an MoE block's, or one whose MLP the kernel does not read) whose decode step on CUDA is q/k/v in one call, attention in one, the cache's two updates and o_proj."
+    def __call__(self, x:mx.array, mask=None, cache=None) -> mx.array:
+        if x.size // x.shape[-1] <= KERNEL_MAX_ROWS and cuda_available():
+            return fused_call(self['o_proj'], decode_attention(self, x, mask, cache))
+        return self['o_proj'](mlx_attention(self, *attention_products(self, lambda layer: layer(x)), mask, cache))
 
 @functools.lru_cache(maxsize=None)
-def fused_block_class(cls:type) -> type:
-    "The fused twin of a block class: the mixin's call first, the class's own state as it is."
-    return type(f'Fused{cls.__name__}', (FusedBlockMixin, cls), {})
-
+def fused_class(mixin:type, cls:type) -> type:
+    "The fused twin of a block or attention class: the mixin's call first, the class's own state as it is."
+    return type(f'Fused{cls.__name__}', (mixin, cls), {})
 
 # %% ../nbs/23_turboquant.ipynb #9f5c101f
-def fuse_block(block:nn.Module, check:bool=True) -> bool:
-    "Turn a llama-style block into its fused twin in place (q/k/v merged, gate/up interleaved, where they share bits and groups); with `check`, only if a token through it gives the update it gave before. Whether it was turned."
-    if not llama_shaped(block): return False
-    attn, mlp = block['self_attn'], block['mlp']
-    dtype = block['input_layernorm']['weight'].dtype
-    if check:
-        x = mx.random.normal((1, 1, attn['q_proj'].scales.shape[-1] * attn['q_proj'].group_size), key=mx.random.key(0)).astype(dtype)
-        before = block(x, None, KVCache())
-    originals, cls = {(p, k): m[k] for p, m in (('self_attn', attn), ('mlp', mlp)) for k in m.children()}, type(block)
-    qkv, gate_up = [attn[k] for k in ('q_proj', 'k_proj', 'v_proj')], [mlp['gate_proj'], mlp['up_proj']]
-    if same_codes(qkv):
-        attn['qkv_proj'] = merged_layer(qkv)
-        sizes = [layer.weight.shape[0] for layer in qkv[:2]]
-        object.__setattr__(attn, 'qkv_splits', (sizes[0], sizes[0] + sizes[1]))   # a plain attribute: a module's list would be a child
-        for k in ('q_proj', 'k_proj', 'v_proj'): del attn[k]
-    if same_codes(gate_up):
-        mlp['gate_up_proj'] = merged_layer(gate_up, interleave=True)
-        for k in ('gate_proj', 'up_proj'): del mlp[k]
-    block.__class__ = fused_block_class(cls)
-    if check:
-        after = block(x, None, KVCache())
-        # the block's update (output - input) must agree within 5%, allowing two roundings of the output in its dtype: the
-        # output itself is mostly the residual x, which would hide a wrong update
-        before, after, x = before.astype(mx.float32), after.astype(mx.float32), x.astype(mx.float32)
-        allowed = 0.05 * mx.abs(before - x).max().item() + 2 * mx.finfo(dtype).eps * mx.abs(before).max().item()
-        if mx.abs(after - before).max().item() > allowed:   # not the block we took it for: put it back as it was
-            for (p, k), m in originals.items(): block[p][k] = m
-            attn.pop('qkv_proj', None)
-            mlp.pop('gate_up_proj', None)
-            attn.__dict__.pop('qkv_splits', None)
-            block.__class__ = cls
-            return False
-    for m in [attn[k] for k in attn.children() if k.endswith('proj')] + [mlp[k] for k in mlp.children()]:
-        if type(m) is nn.QuantizedLinear: m.__class__ = FusedQuantizedLinear   # the layers left apart: prompts dequantize too
+def merge_siblings(module:nn.Module, names:tuple, merged:str, interleave:bool=False) -> bool:
+    "Replace `module`'s layers `names` by one merged layer `merged` (merged_layer) in place, if they share bits and groups. Whether merged."
+    layers = [module[k] for k in names]
+    if not same_codes(layers): return False
+    module[merged] = merged_layer(layers, interleave)
+    for k in names: del module[k]
     return True
 
-def fuse_blocks(model:nn.Module, check:bool=True) -> int:
-    "Fuse every llama-style decoder block of `model` in place (fuse_block); the number fused."
-    blocks = [m for _, m in model.named_modules() if llama_shaped(m)]
-    return sum(fuse_block(b, check) for b in blocks)
+def prepare_attention(attn:nn.Module):
+    "Give a llama-style attention what its fused decode reads, in place: the RoPE frequencies where the attention kernel takes its heads and RoPE (else None), q/k/v merged where they share codes."
+    n_heads, n_kv_heads = head_counts(attn)
+    head_dim = attn['q_proj'].weight.shape[0] // n_heads
+    kernel_ok = head_dim % 32 == 0 and head_dim <= 256 and n_heads % n_kv_heads == 0
+    kernel_ok = kernel_ok and ('q_norm' not in attn or attn['q_norm'].eps == attn['k_norm'].eps)
+    # plain attributes, not parameters or children
+    object.__setattr__(attn, 'decode_freqs', rope_frequencies(attn['rope'], head_dim) if kernel_ok else None)
+    sizes = [attn[k].weight.shape[0] for k in ('q_proj', 'k_proj')]
+    if merge_siblings(attn, ('q_proj', 'k_proj', 'v_proj'), 'qkv_proj'): object.__setattr__(attn, 'qkv_splits', (sizes[0], sizes[0] + sizes[1]))
 
+def decode_output(module:nn.Module, tokens:mx.array) -> mx.array:
+    "`module`'s output for the last of `tokens` (1, 4, hidden) as a decode step: the first three fill a cache as a prompt."
+    cache = KVCache()
+    module(tokens[:, :3], None, cache)
+    return module(tokens[:, 3:], None, cache)
+
+def turn_fused(module:nn.Module, mixin:type, attn:nn.Module, # a block or an attention; its twin's mixin; its attention
+               containers:list, # the modules whose children `prepare` merges
+               prepare, # prepare(): merges and attributes, in place
+               residual:bool, # the module's output is its input plus an update (a block), else the update itself (an attention)
+               check:bool=True) -> bool:
+    "Turn `module` into its fused twin in place; with `check`, only if a decode token through it gives the update it gave before (else all is put back). Whether it was turned."
+    dtype = attn['o_proj']['scales'].dtype
+    if check:
+        tokens = mx.random.normal((1, 4, attn['o_proj'].weight.shape[0]), key=mx.random.key(0)).astype(dtype)
+        before = decode_output(module, tokens)
+    originals, cls = [(c, {k: c[k] for k in c.children()}) for c in containers], type(module)
+    prepare()
+    module.__class__ = fused_class(mixin, cls)
+    if check:
+        after = decode_output(module, tokens)
+        # the update must agree within 5%, allowing two roundings of the output in its dtype: a block's output is mostly the
+        # residual, which would hide a wrong update
+        before, after = before.astype(mx.float32), after.astype(mx.float32)
+        update = before - tokens[:, 3:].astype(mx.float32) if residual else before
+        allowed = 0.05 * mx.abs(update).max().item() + 2 * mx.finfo(dtype).eps * mx.abs(before).max().item()
+        if mx.abs(after - before).max().item() > allowed:   # not the module we took it for: put it back as it was
+            for c, children in originals:
+                for k in [k for k in c.children() if k not in children]: c.pop(k)
+                for k, m in children.items(): c[k] = m
+                for k in ('qkv_splits', 'decode_freqs'): c.__dict__.pop(k, None)
+            module.__class__ = cls
+            return False
+    for c in containers:
+        for k in c.children():
+            if type(c[k]) is nn.QuantizedLinear: c[k].__class__ = FusedQuantizedLinear   # the layers left apart: prompts dequantize too
+    return True
+
+def fuse_block(block:nn.Module, check:bool=True) -> bool:
+    "Turn a llama-style block into its fused twin in place (q/k/v merged, gate/up interleaved, where they share bits and groups; attention by one kernel where its heads and RoPE allow); with `check`, only if a decode token through it gives the update it gave before. Whether it was turned."
+    if not llama_shaped(block): return False
+    attn, mlp = block['self_attn'], block['mlp']
+    def prepare():
+        prepare_attention(attn)
+        merge_siblings(mlp, ('gate_proj', 'up_proj'), 'gate_up_proj', interleave=True)
+    return turn_fused(block, FusedBlockMixin, attn, [attn, mlp], prepare, True, check)
+
+def fuse_attention(attn:nn.Module, check:bool=True) -> bool:
+    "Turn a llama-style attention outside a fused block (an MoE block's, say) into its fused twin in place (q/k/v merged where they share codes; attention by one kernel where it can); with `check`, only if a decode token gives the output it gave before. Whether it was turned."
+    if not attention_shaped(attn) or 'decode_freqs' in attn.__dict__: return False   # not llama-style, or prepared already (in a fused block)
+    return turn_fused(attn, FusedAttentionMixin, attn, [attn], lambda: prepare_attention(attn), False, check)
+
+def fuse_blocks(model:nn.Module, check:bool=True) -> int:
+    "Fuse every llama-style decoder block of `model` in place (fuse_block), then every llama-style attention outside them (fuse_attention); the number of blocks and attentions fused."
+    blocks = [m for _, m in model.named_modules() if llama_shaped(m)]
+    n = sum(fuse_block(b, check) for b in blocks)
+    attns = [m for _, m in model.named_modules() if attention_shaped(m) and 'decode_freqs' not in m.__dict__]
+    return n + sum(fuse_attention(a, check) for a in attns)
 
 # %% ../nbs/23_turboquant.ipynb #391f7939
 # mlx-lm has no TurboQuant layers: a TurboQuant tensor's config entry names this mode, so stock loaders stop with it in the message

@@ -170,13 +170,37 @@ def test_block_fusions_match_float64(bits):
         ref = g / (1 + np.exp(-g)) * u
         assert y.shape == (1, 2, out // 2) and rel(y[0], ref) < 2 * TOL[dt], ('swiglu', dt, rel(y[0], ref))
 
-@pytest.mark.parametrize('family', ['llama', 'qwen3', 'llama-mixed'])
+@pytest.mark.parametrize('shape', [(32, 8, 128, True, False), (16, 2, 64, False, False), (8, 4, 128, True, True), (4, 4, 256, False, True)],
+                         ids=['8b-merged', '1b-apart', 'qwen3-norms', 'd256-norms'])
+@pytest.mark.parametrize('pos', [0, 37, 700])
+@pytest.mark.parametrize('dtype', [mx.bfloat16, mx.float32])
+def test_attention_kernel_matches_mlx(shape, pos, dtype):
+    "One token's attention (RoPE, Qwen3's head norms, the cache's pos keys plus its own) from the kernel and from attn_decode_mlx."
+    from jang_research.turboquant import attn_decode_cuda, attn_decode_mlx, rope_frequencies
+    n_heads, n_kv, D, merged, norms = shape
+    mx.random.seed(pos + D)
+    q, k, v = (mx.random.normal((2, 1, n * D)).astype(dtype) for n in (n_heads, n_kv, n_kv))
+    parts, offsets = (q, k, v), (0, 0, 0)
+    if merged: parts, offsets = (mx.concatenate([q, k, v], axis=-1),) * 3, (0, n_heads * D, (n_heads + n_kv) * D)
+    keys, values = (mx.random.normal((2, n_kv, 768, D)).astype(dtype) for _ in range(2))
+    qk_norm = (mx.random.uniform(0.5, 1.5, (D,)).astype(dtype), mx.random.uniform(0.5, 1.5, (D,)).astype(dtype), 1e-6) if norms else None
+    freqs = rope_frequencies(nn.RoPE(D, base=500000.0), D)
+    got = attn_decode_cuda(*parts, keys, values, pos, freqs, n_heads, n_kv, D ** -0.5, offsets, qk_norm)
+    ref = attn_decode_mlx(*[p.astype(mx.float32) for p in parts], keys.astype(mx.float32), values.astype(mx.float32), pos, freqs,
+                          n_heads, n_kv, D ** -0.5, offsets, None if qk_norm is None else (*[g.astype(mx.float32) for g in qk_norm[:2]], 1e-6))
+    tol = 2e-2 if dtype == mx.bfloat16 else 1e-4
+    for name, g, r in zip(('out', 'knew', 'vnew'), got, ref):
+        assert g.shape == r.shape and g.dtype == dtype, (name, g.shape, r.shape)
+        assert rel(g, f64(r)) < tol, (name, rel(g, f64(r)))
+
+@pytest.mark.parametrize('family', ['llama', 'qwen3', 'llama-mixed', 'mixtral'])
 def test_fused_blocks_decode_like_mlx(family):
-    "A model's blocks fused: prompt (MLX ops on merged layers) and decode steps (four fused calls a block; mixed widths: siblings apart) give mlx-lm's logits."
+    "A model's blocks fused: prompt (MLX ops on merged layers) and decode steps (four fused calls a block and the attention kernel; mixed widths: siblings apart; an MoE: its attention alone) give mlx-lm's logits."
     from jang_research.testing import tiny_model
     from jang_research.turboquant import fuse_blocks
     from mlx_lm.models.cache import make_prompt_cache
-    model = tiny_model(family.split('-')[0], hidden_size=256, intermediate_size=512)   # 64 features would meet MLX's quantized-matmul bug at 8-64 rows
+    # 64 features would meet MLX's quantized-matmul bug at 8-64 rows; heads of 64 (the tiny Qwen3's 16 the attention kernel does not take)
+    model = tiny_model(family.split('-')[0], hidden_size=256, intermediate_size=512, num_attention_heads=4, head_dim=64)
     wider = lambda path, m: {'group_size': 64, 'bits': 8} if path.endswith(('v_proj', 'up_proj')) else isinstance(m, (nn.Linear, nn.Embedding))
     nn.quantize(model, group_size=64, bits=4, class_predicate=wider if family.endswith('mixed') else None)
     model.set_dtype(mx.bfloat16)
@@ -184,6 +208,7 @@ def test_fused_blocks_decode_like_mlx(family):
     cache = make_prompt_cache(model)
     ref = [model(mx.array(tokens), cache=cache)[:, -1]] + [model(mx.array([[t]]), cache=cache)[:, -1] for t in (3, 7, 1)]
     assert fuse_blocks(model) == 2
+    assert model.layers[0].self_attn.decode_freqs is not None   # decode attention goes through the kernel
     cache = make_prompt_cache(model)
     got = [model(mx.array(tokens), cache=cache)[:, -1]] + [model(mx.array([[t]]), cache=cache)[:, -1] for t in (3, 7, 1)]
     for g, r in zip(got, ref):
