@@ -5,19 +5,20 @@
 # %% auto #0
 __all__ = ['HADAMARD_MAX', 'HADAMARD_BLOCKS', 'TQ_KERNEL_HEADER', 'TQ_KERNEL_SOURCE', 'TQ_DEQUANT_HEADER', 'TQ_DEQUANT_SOURCE',
            'KERNEL_MAX_ROWS', 'FUSE_MIN_BYTES', 'ATTENTION_PARTS', 'BLOCK_PARTS', 'ATTN_HEADER', 'ATTN_SOURCE',
-           'ATTN_WARPS', 'TQ_MLX_MODE', 'rotation_block', 'hadamard_blocks', 'random_signs', 'rotate', 'unrotate',
-           'coordinate_density', 'lloyd_max_codebook', 'codebook_mse', 'tensor_seed', 'code_table', 'lookup_codes',
-           'TQTensor', 'check_runtime', 'tq_dequantize_rotated', 'check_tq_spec', 'tq_quantize', 'tq_error',
-           'codebook_column', 'codebook_block_cuda', 'tq_gptq_quantize', 'tq_gptq_quantize_experts', 'tq_method',
-           'gemv_kernel', 'gemv_constants', 'config_gemv_kernel', 'gemv_launch', 'quant_gemv_cuda', 'tq_gemv_cuda',
-           'dequant_kernel', 'dequantize_cuda', 'dense_experts', 'shared_code_table', 'TurboQuantLinear',
-           'TurboQuantSwitchLinear', 'fusable', 'dense_prompt', 'prompt_weight', 'FusedQuantizedLinear',
-           'FusedQuantizedEmbedding', 'FusedQuantizedSwitchLinear', 'call_bytes', 'fuse_layers', 'merged_layer',
-           'kernel_reads', 'head_counts', 'attention_shaped', 'llama_shaped', 'same_codes', 'rope_frequencies',
-           'rope_turn', 'attn_decode_kernel', 'attn_launch', 'decode_position', 'attn_decode_cuda', 'attn_decode_mlx',
-           'fused_call', 'attention_products', 'attends_in_kernel', 'kernel_attention', 'mlx_attention',
-           'decode_attention', 'FusedBlockMixin', 'FusedAttentionMixin', 'fused_class', 'merge_siblings',
-           'prepare_attention', 'decode_output', 'turn_fused', 'fuse_block', 'fuse_attention', 'fuse_blocks']
+           'ATTN_WARPS', 'ATTN_MAX_KEYS', 'TQ_MLX_MODE', 'rotation_block', 'hadamard_blocks', 'random_signs', 'rotate',
+           'unrotate', 'coordinate_density', 'lloyd_max_codebook', 'codebook_mse', 'tensor_seed', 'code_table',
+           'lookup_codes', 'TQTensor', 'check_runtime', 'tq_dequantize_rotated', 'check_tq_spec', 'tq_quantize',
+           'tq_error', 'codebook_column', 'codebook_block_cuda', 'tq_gptq_quantize', 'tq_gptq_quantize_experts',
+           'tq_method', 'gemv_kernel', 'gemv_constants', 'config_gemv_kernel', 'gemv_launch', 'quant_gemv_cuda',
+           'tq_gemv_cuda', 'dequant_kernel', 'dequantize_cuda', 'dense_experts', 'shared_code_table',
+           'TurboQuantLinear', 'TurboQuantSwitchLinear', 'fusable', 'dense_prompt', 'prompt_weight',
+           'FusedQuantizedLinear', 'FusedQuantizedEmbedding', 'FusedQuantizedSwitchLinear', 'call_bytes', 'fuse_layers',
+           'merged_layer', 'kernel_reads', 'head_counts', 'attention_shaped', 'llama_shaped', 'same_codes',
+           'rope_frequencies', 'rope_turn', 'attn_decode_kernel', 'attn_launch', 'decode_position', 'attn_decode_cuda',
+           'attn_decode_mlx', 'fused_call', 'attention_products', 'attends_in_kernel', 'kernel_attention',
+           'mlx_attention', 'decode_attention', 'FusedBlockMixin', 'FusedAttentionMixin', 'fused_class',
+           'merge_siblings', 'prepare_attention', 'decode_output', 'turn_fused', 'fuse_block', 'fuse_attention',
+           'fuse_blocks']
 
 # %% ../nbs/23_turboquant.ipynb #7b94ffd9
 import functools, math, time, zlib
@@ -851,11 +852,15 @@ def attention_products(attn:nn.Module, product) -> list:
     if 'qkv_proj' in attn: return mx.split(product(attn['qkv_proj']), attn.qkv_splits, axis=-1)
     return [product(attn[k]) for k in ('q_proj', 'k_proj', 'v_proj')]
 
+ATTN_MAX_KEYS = 1024   # cached keys up to which decode attention takes the kernel
+
 def attends_in_kernel(attn:nn.Module, x:mx.array, mask, cache) -> bool:
-    "Can this step's attention go through `attn_decode_cuda`: one token, mlx-lm's plain KV cache with a free slot, a RoPE the kernel makes?"
-    # anything else (prompts, rotating or quantized caches, a full cache about to grow) keeps mlx-lm's path
+    "Can this step's attention go through `attn_decode_cuda`: one token, mlx-lm's plain KV cache with a free slot, at most ATTN_MAX_KEYS keys, a RoPE the kernel makes?"
+    # anything else (prompts, rotating or quantized caches, a full cache about to grow) keeps mlx-lm's path. The kernel gives a
+    # query head one block, so a long cache is read by a few of the GPU's SMs; it was measured up to ~100 positions (decode)
+    # and tested to 700: longer contexts keep MLX's attention until measured
     return (x.shape[1] == 1 and mask is None and type(cache) is KVCache and cache.keys is not None
-            and cache.offset < cache.keys.shape[2] and attn.__dict__.get('decode_freqs') is not None)
+            and cache.offset < min(cache.keys.shape[2], ATTN_MAX_KEYS) and attn.__dict__.get('decode_freqs') is not None)
 
 def kernel_attention(attn:nn.Module, parts:tuple, offsets:tuple, cache:KVCache) -> mx.array:
     "One decode token's attention with `attn_decode_cuda`; its new key and value written into `cache`."
