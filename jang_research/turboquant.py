@@ -740,9 +740,12 @@ def head_counts(attn:nn.Module) -> tuple|None:
 def attention_shaped(attn:nn.Module) -> bool:
     "Is `attn` mlx-lm's llama-style attention (q/k/v/o affine layers the kernel reads, no biases; a RoPE; Qwen3's per-head RMS norms allowed)?"
     if not isinstance(attn, nn.Module) or not ATTENTION_PARTS <= set(attn.children()): return False
+    heads = head_counts(attn)
+    if heads is None or 'scale' not in attn.__dict__ or not kernel_reads([attn[k] for k in ('q_proj', 'k_proj', 'v_proj', 'o_proj')]): return False
     head_norms = set(attn.children()) - ATTENTION_PARTS
     if head_norms not in (set(), {'q_norm', 'k_norm'}) or not all(type(attn[k]) is nn.RMSNorm for k in head_norms): return False
-    return head_counts(attn) is not None and 'scale' in attn.__dict__ and kernel_reads([attn[k] for k in ('q_proj', 'k_proj', 'v_proj', 'o_proj')])
+    # norms of one head each (Qwen3's), not of all heads together (OLMo2's norm q and k before they are split into heads)
+    return all(attn[k]['weight'].shape[0] * heads[0] == attn['q_proj'].weight.shape[0] for k in head_norms)
 
 def llama_shaped(block:nn.Module) -> bool:
     "Is `block` a llama-style decoder block (RMS norms; a llama-style attention; gate/up/down affine layers the kernel reads, no biases)?"
