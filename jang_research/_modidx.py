@@ -894,6 +894,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                          'jang_research/turboquant.py'),
                                           'jang_research.turboquant.kernel_reads': ( 'turboquant.html#kernel_reads',
                                                                                      'jang_research/turboquant.py'),
+                                          'jang_research.turboquant.kernel_takes_heads': ( 'turboquant.html#kernel_takes_heads',
+                                                                                           'jang_research/turboquant.py'),
                                           'jang_research.turboquant.llama_shaped': ( 'turboquant.html#llama_shaped',
                                                                                      'jang_research/turboquant.py'),
                                           'jang_research.turboquant.lloyd_max_codebook': ( 'turboquant.html#lloyd_max_codebook',

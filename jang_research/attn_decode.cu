@@ -46,7 +46,7 @@ __device__ inline float ad_warp_sum(float s) {
 // the value as the activations' dtype holds it: mlx-lm's path rounds the normed and the RoPE'd q and k to it
 template <typename T> __device__ inline float ad_round(float v) { return static_cast<float>(static_cast<T>(v)); }
 // RoPE (not traditional: dim d pairs with d + D / 2) at position pos, each lane's E dims, rounded to T
-template <int E, int D, typename T> __device__ inline void ad_rope(float* v, const float* freqs, float pos, int lane) {
+template <int E, typename T> __device__ inline void ad_rope(float* v, const float* freqs, float pos, int lane) {
     const bool low = lane < 16;                // lanes 0-15 hold the first half of the dims
     #pragma unroll
     for (int e = 0; e < E; ++e) {
@@ -89,8 +89,8 @@ template <int E, int D, typename T> __device__ inline void ad_norm(float* v, con
     ad_norm<E, D, T>(qv, q_gamma, lane, JANG_QK_EPS);
     ad_norm<E, D, T>(kn, k_gamma, lane, JANG_QK_EPS);
 #endif
-    ad_rope<E, D, T>(qv, freqs, static_cast<float>(pos), lane);
-    ad_rope<E, D, T>(kn, freqs, static_cast<float>(pos), lane);
+    ad_rope<E, T>(qv, freqs, static_cast<float>(pos), lane);
+    ad_rope<E, T>(kn, freqs, static_cast<float>(pos), lane);
     #pragma unroll
     for (int e = 0; e < E; ++e) { qv[e] *= JANG_ATTN_SCALE; vn[e] = ad_round<T>(vn[e]); }
     // online softmax over this warp's keys: j = warp * KU + i * W * KU + u

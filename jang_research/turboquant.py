@@ -14,11 +14,11 @@ __all__ = ['HADAMARD_MAX', 'HADAMARD_BLOCKS', 'TQ_KERNEL_HEADER', 'TQ_KERNEL_SOU
            'TurboQuantLinear', 'TurboQuantSwitchLinear', 'fusable', 'dense_prompt', 'prompt_weight',
            'FusedQuantizedLinear', 'FusedQuantizedEmbedding', 'FusedQuantizedSwitchLinear', 'call_bytes', 'fuse_layers',
            'merged_layer', 'kernel_reads', 'head_counts', 'attention_shaped', 'llama_shaped', 'same_codes',
-           'rope_frequencies', 'rope_turn', 'attn_decode_kernel', 'attn_launch', 'decode_position', 'attn_decode_cuda',
-           'attn_decode_mlx', 'fused_call', 'attention_products', 'attends_in_kernel', 'kernel_attention',
-           'mlx_attention', 'decode_attention', 'FusedBlockMixin', 'FusedAttentionMixin', 'fused_class',
-           'merge_siblings', 'prepare_attention', 'decode_output', 'turn_fused', 'fuse_block', 'fuse_attention',
-           'fuse_blocks']
+           'rope_frequencies', 'rope_turn', 'attn_decode_kernel', 'kernel_takes_heads', 'attn_launch',
+           'decode_position', 'attn_decode_cuda', 'attn_decode_mlx', 'fused_call', 'attention_products',
+           'attends_in_kernel', 'kernel_attention', 'mlx_attention', 'decode_attention', 'FusedBlockMixin',
+           'FusedAttentionMixin', 'fused_class', 'merge_siblings', 'prepare_attention', 'decode_output', 'turn_fused',
+           'fuse_block', 'fuse_attention', 'fuse_blocks']
 
 # %% ../nbs/23_turboquant.ipynb #7b94ffd9
 import functools, math, time, zlib
@@ -800,10 +800,14 @@ def attn_decode_kernel(constants:tuple, # attn_launch's
     inputs = ['q', 'k', 'v', 'keys', 'values', 'meta', 'freqs'] + ['q_gamma', 'k_gamma'] * (qk_eps is not None)
     return constant_kernel('jang_attn', flags + ATTN_HEADER, ATTN_SOURCE, inputs, ['out', 'knew', 'vnew'], dict(constants))
 
+def kernel_takes_heads(n_heads:int, n_kv_heads:int, head_dim:int) -> bool:
+    "Does the attention kernel take these heads: head_dim a multiple of 32 up to 256 (a lane holds head_dim / 32 of them), whole groups of query heads?"
+    return head_dim % 32 == 0 and head_dim <= 256 and n_heads % n_kv_heads == 0
+
 @functools.lru_cache(maxsize=None)
 def attn_launch(rows:int, n_heads:int, n_kv_heads:int, head_dim:int, offsets:tuple, row_lengths:tuple, dtype) -> tuple:
     "(the kernel's constants, its launch arguments) for one call shape, checked and made once."
-    if n_heads % n_kv_heads or head_dim % 32 or head_dim > 256:
+    if not kernel_takes_heads(n_heads, n_kv_heads, head_dim):
         raise JangError(f"the attention kernel takes head_dim a multiple of 32 up to 256 and whole groups of query heads, not {head_dim}, {n_heads}/{n_kv_heads}")
     constants = (('NQ', n_heads), ('NKV', n_kv_heads), ('D', head_dim), ('QO', offsets[0]), ('KO', offsets[1]), ('VO', offsets[2]),
                  ('QRS', row_lengths[0]), ('KRS', row_lengths[1]), ('VRS', row_lengths[2]), ('W', ATTN_WARPS), ('T', dtype))
@@ -892,12 +896,12 @@ def mlx_attention(attn:nn.Module, q:mx.array, k:mx.array, v:mx.array, mask, cach
 
 def decode_attention(attn:nn.Module, x:mx.array, mask, cache, norm:tuple|None=None) -> mx.array:
     "On CUDA, a decode step's attention output (before o_proj) from x: q/k/v by the fused kernel (`norm` folded in), attention by its kernel where it can."
+    product = lambda layer: fused_call(layer, x, norm=norm)
+    if not attends_in_kernel(attn, x, mask, cache): return mlx_attention(attn, *attention_products(attn, product), mask, cache)
     if 'qkv_proj' in attn:   # the attention kernel reads q, k and v from the merged product itself: no split ops
-        qkv = fused_call(attn['qkv_proj'], x, norm=norm)
-        parts, offsets = (qkv, qkv, qkv), (0, *attn.qkv_splits)
-    else: parts, offsets = tuple(fused_call(attn[k], x, norm=norm) for k in ('q_proj', 'k_proj', 'v_proj')), (0, 0, 0)
-    if attends_in_kernel(attn, x, mask, cache): return kernel_attention(attn, parts, offsets, cache)
-    return mlx_attention(attn, *(mx.split(qkv, attn.qkv_splits, axis=-1) if 'qkv_proj' in attn else parts), mask, cache)
+        qkv = product(attn['qkv_proj'])
+        return kernel_attention(attn, (qkv, qkv, qkv), (0, *attn.qkv_splits), cache)
+    return kernel_attention(attn, tuple(product(attn[k]) for k in ('q_proj', 'k_proj', 'v_proj')), (0, 0, 0), cache)
 
 class FusedBlockMixin:
     "A llama-style decoder block whose decode step on CUDA is four kernel calls besides attention (norm + q/k/v, o + residual, norm + gate/up + SwiGLU, down + residual), attention one more and the cache's two updates."
@@ -947,8 +951,7 @@ def prepare_attention(attn:nn.Module):
     "Give a llama-style attention what its fused decode reads, in place: the RoPE frequencies where the attention kernel takes its heads and RoPE (else None), q/k/v merged where they share codes."
     n_heads, n_kv_heads = head_counts(attn)
     head_dim = attn['q_proj'].weight.shape[0] // n_heads
-    kernel_ok = head_dim % 32 == 0 and head_dim <= 256 and n_heads % n_kv_heads == 0
-    kernel_ok = kernel_ok and ('q_norm' not in attn or attn['q_norm'].eps == attn['k_norm'].eps)
+    kernel_ok = kernel_takes_heads(n_heads, n_kv_heads, head_dim) and ('q_norm' not in attn or attn['q_norm'].eps == attn['k_norm'].eps)
     # plain attributes, not parameters or children
     object.__setattr__(attn, 'decode_freqs', rope_frequencies(attn['rope'], head_dim) if kernel_ok else None)
     sizes = [attn[k].weight.shape[0] for k in ('q_proj', 'k_proj')]
@@ -1008,10 +1011,9 @@ def fuse_attention(attn:nn.Module, check:bool=True) -> bool:
 
 def fuse_blocks(model:nn.Module, check:bool=True) -> int:
     "Fuse every llama-style decoder block of `model` in place (fuse_block), then every llama-style attention outside them (fuse_attention); the number of blocks and attentions fused."
-    blocks = [m for _, m in model.named_modules() if llama_shaped(m)]
-    n = sum(fuse_block(b, check) for b in blocks)
-    attns = [m for _, m in model.named_modules() if attention_shaped(m) and 'decode_freqs' not in m.__dict__]
-    return n + sum(fuse_attention(a, check) for a in attns)
+    # each call refuses a module that is not its kind (named_modules is a list made before the first call changes anything)
+    n = sum(fuse_block(m, check) for _, m in model.named_modules())
+    return n + sum(fuse_attention(m, check) for _, m in model.named_modules())
 
 # %% ../nbs/23_turboquant.ipynb #391f7939
 # mlx-lm has no TurboQuant layers: a TurboQuant tensor's config entry names this mode, so stock loaders stop with it in the message
