@@ -15,7 +15,8 @@ gate/up) answered by one product of the concatenated weights, split after; `-blo
 four kernel calls a block besides attention, attention one more and two cache updates); `-mlxattn` after it: the blocks' attention
 left to mlx-lm's ops (as before the attention kernel); `floor`: the float model with every projection
 replaced by one gather of input features (no weights read), the speed no matrix-product kernel can beat within MLX's per-op
-dispatch. A name ending in `-compiled` decodes (in the rounds) through runtime.compiled_generate_step: one compiled graph a step.
+dispatch. A name ending in `-compiled` decodes through runtime's compiled step (fixed-slot caches, one compiled graph a step) in
+the loop split and the rounds (runtime.compiled_generate_step); its prims and synchronous times are of the uncompiled step.
 
 Usage: python benchmarks/probe_step_cost.py [--calls] [--shape llama-8b] [--variants float affine4 affine4-merged affine4-fused affine4-merged-fused]
 """
@@ -231,6 +232,31 @@ def loop_split(model, steps=48):
     y.item()
     return [sorted(col)[len(col) // 2] * 1e3 for col in zip(*rows)]
 
+def compiled_loop_split(model, steps=48):
+    "loop_split's (build, queue, wait, step) ms for runtime's compiled decode step over fixed-slot caches (a 16-token prompt first)."
+    from jang_research.runtime import static_caches, compiled_step
+    caches = static_caches(model, 256)
+    logits = model(mx.array([list(range(100, 116))]), cache=caches)[:, -1]
+    offset = caches[0].offset + 16
+    state = [a for c in caches for a in (c.keys, c.values)]
+    y = mx.argmax(logits, axis=-1)
+    mx.eval(y, offset, *state)
+    step = compiled_step(model, len(caches))
+    rows = []
+    for _ in range(steps):
+        t = time.perf_counter()
+        logprobs, offset, *state = step(y, offset, *state)
+        nxt = mx.argmax(logprobs, axis=-1)
+        t1 = time.perf_counter()
+        mx.async_eval(nxt)
+        t2 = time.perf_counter()
+        y.item()
+        t3 = time.perf_counter()
+        rows.append((t1 - t, t2 - t1, t3 - t2, t3 - t))
+        y = nxt
+    y.item()
+    return [sorted(col)[len(col) // 2] * 1e3 for col in zip(*rows)]
+
 def keep_mlx_attention(model) -> int:
     "Fused blocks whose decode attention stays on mlx-lm's ops, as before the attention kernel (their RoPE frequencies cleared); how many."
     attns = [m for _, m in model.named_modules() if m.__dict__.get('decode_freqs') is not None]
@@ -269,7 +295,7 @@ def shapes(a):
         counts = census(model, mx.array([[5]]))
         gemv = sum(c for k, c in counts.items() if k in ('QuantizedMatmul', 'Matmul', 'CustomKernel') or k.startswith('custom'))
         bld, ev = step_times(model)
-        lb, lq, lw, ls = loop_split(model)
+        lb, lq, lw, ls = compiled_loop_split(model) if v.endswith('-compiled') else loop_split(model)
         print(f"{v:24s} {sum(counts.values()):6d} {gemv:7d} {bld:9.2f} {ev:8.2f} | {lb:6.2f} {lq:6.2f} {lw:6.2f} {ls:6.2f}  {note}", flush=True)
         if a.verbose: print('   ', dict(counts.most_common()))
     # decode tok/s of all variants in turn, `rounds` times: a GPU's decode speed drifts between runs and over a run

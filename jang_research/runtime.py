@@ -131,8 +131,9 @@ class StaticKVCache:
     "Keys and values in buffers of `length` positions, written at `offset` (an int32 array shared by the layers) and masked beyond it."
     def __init__(self, length:int, # positions the buffers hold (prompt + new tokens)
                  offset:mx.array, # where the next keys go
-                 keys:mx.array|None=None, values:mx.array|None=None): # the buffers (made at the first update when None)
-        self.length, self.offset, self.keys, self.values = length, offset, keys, values
+                 keys:mx.array|None=None, values:mx.array|None=None, # the buffers (made at the first update when None)
+                 position:mx.array|None=None): # int32 (offset, length), shared by the layers: where a decode kernel finds its slot (turboquant's attention kernel)
+        self.length, self.offset, self.keys, self.values, self.position = length, offset, keys, values, position
 
     def update_and_fetch(self, keys:mx.array, values:mx.array) -> tuple:
         "Write this step's keys/values at `offset`; return the whole buffers (the mask hides what is not written yet)."
@@ -199,7 +200,9 @@ def compiled_generate_step(model:nn.Module, prompt:mx.array, # the model, the pr
 def decode_step(model:nn.Module, n_caches:int):
     "The model's decode step as a function of arrays only: (token, offset, *keys/values) -> (log-probabilities, offset + 1, *keys/values)."
     def step(token, offset, *state):
-        caches = [StaticKVCache(state[2 * i].shape[2], offset, state[2 * i], state[2 * i + 1]) for i in range(n_caches)]
+        length = state[0].shape[2]
+        position = mx.concatenate([offset, mx.array([length], mx.int32)])   # one op a step for every layer's attention kernel
+        caches = [StaticKVCache(length, offset, state[2 * i], state[2 * i + 1], position) for i in range(n_caches)]
         logprobs = nn.log_softmax(model(token[None], cache=caches)[:, -1])
         return (logprobs, offset + 1, *[a for c in caches for a in (c.keys, c.values)])
     return step

@@ -16,7 +16,7 @@ __all__ = ['HADAMARD_MAX', 'HADAMARD_BLOCKS', 'TQ_KERNEL_HEADER', 'TQ_KERNEL_SOU
            'merged_layer', 'kernel_reads', 'head_counts', 'attention_shaped', 'llama_shaped', 'same_codes',
            'rope_frequencies', 'rope_turn', 'attn_decode_kernel', 'kernel_takes_heads', 'attn_launch',
            'decode_position', 'attn_decode_cuda', 'attn_decode_mlx', 'fused_call', 'attention_products',
-           'attends_in_kernel', 'kernel_attention', 'mlx_attention', 'decode_attention', 'FusedBlockMixin',
+           'kernel_position', 'kernel_attention', 'mlx_attention', 'decode_attention', 'FusedBlockMixin',
            'FusedAttentionMixin', 'fused_class', 'merge_siblings', 'prepare_attention', 'decode_output', 'turn_fused',
            'fuse_block', 'fuse_attention', 'fuse_blocks']
 
@@ -824,18 +824,20 @@ def decode_position(pos:int, slots:int) -> mx.array:
 
 def attn_decode_cuda(q:mx.array, k:mx.array, v:mx.array, # (B, 1, ...) products holding the new token's q, k, v (the same merged one three times, or three)
                      keys:mx.array, values:mx.array, # the cache (B, n_kv_heads, slots, head_dim), pos of its slots filled
-                     pos:int, freqs:mx.array, # the new token's position; rope_frequencies' (head_dim/2,)
+                     pos:int|mx.array, # the new token's position: an int, or the int32 (pos, slots) the kernel reads (decode_position's, a static cache's)
+                     freqs:mx.array, # rope_frequencies' (head_dim/2,)
                      n_heads:int, n_kv_heads:int, scale:float,
                      offsets:tuple=(0, 0, 0), # where q, k, v start in their rows
                      qk_norm:tuple|None=None # Qwen3: (q_gamma, k_gamma, eps), each head RMS-normed before RoPE
                     ) -> tuple:
     "(attention output (B, 1, n_heads * head_dim), the new key (RoPE'd) and value (B, n_kv_heads, 1, head_dim)) of one decode token, in one CUDA kernel call."
     constants, launch = attn_launch(keys.shape[0], n_heads, n_kv_heads, keys.shape[-1], tuple(offsets), (q.shape[-1], k.shape[-1], v.shape[-1]), q.dtype)
-    inputs = [q, k, v, keys, values, decode_position(pos, keys.shape[2]), freqs]
+    meta = decode_position(pos, keys.shape[2]) if isinstance(pos, int) else pos
+    inputs = [q, k, v, keys, values, meta, freqs]
     if qk_norm is None: return attn_decode_kernel(constants, scale)(inputs=inputs, **launch)
     return attn_decode_kernel(constants, scale, qk_norm[2])(inputs=inputs + list(qk_norm[:2]), **launch)
 
-def attn_decode_mlx(q:mx.array, k:mx.array, v:mx.array, keys:mx.array, values:mx.array, pos:int, freqs:mx.array,
+def attn_decode_mlx(q:mx.array, k:mx.array, v:mx.array, keys:mx.array, values:mx.array, pos:int|mx.array, freqs:mx.array,
                     n_heads:int, n_kv_heads:int, scale:float, offsets:tuple=(0, 0, 0), qk_norm:tuple|None=None) -> tuple:
     "`attn_decode_cuda`'s contract in MLX ops (any device): the reference the kernel is held to."
     B, D, dtype = keys.shape[0], keys.shape[-1], q.dtype
@@ -843,9 +845,11 @@ def attn_decode_mlx(q:mx.array, k:mx.array, v:mx.array, keys:mx.array, values:mx
     qh, kh, vh = heads(q, offsets[0], n_heads), heads(k, offsets[1], n_kv_heads), heads(v, offsets[2], n_kv_heads)
     if qk_norm is not None:
         qh, kh = mx.fast.rms_norm(qh, qk_norm[0], qk_norm[2]), mx.fast.rms_norm(kh, qk_norm[1], qk_norm[2])
-    qh, kh = rope_turn(qh, freqs, pos).astype(dtype), rope_turn(kh, freqs, pos).astype(dtype)   # rounded as mlx-lm's RoPE output
-    ks, vs = mx.concatenate([keys[..., :pos, :], kh], axis=2), mx.concatenate([values[..., :pos, :], vh], axis=2)
-    out = mx.fast.scaled_dot_product_attention(qh, ks, vs, scale=scale)
+    at = mx.array([pos], mx.int32) if isinstance(pos, int) else pos[:1]   # an array position works under mx.compile too
+    qh, kh = rope_turn(qh, freqs, at).astype(dtype), rope_turn(kh, freqs, at).astype(dtype)   # rounded as mlx-lm's RoPE output
+    # the new key and value in their slot, the slots after it masked: what the kernel reads
+    ks, vs = mx.slice_update(keys, kh, at, axes=(2,)), mx.slice_update(values, vh, at, axes=(2,))
+    out = mx.fast.scaled_dot_product_attention(qh, ks, vs, scale=scale, mask=mx.arange(keys.shape[2]) <= at)
     return out.reshape(B, 1, n_heads * D), kh, vh
 
 # %% ../nbs/23_turboquant.ipynb #62ebd10a
@@ -861,22 +865,25 @@ def attention_products(attn:nn.Module, product) -> list:
 
 ATTN_MAX_KEYS = 1024   # cached keys up to which decode attention takes the kernel
 
-def attends_in_kernel(attn:nn.Module, x:mx.array, mask, cache) -> bool:
-    "Can this step's attention go through `attn_decode_cuda`: one token, mlx-lm's plain KV cache with a free slot, at most ATTN_MAX_KEYS keys, a RoPE the kernel makes?"
+def kernel_position(attn:nn.Module, x:mx.array, mask, cache) -> mx.array|None:
+    "The attention kernel's (pos, slots) input for this step, or None where the step keeps mlx-lm's path. The kernel takes one token with a RoPE it makes, over mlx-lm's plain KV cache with a free slot and at most ATTN_MAX_KEYS keys, or over a cache of fixed slots (at most ATTN_MAX_KEYS) that names its `position` itself (runtime.StaticKVCache: compiled decoding)."
     # anything else (prompts, rotating or quantized caches, a full cache about to grow) keeps mlx-lm's path. The kernel gives a
     # query head one block, so a long cache is read by a few of the GPU's SMs; it was measured up to ~100 positions (decode)
     # and tested to 700: longer contexts keep MLX's attention until measured
-    return (x.shape[1] == 1 and mask is None and type(cache) is KVCache and cache.keys is not None
-            and cache.offset < min(cache.keys.shape[2], ATTN_MAX_KEYS) and attn.__dict__.get('decode_freqs') is not None)
+    if x.shape[1] != 1 or attn.__dict__.get('decode_freqs') is None or cache is None or cache.keys is None: return None
+    if type(cache) is KVCache:
+        if mask is not None or cache.offset >= min(cache.keys.shape[2], ATTN_MAX_KEYS): return None
+        return decode_position(cache.offset, cache.keys.shape[2])
+    # a fixed-slot cache's position is an array (one trace serves every step); its mask only hides the slots not written yet,
+    # which the kernel does not read
+    position = getattr(cache, 'position', None)
+    return position if position is not None and cache.keys.shape[2] <= ATTN_MAX_KEYS else None
 
-def kernel_attention(attn:nn.Module, parts:tuple, offsets:tuple, cache:KVCache) -> mx.array:
-    "One decode token's attention with `attn_decode_cuda`; its new key and value written into `cache`."
+def kernel_attention(attn:nn.Module, parts:tuple, offsets:tuple, cache, position:mx.array) -> mx.array:
+    "One decode token's attention with `attn_decode_cuda` at `position` (kernel_position's); its new key and value written into `cache` as the cache writes a step."
     qk_norm = (attn['q_norm']['weight'], attn['k_norm']['weight'], attn['q_norm'].eps) if 'q_norm' in attn else None
-    pos = cache.offset
-    out, knew, vnew = attn_decode_cuda(*parts, cache.keys, cache.values, pos, attn.decode_freqs, *head_counts(attn), attn.scale, offsets, qk_norm)
-    cache.keys[..., pos:pos + 1, :] = knew   # as KVCache.update_and_fetch writes a step
-    cache.values[..., pos:pos + 1, :] = vnew
-    cache.offset = pos + 1
+    out, knew, vnew = attn_decode_cuda(*parts, cache.keys, cache.values, position, attn.decode_freqs, *head_counts(attn), attn.scale, offsets, qk_norm)
+    cache.update_and_fetch(knew, vnew)   # the slices it hands back are not used, so never computed
     return out
 
 def mlx_attention(attn:nn.Module, q:mx.array, k:mx.array, v:mx.array, mask, cache) -> mx.array:
@@ -897,11 +904,12 @@ def mlx_attention(attn:nn.Module, q:mx.array, k:mx.array, v:mx.array, mask, cach
 def decode_attention(attn:nn.Module, x:mx.array, mask, cache, norm:tuple|None=None) -> mx.array:
     "On CUDA, a decode step's attention output (before o_proj) from x: q/k/v by the fused kernel (`norm` folded in), attention by its kernel where it can."
     product = lambda layer: fused_call(layer, x, norm=norm)
-    if not attends_in_kernel(attn, x, mask, cache): return mlx_attention(attn, *attention_products(attn, product), mask, cache)
+    position = kernel_position(attn, x, mask, cache)
+    if position is None: return mlx_attention(attn, *attention_products(attn, product), mask, cache)
     if 'qkv_proj' in attn:   # the attention kernel reads q, k and v from the merged product itself: no split ops
         qkv = product(attn['qkv_proj'])
-        return kernel_attention(attn, (qkv, qkv, qkv), (0, *attn.qkv_splits), cache)
-    return kernel_attention(attn, tuple(product(attn[k]) for k in ('q_proj', 'k_proj', 'v_proj')), (0, 0, 0), cache)
+        return kernel_attention(attn, (qkv, qkv, qkv), (0, *attn.qkv_splits), cache, position)
+    return kernel_attention(attn, tuple(product(attn[k]) for k in ('q_proj', 'k_proj', 'v_proj')), (0, 0, 0), cache, position)
 
 class FusedBlockMixin:
     "A llama-style decoder block whose decode step on CUDA is four kernel calls besides attention (norm + q/k/v, o + residual, norm + gate/up + SwiGLU, down + residual), attention one more and the cache's two updates."

@@ -6,7 +6,8 @@ hundreds of decode steps against mlx-lm's own logits. The kernels are held to th
 import pytest
 import jang_research.turboquant as tq
 from jang_research.backend import mx, nn
-from jang_research.testing import tiny_model
+from jang_research.testing import tiny_model, mixed_widths
+from jang_research.runtime import compiled_generate_step
 from mlx_lm.models.cache import make_prompt_cache
 
 def mlx_gemv(x, experts, codes, scales, aux, bits, group_size, affine, norm=None, residual=None, swiglu=False, **launch):
@@ -19,10 +20,10 @@ def mlx_gemv(x, experts, codes, scales, aux, bits, group_size, affine, norm=None
 
 @pytest.fixture
 def kernel_calls(monkeypatch):
-    "Pretend CUDA with the kernels' MLX contracts; the attention kernel's calls are counted in the list returned."
+    "Pretend CUDA with the kernels' MLX contracts; the attention kernel's calls are listed in the list returned, by their (pos, slots) inputs."
     calls = []
     def attention(*args, **kwargs):
-        calls.append(args[5])   # the token's position
+        calls.append(args[5])
         return tq.attn_decode_mlx(*args, **kwargs)
     monkeypatch.setattr(tq, 'cuda_available', lambda: True)
     monkeypatch.setattr(tq, 'quant_gemv_cuda', mlx_gemv)
@@ -38,8 +39,7 @@ def rel(a, b): return (mx.linalg.norm(a - b) / mx.linalg.norm(b)).item()
 def test_fused_decode_follows_mlx_lm(kernel_calls, family):
     "A 10-token prompt, then 300 decode steps (the cache grows at 256 slots; ATTN_MAX_KEYS set to 300): the same logits as mlx-lm's model."
     model = tiny_model(family.split('-')[0], hidden_size=128, intermediate_size=256, num_attention_heads=4, head_dim=32)
-    wider = lambda path, m: {'group_size': 64, 'bits': 8} if path.endswith(('v_proj', 'up_proj')) else isinstance(m, (nn.Linear, nn.Embedding))
-    nn.quantize(model, group_size=64, bits=4, class_predicate=wider if family.endswith('mixed') else None)
+    nn.quantize(model, group_size=64, bits=4, class_predicate=mixed_widths if family.endswith('mixed') else None)
     tokens = mx.random.randint(0, 256, (311,), key=mx.random.key(7)).tolist()
     def run():
         cache = make_prompt_cache(model)
@@ -54,4 +54,29 @@ def test_fused_decode_follows_mlx_lm(kernel_calls, family):
     assert rel(got, ref) < 1e-4, rel(got, ref)
     # positions 10-309: the kernel at each, in both layers, but at 256 (the cache full: mlx-lm's path grows it) and from 300 on
     expected = [p for p in range(10, 310) if p != 256 and p < 300]
-    assert kernel_calls[::2] == expected and kernel_calls[1::2] == expected
+    positions = [p[0].item() for p in kernel_calls]
+    assert positions[::2] == expected and positions[1::2] == expected
+
+@pytest.mark.parametrize('family', ['llama', 'qwen3', 'llama-mixed'])
+@pytest.mark.parametrize('compile', [True, False])
+def test_static_fused_decode_follows_mlx_lm(kernel_calls, family, compile):
+    "Decoding over fixed-slot caches (runtime.compiled_generate_step, compiled or not) of the fused model: the attention kernel in every layer, at the position the cache names; the log-probabilities of mlx-lm's model along the same tokens."
+    model = tiny_model(family.split('-')[0], hidden_size=128, intermediate_size=256, num_attention_heads=4, head_dim=32)
+    nn.quantize(model, group_size=64, bits=4, class_predicate=mixed_widths if family.endswith('mixed') else None)
+    tokens = mx.random.randint(0, 256, (50,), key=mx.random.key(8)).tolist()
+    cache = make_prompt_cache(model)
+    ref = [model(mx.array([tokens[:10]]), cache=cache)[:, -1]]
+    for t in tokens[10:49]: ref.append(model(mx.array([[t]]), cache=cache)[:, -1])
+    ref = nn.log_softmax(mx.concatenate(ref))
+    assert tq.fuse_blocks(model) == 2
+    kernel_calls.clear()
+    got = []
+    def forced(logprobs):   # a sampler that keeps the log-probabilities and hands on the next token of the list
+        got.append(logprobs)
+        return mx.array([tokens[10 + len(got) - 1]]) if len(got) < 40 else mx.array([0])
+    list(compiled_generate_step(model, mx.array(tokens[:10]), max_tokens=40, sampler=forced, compile=compile))
+    got = mx.concatenate(got)
+    assert rel(got, ref) < 1e-4, rel(got, ref)
+    # both layers in the kernel: once each when the step is traced, else at every step (the prompt keeps mlx-lm's path)
+    assert len(kernel_calls) == (2 if compile else 2 * 39), len(kernel_calls)
+    if not compile: assert [p.tolist() for p in kernel_calls[::2]] == [[p, 256] for p in range(10, 49)]

@@ -196,13 +196,12 @@ def test_attention_kernel_matches_mlx(shape, pos, dtype):
 @pytest.mark.parametrize('family', ['llama', 'qwen3', 'llama-mixed', 'mixtral'])
 def test_fused_blocks_decode_like_mlx(family):
     "A model's blocks fused: prompt (MLX ops on merged layers) and decode steps (four fused calls a block and the attention kernel; mixed widths: siblings apart; an MoE: its attention alone) give mlx-lm's logits."
-    from jang_research.testing import tiny_model
+    from jang_research.testing import tiny_model, mixed_widths
     from jang_research.turboquant import fuse_blocks
     from mlx_lm.models.cache import make_prompt_cache
     # 64 features would meet MLX's quantized-matmul bug at 8-64 rows; heads of 64 (the tiny Qwen3's 16 the attention kernel does not take)
     model = tiny_model(family.split('-')[0], hidden_size=256, intermediate_size=512, num_attention_heads=4, head_dim=64)
-    wider = lambda path, m: {'group_size': 64, 'bits': 8} if path.endswith(('v_proj', 'up_proj')) else isinstance(m, (nn.Linear, nn.Embedding))
-    nn.quantize(model, group_size=64, bits=4, class_predicate=wider if family.endswith('mixed') else None)
+    nn.quantize(model, group_size=64, bits=4, class_predicate=mixed_widths if family.endswith('mixed') else None)
     model.set_dtype(mx.bfloat16)
     tokens = [[5, 17, 42, 9, 11, 23, 2, 8, 30, 31]]
     cache = make_prompt_cache(model)
@@ -213,3 +212,26 @@ def test_fused_blocks_decode_like_mlx(family):
     got = [model(mx.array(tokens), cache=cache)[:, -1]] + [model(mx.array([[t]]), cache=cache)[:, -1] for t in (3, 7, 1)]
     for g, r in zip(got, ref):
         assert rel(g, f64(r)) < 3e-2, rel(g, f64(r))
+
+@pytest.mark.parametrize('family,compile', [('llama', True), ('llama', False), ('qwen3', True), ('llama-mixed', True)])
+def test_static_fused_decode_like_mlx(family, compile):
+    "Compiled decoding (runtime.compiled_generate_step: fixed-slot caches, the attention kernel at the position they name) of a fused model: mlx-lm's log-probabilities along the same tokens."
+    from jang_research.testing import tiny_model, mixed_widths
+    from jang_research.turboquant import fuse_blocks
+    from jang_research.runtime import compiled_generate_step
+    from mlx_lm.models.cache import make_prompt_cache
+    model = tiny_model(family.split('-')[0], hidden_size=256, intermediate_size=512, num_attention_heads=4, head_dim=64)
+    nn.quantize(model, group_size=64, bits=4, class_predicate=mixed_widths if family.endswith('mixed') else None)
+    model.set_dtype(mx.bfloat16)
+    tokens = [5, 17, 42, 9, 11, 23, 2, 8, 30, 31, 3, 7, 1, 50, 60, 70]
+    cache = make_prompt_cache(model)
+    ref = [model(mx.array([tokens[:10]]), cache=cache)[:, -1]] + [model(mx.array([[t]]), cache=cache)[:, -1] for t in tokens[10:15]]
+    assert fuse_blocks(model) == 2
+    assert model.layers[0].self_attn.decode_freqs is not None   # decode attention goes through the kernel
+    got = []
+    def forced(logprobs):   # keeps the log-probabilities, hands on the next token of the list
+        got.append(logprobs)
+        return mx.array([tokens[9 + len(got)]])
+    list(compiled_generate_step(model, mx.array(tokens[:10]), max_tokens=6, sampler=forced, compile=compile))
+    for g, r in zip(got, ref):
+        assert rel(g, f64(nn.log_softmax(r.astype(mx.float32)))) < 3e-2, rel(g, f64(nn.log_softmax(r.astype(mx.float32))))
