@@ -826,6 +826,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                            'jang_research/turboquant.py'),
                                           'jang_research.turboquant.attention_shaped': ( 'turboquant.html#attention_shaped',
                                                                                          'jang_research/turboquant.py'),
+                                          'jang_research.turboquant.attention_splits': ( 'turboquant.html#attention_splits',
+                                                                                         'jang_research/turboquant.py'),
                                           'jang_research.turboquant.attn_decode_cuda': ( 'turboquant.html#attn_decode_cuda',
                                                                                          'jang_research/turboquant.py'),
                                           'jang_research.turboquant.attn_decode_kernel': ( 'turboquant.html#attn_decode_kernel',

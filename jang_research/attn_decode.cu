@@ -8,8 +8,10 @@
 // (B, 1, NQ * D), knew, vnew (B, NKV, 1, D); constants NQ, NKV, D, QO, KO, VO (offsets of q, k, v in their rows), QRS, KRS,
 // VRS (row lengths), W (warps a block), T (the activations' dtype).
 // Macros (turboquant.attn_decode_kernel defines them before the header): JANG_ATTN_SCALE (float), JANG_QKNORM (0/1; with it
-// inputs q_gamma, k_gamma (D,) and JANG_QK_EPS).
-// Grid: one block per (query head, batch row). Lane l holds the head's dims [l * E, (l + 1) * E), E = D / 32, so a warp reads
+// inputs q_gamma, k_gamma (D,) and JANG_QK_EPS), JANG_SPLIT (0/1; with it outputs part (B, NQ, splits, D + 2) fp32 and count
+// (B, NQ) int32, both zeroed by the launch).
+// Grid: one block per (query head, batch row); with JANG_SPLIT, `splits` blocks per (query head, row), each over one run of
+// the cached keys, the last of them to finish merging their partial softmax sums (one call, no second kernel). Lane l holds the head's dims [l * E, (l + 1) * E), E = D / 32, so a warp reads
 // one key row in one coalesced sweep, and the RoPE partner of dim d (d + D / 2) sits in lane l ^ 16.
 #define AD_NEG_INF __int_as_float(0xff800000)   // -infinity without math.h (NVRTC)
 template <int E, typename T> __device__ inline void ad_load(const T* p, float* o) {
@@ -77,9 +79,17 @@ template <int E, int D, typename T> __device__ inline void ad_norm(float* v, con
     constexpr int KU = 4;                      // keys a warp loads before it reduces any: loads in flight
     __shared__ float s_m[W], s_l[W];
     __shared__ float s_acc[W][D];
-    const int h = blockIdx.x, b = blockIdx.y, g = h / GROUP;
+    const int h = blockIdx.x % NQ, split = blockIdx.x / NQ, b = blockIdx.y, g = h / GROUP;
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     const int pos = meta[0], S = meta[1];
+#if JANG_SPLIT
+    // each split takes a run of whole strides of W * KU keys; the first split also takes the new token
+    const int splits = gridDim.x / NQ;
+    const int chunk = ((pos + splits - 1) / splits + W * KU - 1) / (W * KU) * (W * KU);
+    const int lo = min(pos, split * chunk), hi = min(pos, lo + chunk);
+#else
+    const int lo = 0, hi = pos;
+#endif
     // every warp makes the query itself (a few loads and shuffles) rather than wait on one that shares it
     float qv[E], kn[E], vn[E];
     ad_load<E>(q + (size_t)b * QRS + QO + h * D + lane * E, qv);
@@ -99,22 +109,22 @@ template <int E, int D, typename T> __device__ inline void ad_norm(float* v, con
     for (int e = 0; e < E; ++e) acc[e] = 0.f;
     const T* kc = keys + ((size_t)b * NKV + g) * S * D + lane * E;
     const T* vc = values + ((size_t)b * NKV + g) * S * D + lane * E;
-    for (int j0 = warp * KU; j0 < pos; j0 += W * KU) {
+    for (int j0 = lo + warp * KU; j0 < hi; j0 += W * KU) {
         float kk[KU][E], vv[KU][E], s[KU];
         #pragma unroll
         for (int u = 0; u < KU; ++u) {
-            if (j0 + u < pos) { ad_load<E>(kc + (size_t)(j0 + u) * D, kk[u]); ad_load<E>(vc + (size_t)(j0 + u) * D, vv[u]); }
+            if (j0 + u < hi) { ad_load<E>(kc + (size_t)(j0 + u) * D, kk[u]); ad_load<E>(vc + (size_t)(j0 + u) * D, vv[u]); }
         }
         float mn = m;
         #pragma unroll
         for (int u = 0; u < KU; ++u) {
             float d = 0.f;
-            if (j0 + u < pos) {
+            if (j0 + u < hi) {
                 #pragma unroll
                 for (int e = 0; e < E; ++e) d = fmaf(qv[e], kk[u][e], d);
             }
             s[u] = ad_warp_sum(d);
-            if (j0 + u >= pos) s[u] = AD_NEG_INF;
+            if (j0 + u >= hi) s[u] = AD_NEG_INF;
             mn = fmaxf(mn, s[u]);
         }
         const float corr = __expf(m - mn);     // m = -inf at first: 0
@@ -123,7 +133,7 @@ template <int E, int D, typename T> __device__ inline void ad_norm(float* v, con
         for (int e = 0; e < E; ++e) acc[e] *= corr;
         #pragma unroll
         for (int u = 0; u < KU; ++u) {
-            if (j0 + u < pos) {
+            if (j0 + u < hi) {
                 const float p = __expf(s[u] - mn);
                 l += p;
                 #pragma unroll
@@ -132,7 +142,7 @@ template <int E, int D, typename T> __device__ inline void ad_norm(float* v, con
         }
         m = mn;
     }
-    if (warp == 0) {                           // the new token attends to itself
+    if (warp == 0 && split == 0) {             // the new token attends to itself
         float d = 0.f;
         #pragma unroll
         for (int e = 0; e < E; ++e) d = fmaf(qv[e], kn[e], d);
@@ -160,13 +170,40 @@ template <int E, int D, typename T> __device__ inline void ad_norm(float* v, con
         #pragma unroll
         for (int e = 0; e < E; ++e) o[e] = fmaf(s_acc[w][lane * E + e], f, o[e]);
     }
-    const float inv = 1.f / L;
-    #pragma unroll
-    for (int e = 0; e < E; ++e) out[((size_t)b * NQ + h) * D + lane * E + e] = static_cast<T>(o[e] * inv);
-    if (h % GROUP == 0) {                      // one block of each KV group hands back its new key and value
+    if (split == 0 && h % GROUP == 0) {        // one block of each KV group hands back its new key and value
         #pragma unroll
         for (int e = 0; e < E; ++e) {
             knew[((size_t)b * NKV + g) * D + lane * E + e] = static_cast<T>(kn[e]);
             vnew[((size_t)b * NKV + g) * D + lane * E + e] = static_cast<T>(vn[e]);
         }
     }
+#if JANG_SPLIT
+    // this split's unnormalised sums and (max, sum of weights) go out; the last split of the head to count itself in merges
+    // them all. Its loads bypass L1 (__ldcg): the other blocks' stores are in L2, made visible by their fences
+    float* mine = part + (((size_t)b * NQ + h) * splits + split) * (D + 2);
+    #pragma unroll
+    for (int e = 0; e < E; ++e) mine[lane * E + e] = o[e];
+    if (lane == 0) { mine[D] = M; mine[D + 1] = L; }
+    __threadfence();
+    __syncwarp();
+    int ticket = 0;
+    if (lane == 0) ticket = atomicAdd(count + ((size_t)b * NQ + h), 1);
+    if (__shfl_sync(0xffffffffu, ticket, 0) != splits - 1) return;
+    const float* all = part + ((size_t)b * NQ + h) * splits * (D + 2);
+    M = AD_NEG_INF;
+    for (int t = 0; t < splits; ++t) M = fmaxf(M, __ldcg(all + t * (D + 2) + D));
+    L = 0.f;
+    #pragma unroll
+    for (int e = 0; e < E; ++e) o[e] = 0.f;
+    for (int t = 0; t < splits; ++t) {
+        const float mt = __ldcg(all + t * (D + 2) + D);
+        if (mt == AD_NEG_INF) continue;        // a split with no keys
+        const float f = __expf(mt - M);
+        L = fmaf(__ldcg(all + t * (D + 2) + D + 1), f, L);
+        #pragma unroll
+        for (int e = 0; e < E; ++e) o[e] = fmaf(__ldcg(all + t * (D + 2) + lane * E + e), f, o[e]);
+    }
+#endif
+    const float inv = 1.f / L;
+    #pragma unroll
+    for (int e = 0; e < E; ++e) out[((size_t)b * NQ + h) * D + lane * E + e] = static_cast<T>(o[e] * inv);

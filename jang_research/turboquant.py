@@ -5,20 +5,21 @@
 # %% auto #0
 __all__ = ['HADAMARD_MAX', 'HADAMARD_BLOCKS', 'TQ_KERNEL_HEADER', 'TQ_KERNEL_SOURCE', 'TQ_DEQUANT_HEADER', 'TQ_DEQUANT_SOURCE',
            'KERNEL_MAX_ROWS', 'FUSE_MIN_BYTES', 'ATTENTION_PARTS', 'BLOCK_PARTS', 'ATTN_HEADER', 'ATTN_SOURCE',
-           'ATTN_WARPS', 'ATTN_MAX_KEYS', 'TQ_MLX_MODE', 'rotation_block', 'hadamard_blocks', 'random_signs', 'rotate',
-           'unrotate', 'coordinate_density', 'lloyd_max_codebook', 'codebook_mse', 'tensor_seed', 'code_table',
-           'lookup_codes', 'TQTensor', 'check_runtime', 'tq_dequantize_rotated', 'check_tq_spec', 'tq_quantize',
-           'tq_error', 'codebook_column', 'codebook_block_cuda', 'tq_gptq_quantize', 'tq_gptq_quantize_experts',
-           'tq_method', 'gemv_kernel', 'gemv_constants', 'config_gemv_kernel', 'gemv_launch', 'quant_gemv_cuda',
-           'tq_gemv_cuda', 'dequant_kernel', 'dequantize_cuda', 'dense_experts', 'shared_code_table',
-           'TurboQuantLinear', 'TurboQuantSwitchLinear', 'fusable', 'dense_prompt', 'prompt_weight',
-           'FusedQuantizedLinear', 'FusedQuantizedEmbedding', 'FusedQuantizedSwitchLinear', 'call_bytes', 'fuse_layers',
-           'merged_layer', 'kernel_reads', 'head_counts', 'attention_shaped', 'llama_shaped', 'same_codes',
-           'rope_frequencies', 'rope_turn', 'attn_decode_kernel', 'kernel_takes_heads', 'attn_launch',
-           'decode_position', 'attn_decode_cuda', 'attn_decode_mlx', 'fused_call', 'attention_products',
-           'kernel_position', 'kernel_attention', 'mlx_attention', 'decode_attention', 'FusedBlockMixin',
-           'FusedAttentionMixin', 'fused_class', 'merge_siblings', 'prepare_attention', 'decode_output', 'turn_fused',
-           'fuse_block', 'fuse_attention', 'fuse_blocks']
+           'ATTN_WARPS', 'ATTN_SPLIT_KEYS', 'ATTN_MAX_SPLITS', 'ATTN_MAX_KEYS', 'TQ_MLX_MODE', 'rotation_block',
+           'hadamard_blocks', 'random_signs', 'rotate', 'unrotate', 'coordinate_density', 'lloyd_max_codebook',
+           'codebook_mse', 'tensor_seed', 'code_table', 'lookup_codes', 'TQTensor', 'check_runtime',
+           'tq_dequantize_rotated', 'check_tq_spec', 'tq_quantize', 'tq_error', 'codebook_column',
+           'codebook_block_cuda', 'tq_gptq_quantize', 'tq_gptq_quantize_experts', 'tq_method', 'gemv_kernel',
+           'gemv_constants', 'config_gemv_kernel', 'gemv_launch', 'quant_gemv_cuda', 'tq_gemv_cuda', 'dequant_kernel',
+           'dequantize_cuda', 'dense_experts', 'shared_code_table', 'TurboQuantLinear', 'TurboQuantSwitchLinear',
+           'fusable', 'dense_prompt', 'prompt_weight', 'FusedQuantizedLinear', 'FusedQuantizedEmbedding',
+           'FusedQuantizedSwitchLinear', 'call_bytes', 'fuse_layers', 'merged_layer', 'kernel_reads', 'head_counts',
+           'attention_shaped', 'llama_shaped', 'same_codes', 'rope_frequencies', 'rope_turn', 'attn_decode_kernel',
+           'kernel_takes_heads', 'attention_splits', 'attn_launch', 'decode_position', 'attn_decode_cuda',
+           'attn_decode_mlx', 'fused_call', 'attention_products', 'kernel_position', 'kernel_attention',
+           'mlx_attention', 'decode_attention', 'FusedBlockMixin', 'FusedAttentionMixin', 'fused_class',
+           'merge_siblings', 'prepare_attention', 'decode_output', 'turn_fused', 'fuse_block', 'fuse_attention',
+           'fuse_blocks']
 
 # %% ../nbs/23_turboquant.ipynb #7b94ffd9
 import functools, math, time, zlib
@@ -791,29 +792,43 @@ def rope_turn(x:mx.array, freqs:mx.array, pos:int) -> mx.array:
 @functools.lru_cache(maxsize=None)
 def attn_decode_kernel(constants:tuple, # attn_launch's
                        scale:float, # of the scores (mlx-lm's attn.scale)
-                       qk_eps:float|None=None # Qwen3: RMS-norm each head of q and k first (inputs q_gamma, k_gamma), with this epsilon
+                       qk_eps:float|None=None, # Qwen3: RMS-norm each head of q and k first (inputs q_gamma, k_gamma), with this epsilon
+                       split:bool=False # several blocks a head, each over a run of the keys (outputs part, count: partial sums)
                       ):
     "The one-token attention kernel for one configuration, its constants and macros in its source."
     # the macros come before the header, whose helpers they do not change; the body reads them
-    flags = f"#define JANG_ATTN_SCALE {float(scale)!r}f\n#define JANG_QKNORM {int(qk_eps is not None)}\n"
+    flags = f"#define JANG_ATTN_SCALE {float(scale)!r}f\n#define JANG_QKNORM {int(qk_eps is not None)}\n#define JANG_SPLIT {int(split)}\n"
     if qk_eps is not None: flags += f"#define JANG_QK_EPS {float(qk_eps)!r}f\n"
     inputs = ['q', 'k', 'v', 'keys', 'values', 'meta', 'freqs'] + ['q_gamma', 'k_gamma'] * (qk_eps is not None)
-    return constant_kernel('jang_attn', flags + ATTN_HEADER, ATTN_SOURCE, inputs, ['out', 'knew', 'vnew'], dict(constants))
+    outputs = ['out', 'knew', 'vnew'] + ['part', 'count'] * split
+    return constant_kernel('jang_attn', flags + ATTN_HEADER, ATTN_SOURCE, inputs, outputs, dict(constants))
 
 def kernel_takes_heads(n_heads:int, n_kv_heads:int, head_dim:int) -> bool:
     "Does the attention kernel take these heads: head_dim a multiple of 32 up to 256 (a lane holds head_dim / 32 of them), whole groups of query heads?"
     return head_dim % 32 == 0 and head_dim <= 256 and n_heads % n_kv_heads == 0
 
+ATTN_SPLIT_KEYS = 1024   # cached keys a block of a head takes before the keys are split among several (see attention_splits)
+ATTN_MAX_SPLITS = 16
+
+def attention_splits(keys:int) -> int:
+    "Blocks a query head's keys are split among: one for every ATTN_SPLIT_KEYS keys (up to ATTN_MAX_SPLITS), so a long cache is read by more of the GPU."
+    return max(1, min(ATTN_MAX_SPLITS, -(-keys // ATTN_SPLIT_KEYS)))
+
 @functools.lru_cache(maxsize=None)
-def attn_launch(rows:int, n_heads:int, n_kv_heads:int, head_dim:int, offsets:tuple, row_lengths:tuple, dtype) -> tuple:
-    "(the kernel's constants, its launch arguments) for one call shape, checked and made once."
+def attn_launch(rows:int, n_heads:int, n_kv_heads:int, head_dim:int, offsets:tuple, row_lengths:tuple, dtype, splits:int=1) -> tuple:
+    "(the kernel's constants, its launch arguments) for one call shape and number of splits, checked and made once."
     if not kernel_takes_heads(n_heads, n_kv_heads, head_dim):
         raise JangError(f"the attention kernel takes head_dim a multiple of 32 up to 256 and whole groups of query heads, not {head_dim}, {n_heads}/{n_kv_heads}")
     constants = (('NQ', n_heads), ('NKV', n_kv_heads), ('D', head_dim), ('QO', offsets[0]), ('KO', offsets[1]), ('VO', offsets[2]),
                  ('QRS', row_lengths[0]), ('KRS', row_lengths[1]), ('VRS', row_lengths[2]), ('W', ATTN_WARPS), ('T', dtype))
     kv = (rows, n_kv_heads, 1, head_dim)
-    return constants, dict(grid=(n_heads * 32 * ATTN_WARPS, rows, 1), threadgroup=(32 * ATTN_WARPS, 1, 1),
-                           output_shapes=[(rows, 1, n_heads * head_dim), kv, kv], output_dtypes=[dtype] * 3)
+    launch = dict(grid=(n_heads * splits * 32 * ATTN_WARPS, rows, 1), threadgroup=(32 * ATTN_WARPS, 1, 1),
+                  output_shapes=[(rows, 1, n_heads * head_dim), kv, kv], output_dtypes=[dtype] * 3)
+    if splits > 1:   # the splits' partial sums and a counter a head, zeroed: the last split to count itself in merges
+        launch['output_shapes'] += [(rows, n_heads, splits, head_dim + 2), (rows, n_heads)]
+        launch['output_dtypes'] += [mx.float32, mx.int32]
+        launch['init_value'] = 0
+    return constants, launch
 
 @functools.lru_cache(maxsize=4)
 def decode_position(pos:int, slots:int) -> mx.array:
@@ -828,18 +843,21 @@ def attn_decode_cuda(q:mx.array, k:mx.array, v:mx.array, # (B, 1, ...) products 
                      freqs:mx.array, # rope_frequencies' (head_dim/2,)
                      n_heads:int, n_kv_heads:int, scale:float,
                      offsets:tuple=(0, 0, 0), # where q, k, v start in their rows
-                     qk_norm:tuple|None=None # Qwen3: (q_gamma, k_gamma, eps), each head RMS-normed before RoPE
+                     qk_norm:tuple|None=None, # Qwen3: (q_gamma, k_gamma, eps), each head RMS-normed before RoPE
+                     splits:int|None=None # blocks a head's keys are split among; None: attention_splits of the keys (an array position: of the slots)
                     ) -> tuple:
     "(attention output (B, 1, n_heads * head_dim), the new key (RoPE'd) and value (B, n_kv_heads, 1, head_dim)) of one decode token, in one CUDA kernel call."
-    constants, launch = attn_launch(keys.shape[0], n_heads, n_kv_heads, keys.shape[-1], tuple(offsets), (q.shape[-1], k.shape[-1], v.shape[-1]), q.dtype)
+    if splits is None: splits = attention_splits(pos if isinstance(pos, int) else keys.shape[2])
+    constants, launch = attn_launch(keys.shape[0], n_heads, n_kv_heads, keys.shape[-1], tuple(offsets), (q.shape[-1], k.shape[-1], v.shape[-1]), q.dtype, splits)
     meta = decode_position(pos, keys.shape[2]) if isinstance(pos, int) else pos
     inputs = [q, k, v, keys, values, meta, freqs]
-    if qk_norm is None: return attn_decode_kernel(constants, scale)(inputs=inputs, **launch)
-    return attn_decode_kernel(constants, scale, qk_norm[2])(inputs=inputs + list(qk_norm[:2]), **launch)
+    qk_eps = None if qk_norm is None else qk_norm[2]
+    if qk_norm is not None: inputs += list(qk_norm[:2])
+    return attn_decode_kernel(constants, scale, qk_eps, splits > 1)(inputs=inputs, **launch)[:3]
 
 def attn_decode_mlx(q:mx.array, k:mx.array, v:mx.array, keys:mx.array, values:mx.array, pos:int|mx.array, freqs:mx.array,
-                    n_heads:int, n_kv_heads:int, scale:float, offsets:tuple=(0, 0, 0), qk_norm:tuple|None=None) -> tuple:
-    "`attn_decode_cuda`'s contract in MLX ops (any device): the reference the kernel is held to."
+                    n_heads:int, n_kv_heads:int, scale:float, offsets:tuple=(0, 0, 0), qk_norm:tuple|None=None, splits:int|None=None) -> tuple:
+    "`attn_decode_cuda`'s contract in MLX ops (any device): the reference the kernel is held to (whatever its `splits`: they change how it reads, not what)."
     B, D, dtype = keys.shape[0], keys.shape[-1], q.dtype
     heads = lambda a, at, n: a[..., at:at + n * D].reshape(B, n, 1, D)
     qh, kh, vh = heads(q, offsets[0], n_heads), heads(k, offsets[1], n_kv_heads), heads(v, offsets[2], n_kv_heads)

@@ -57,21 +57,24 @@ def test_gemv_fusions_compile(tmp_path):
             configs.append((inputs + [('gamma', dtype)] * norm + [('res', dtype)] * res, outputs, constants))
         compiles('tq_gemv.cu', configs, tmp_path, macros)
 
-def attention(n_heads:int, n_kv_heads:int, head_dim:int, dtype, merged:bool, qk_norm:bool) -> tuple:
-    "The one-token attention's (inputs, outputs, constants) as turboquant.attn_decode_cuda launches it."
+def attention(n_heads:int, n_kv_heads:int, head_dim:int, dtype, merged:bool, qk_norm:bool, split:bool=False) -> tuple:
+    "The one-token attention's (inputs, outputs, constants) as turboquant.attn_decode_cuda launches it (split: with the partial sums' outputs)."
     from jang_research.turboquant import attn_launch
     q, kv = n_heads * head_dim, n_kv_heads * head_dim
     offsets, lengths = ((0, q, q + kv), (q + 2 * kv,) * 3) if merged else ((0, 0, 0), (q, kv, kv))
     constants, _ = attn_launch(1, n_heads, n_kv_heads, head_dim, offsets, lengths, dtype)
     inputs = [(n, dtype) for n in ('q', 'k', 'v', 'keys', 'values')] + [('meta', 'int32_t'), ('freqs', F32)]
-    return inputs + [('q_gamma', dtype), ('k_gamma', dtype)] * qk_norm, [(n, dtype) for n in ('out', 'knew', 'vnew')], dict(constants)
+    outputs = [(n, dtype) for n in ('out', 'knew', 'vnew')] + [('part', F32), ('count', 'int32_t')] * split
+    return inputs + [('q_gamma', dtype), ('k_gamma', dtype)] * qk_norm, outputs, dict(constants)
 
 def test_attention_kernel_compiles(tmp_path):
-    "Head sizes 64 / 128 / 256, fp32 / fp16 / bf16, merged or separate q/k/v products; then with Qwen3's per-head norms."
+    "Head sizes 64 / 128 / 256, fp32 / fp16 / bf16, merged or separate q/k/v products; then with Qwen3's per-head norms; then the keys split among blocks."
     configs = [attention(32, 8, 128, BF16, True, False), attention(32, 8, 64, F16, False, False), attention(16, 2, 256, F32, True, False)]
-    compiles('attn_decode.cu', configs, tmp_path, '#define JANG_ATTN_SCALE 0.088f\n#define JANG_QKNORM 0\n')
+    compiles('attn_decode.cu', configs, tmp_path, '#define JANG_ATTN_SCALE 0.088f\n#define JANG_QKNORM 0\n#define JANG_SPLIT 0\n')
     configs = [attention(32, 4, 128, BF16, True, True), attention(8, 8, 64, F32, False, True)]
-    compiles('attn_decode.cu', configs, tmp_path, '#define JANG_ATTN_SCALE 0.088f\n#define JANG_QKNORM 1\n#define JANG_QK_EPS 1e-06f\n')
+    compiles('attn_decode.cu', configs, tmp_path, '#define JANG_ATTN_SCALE 0.088f\n#define JANG_QKNORM 1\n#define JANG_QK_EPS 1e-06f\n#define JANG_SPLIT 0\n')
+    configs = [attention(32, 8, 128, BF16, True, False, True), attention(16, 2, 256, F16, False, False, True)]
+    compiles('attn_decode.cu', configs, tmp_path, '#define JANG_ATTN_SCALE 0.088f\n#define JANG_QKNORM 0\n#define JANG_SPLIT 1\n')
 
 def dequant(affine:bool, bits:int, group:int, dtype, n:int=1536, rows:int=512) -> tuple:
     "The prompt path's dequantization (inputs, outputs, constants) as turboquant.dequantize_cuda launches it."

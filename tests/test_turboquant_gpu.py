@@ -193,6 +193,28 @@ def test_attention_kernel_matches_mlx(shape, pos, dtype):
         assert g.shape == r.shape and g.dtype == dtype, (name, g.shape, r.shape)
         assert rel(g, f64(r)) < tol, (name, rel(g, f64(r)))
 
+@pytest.mark.parametrize('shape', [(32, 8, 128, True, False), (8, 4, 128, True, True), (4, 4, 256, False, False)], ids=['8b-merged', 'qwen3-norms', 'd256'])
+@pytest.mark.parametrize('pos,splits', [(0, 3), (5, 4), (700, 2), (700, 7), (4000, 16), (4095, 5)])
+def test_attention_kernel_splits_match_mlx(shape, pos, splits):
+    "The keys split among several blocks a head (the last to finish merges their partial sums; splits with no keys among them): attn_decode_mlx's output, key and value."
+    from jang_research.turboquant import attn_decode_cuda, attn_decode_mlx, rope_frequencies
+    n_heads, n_kv, D, merged, norms = shape
+    dtype = mx.bfloat16
+    mx.random.seed(pos + splits + D)
+    q, k, v = (mx.random.normal((2, 1, n * D)).astype(dtype) for n in (n_heads, n_kv, n_kv))
+    parts, offsets = (q, k, v), (0, 0, 0)
+    if merged: parts, offsets = (mx.concatenate([q, k, v], axis=-1),) * 3, (0, n_heads * D, (n_heads + n_kv) * D)
+    keys, values = (mx.random.normal((2, n_kv, 4096, D)).astype(dtype) for _ in range(2))
+    qk_norm = (mx.random.uniform(0.5, 1.5, (D,)).astype(dtype), mx.random.uniform(0.5, 1.5, (D,)).astype(dtype), 1e-6) if norms else None
+    freqs = rope_frequencies(nn.RoPE(D, base=500000.0), D)
+    for _ in range(3):   # the counters start from zero at every call
+        got = attn_decode_cuda(*parts, keys, values, pos, freqs, n_heads, n_kv, D ** -0.5, offsets, qk_norm, splits=splits)
+        ref = attn_decode_mlx(*[p.astype(mx.float32) for p in parts], keys.astype(mx.float32), values.astype(mx.float32), pos, freqs,
+                              n_heads, n_kv, D ** -0.5, offsets, None if qk_norm is None else (*[g.astype(mx.float32) for g in qk_norm[:2]], 1e-6))
+        for name, g, r in zip(('out', 'knew', 'vnew'), got, ref):
+            assert g.shape == r.shape and g.dtype == dtype, (name, g.shape, r.shape)
+            assert rel(g, f64(r)) < 2e-2, (name, splits, rel(g, f64(r)))
+
 @pytest.mark.parametrize('family', ['llama', 'qwen3', 'llama-mixed', 'mixtral'])
 def test_fused_blocks_decode_like_mlx(family):
     "A model's blocks fused: prompt (MLX ops on merged layers) and decode steps (four fused calls a block and the attention kernel; mixed widths: siblings apart; an MoE: its attention alone) give mlx-lm's logits."
