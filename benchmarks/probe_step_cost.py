@@ -12,7 +12,8 @@ wait for the previous token), then decode tok/s through mlx-lm's generate_step f
 `-fused`: every affine layer the package's FusedQuantizedLinear; `-bigfused`: only those fuse_layers picks by default (at
 least FUSE_MIN_BYTES: runtime='fused'); `-percall`: every one as the layer was in session 49; `-merged`: q/k/v (and
 gate/up) answered by one product of the concatenated weights, split after; `-blocks`: llama blocks fused (turboquant.fuse_blocks:
-four kernel calls a block besides attention, attention one more and two cache updates); `-mlxattn` after it: the blocks' attention
+four kernel calls a block besides attention, attention one more and two cache updates); `-tqblocks`: the same with TurboQuant MLPs fused too (fuse_blocks(tq_mlp=True): gate and up
+paired, the rotations by their kernel); `-mlxattn` after it: the blocks' attention
 left to mlx-lm's ops (as before the attention kernel); `floor`: the float model with every projection
 replaced by one gather of input features (no weights read), the speed no matrix-product kernel can beat within MLX's per-op
 dispatch. A name ending in `-compiled` decodes through runtime's compiled step (fixed-slot caches, one compiled graph a step) in
@@ -52,7 +53,7 @@ class SiblingProjection(nn.Module):
         object.__setattr__(self, 'index', index)
     def __call__(self, x): return self.group.part(x, self.index)
 
-def merged_layer(layers):
+def concatenated_layer(layers):
     "One layer of the siblings' concatenated weights (same kind and quantization), or None."
     first = layers[0]
     if all(type(l) is nn.QuantizedLinear for l in layers) and len({(l.bits, l.group_size, l.mode) for l in layers}) == 1:
@@ -81,14 +82,14 @@ def stub_projections(model) -> int:
     model.update_modules(tree_unflatten(stubs))
     return len(stubs)
 
-def merge_siblings(model) -> int:
-    "Merge each group of sibling projections of `model` in place; the number merged."
+def share_sibling_products(model) -> int:
+    "Answer each group of sibling projections of `model` from one product of their concatenated weights, in place (the -merged variants; not turboquant.merge_siblings, which fused blocks use); the number of groups."
     n = 0
     for _, mod in list(model.named_modules()):
         for names in SIBLINGS:
             if not all(k in mod for k in names): continue
             layers = [mod[k] for k in names]
-            m = merged_layer(layers)
+            m = concatenated_layer(layers)
             if m is None: continue
             sizes = [l.weight.shape[0] for l in layers]
             group = SiblingGroup(m, [sum(sizes[:k + 1]) for k in range(len(sizes) - 1)])
@@ -211,17 +212,15 @@ def step_times(model, steps=24):
     med = lambda v: sorted(v)[len(v) // 2] * 1e3
     return med(builds), med(evals)
 
-def loop_split(model, steps=48):
+def pipelined(next_token, y, steps:int) -> list:
     """(build, queue, wait, step) ms, medians over `steps` steps of a loop pipelined as mlx-lm's generate_step: step n+1 is
-    built and queued (mx.async_eval) before step n's token is read. `wait` near 0: the host is the bottleneck (the GPU
-    had finished); `wait` large: the GPU is."""
-    cache = primed_cache(model)
-    y = mx.argmax(model(mx.array([[5]]), cache=cache)[:, -1], axis=-1)
+    built (next_token(y): the next token, lazy) and queued (mx.async_eval) before step n's token y is read. `wait` near 0:
+    the host is the bottleneck (the GPU had finished); `wait` large: the GPU is."""
     mx.async_eval(y)
     rows = []
     for _ in range(steps):
         t = time.perf_counter()
-        nxt = mx.argmax(model(y[None], cache=cache)[:, -1], axis=-1)
+        nxt = next_token(y)
         t1 = time.perf_counter()
         mx.async_eval(nxt)
         t2 = time.perf_counter()
@@ -232,30 +231,24 @@ def loop_split(model, steps=48):
     y.item()
     return [sorted(col)[len(col) // 2] * 1e3 for col in zip(*rows)]
 
+def loop_split(model, steps=48):
+    "`pipelined` times of mlx-lm's decode step after a 16-token prompt."
+    cache = primed_cache(model)
+    y = mx.argmax(model(mx.array([[5]]), cache=cache)[:, -1], axis=-1)
+    return pipelined(lambda y: mx.argmax(model(y[None], cache=cache)[:, -1], axis=-1), y, steps)
+
 def compiled_loop_split(model, steps=48):
-    "loop_split's (build, queue, wait, step) ms for runtime's compiled decode step over fixed-slot caches (a 16-token prompt first)."
+    "`pipelined` times of runtime's compiled decode step over fixed-slot caches after a 16-token prompt."
     from jang_research.runtime import static_caches, compiled_step
     caches = static_caches(model, 256)
-    logits = model(mx.array([list(range(100, 116))]), cache=caches)[:, -1]
-    offset = caches[0].offset + 16
-    state = [a for c in caches for a in (c.keys, c.values)]
-    y = mx.argmax(logits, axis=-1)
-    mx.eval(y, offset, *state)
+    y = mx.argmax(model(mx.array([list(range(100, 116))]), cache=caches)[:, -1], axis=-1)
+    carried = [caches[0].offset + 16] + [a for c in caches for a in (c.keys, c.values)]   # offset, then keys and values
     step = compiled_step(model, len(caches))
-    rows = []
-    for _ in range(steps):
-        t = time.perf_counter()
-        logprobs, offset, *state = step(y, offset, *state)
-        nxt = mx.argmax(logprobs, axis=-1)
-        t1 = time.perf_counter()
-        mx.async_eval(nxt)
-        t2 = time.perf_counter()
-        y.item()
-        t3 = time.perf_counter()
-        rows.append((t1 - t, t2 - t1, t3 - t2, t3 - t))
-        y = nxt
-    y.item()
-    return [sorted(col)[len(col) // 2] * 1e3 for col in zip(*rows)]
+    def next_token(y):
+        logprobs, *after = step(y, *carried)
+        carried[:] = after
+        return mx.argmax(logprobs, axis=-1)
+    return pipelined(next_token, y, steps)
 
 def keep_mlx_attention(model) -> int:
     "Fused blocks whose decode attention stays on mlx-lm's ops, as before the attention kernel (their RoPE frequencies cleared); how many."
@@ -264,17 +257,21 @@ def keep_mlx_attention(model) -> int:
     return len(attns)
 
 def variant_model(v, shape, dtype):
-    "(model, note) of a variant name: a plan of bench_decode.py, then -merged / -blocks / -fused / -bigfused / -percall (in that order)."
+    "(model, note) of a variant name: a plan of bench_decode.py, then -merged / -blocks / -tqblocks / -mlxattn / -fused / -bigfused / -percall / -compiled (in that order)."
     from bench_decode import planned_model
     from jang_research.turboquant import fuse_layers, fuse_blocks
     parts = v.split('-')
-    while len(parts) > 1 and parts[-1] in ('merged', 'blocks', 'mlxattn', 'fused', 'bigfused', 'percall', 'compiled'): parts.pop()
+    while len(parts) > 1 and parts[-1] in ('merged', 'blocks', 'tqblocks', 'mlxattn', 'fused', 'bigfused', 'percall', 'compiled'): parts.pop()
     base = '-'.join(parts)   # a plan of bench_decode.py (some have hyphens: tq4-mlp, jangtq-k)
     model, _, _, _ = planned_model(argparse.Namespace(model=None, shape=shape), 'float' if base == 'floor' else base, dtype)
     note = []
     if base == 'floor': note.append(f"{stub_projections(model)} projections read no weights")
-    if '-merged' in v: note.append(f"{merge_siblings(model)} groups merged")
+    if '-merged' in v: note.append(f"{share_sibling_products(model)} groups merged")
     if '-blocks' in v: note.append(f"{fuse_blocks(model)} blocks fused")
+    if '-tqblocks' in v:
+        n = fuse_blocks(model, tq_mlp=True)
+        pairs = sum('gate_up_pair' in m for _, m in model.named_modules())
+        note.append(f"{n} blocks and attentions fused, {pairs} of them with a TurboQuant MLP")
     if '-mlxattn' in v: note.append(f"{keep_mlx_attention(model)} blocks keep mlx-lm's attention")
     if '-fused' in v: note.append(f"{fuse_layers(model, 0)} layers fused")
     if '-bigfused' in v: note.append(f"{fuse_layers(model)} layers of >= FUSE_MIN_BYTES fused")

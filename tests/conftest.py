@@ -14,6 +14,14 @@ def has_gemma() -> bool:
 
 SLOW = os.environ.get('JANG_SLOW') == '1'
 
+def tq_mlps(model, bits:int=4, scales:str='float32'):
+    "Every MLP layer of a float mlx-lm model as a TurboQuant layer (one scale a row, its own rotation seed), in place."
+    from jang_research.inventory import QuantSpec
+    from jang_research.turboquant import tq_quantize, TurboQuantLinear
+    for i, block in enumerate(model.layers):
+        for j, k in enumerate(('gate_proj', 'up_proj', 'down_proj')):
+            block.mlp[k] = TurboQuantLinear.from_tqtensor(tq_quantize(block.mlp[k].weight, QuantSpec(bits, 0, 'tq', scales), seed=10 * i + j))
+
 def tiny_source(folder, family, model=None):
     "Write a tiny random-init mlx-lm model of `family` as a model folder (config.json + model.safetensors); returns (model, folder)."
     import json

@@ -2,21 +2,34 @@
 MLX ops (`attn_decode_mlx`; the GEMV with its norm, residual and SwiGLU fusions), so what is checked here is everything around
 them — q/k/v read from the merged product at their offsets, each step's key and value written into mlx-lm's cache, the hand-over
 to mlx-lm's path when the cache grows or passes ATTN_MAX_KEYS, Qwen3's head norms, an MoE block's attention fused alone — over
-hundreds of decode steps against mlx-lm's own logits. The kernels are held to the same contracts by the GPU tests."""
+hundreds of decode steps against mlx-lm's own logits; TurboQuant MLPs paired in fused blocks (the rotation kernel's contract too).
+The kernels are held to the same contracts by the GPU tests."""
 import pytest
 import jang_research.turboquant as tq
 from jang_research.backend import mx, nn
 from jang_research.testing import tiny_model, mixed_widths
 from jang_research.runtime import compiled_generate_step
 from mlx_lm.models.cache import make_prompt_cache
+from conftest import tq_mlps
 
-def mlx_gemv(x, experts, codes, scales, aux, bits, group_size, affine, norm=None, residual=None, swiglu=False, **launch):
-    "quant_gemv_cuda's contract for a dense affine layer, in MLX ops."
-    assert affine and codes.ndim == 2
+def mlx_gemv(x, experts, codes, scales, aux, bits, group_size, affine, warps_per_block=8, rows_per_warp=2, kernel=None,
+             norm=None, residual=None, swiglu=False):
+    "quant_gemv_cuda's contract in MLX ops: dense affine layers, dense or stacked TurboQuant codes (row p by expert experts[p])."
     if norm is not None: x = mx.fast.rms_norm(x, norm[0], norm[1])
-    y = x @ mx.dequantize(codes, scales, aux, group_size=group_size, bits=bits).astype(x.dtype).T
+    if affine:
+        assert codes.ndim == 2
+        y = x @ mx.dequantize(codes, scales, aux, group_size=group_size, bits=bits).astype(x.dtype).T
+    else:
+        w = tq.tq_dequantize_rotated(codes, scales, aux, bits, group_size).astype(x.dtype)
+        if w.ndim == 2: y = x @ w.T
+        else: y = (w[experts] @ x.reshape(-1, x.shape[-1], 1))[..., 0].reshape(*x.shape[:-1], -1)
     if swiglu: y = nn.silu(y[..., 0::2]) * y[..., 1::2]   # rows in (gate, up) pairs
     return y if residual is None else y + residual
+
+def mlx_dequantize(codes, scales, aux, bits, group_size, affine, dtype):
+    "dequantize_cuda's contract in MLX ops."
+    if affine: return mx.dequantize(codes, scales, aux, group_size=group_size, bits=bits).astype(dtype)
+    return tq.tq_dequantize_rotated(codes, scales, aux, bits, group_size).astype(dtype)
 
 @pytest.fixture
 def kernel_calls(monkeypatch):
@@ -28,8 +41,8 @@ def kernel_calls(monkeypatch):
     monkeypatch.setattr(tq, 'cuda_available', lambda: True)
     monkeypatch.setattr(tq, 'quant_gemv_cuda', mlx_gemv)
     monkeypatch.setattr(tq, 'attn_decode_cuda', attention)
-    monkeypatch.setattr(tq, 'dequantize_cuda', lambda codes, scales, aux, bits, group_size, affine, dtype:
-                        mx.dequantize(codes, scales, aux, group_size=group_size, bits=bits).astype(dtype))
+    monkeypatch.setattr(tq, 'dequantize_cuda', mlx_dequantize)
+    monkeypatch.setattr(tq, 'rotate_cuda', tq.rotate_mlx)
     monkeypatch.setattr(tq, 'ATTN_MAX_KEYS', 300)   # crossed within the run below
     return calls
 
@@ -80,3 +93,32 @@ def test_static_fused_decode_follows_mlx_lm(kernel_calls, family, compile):
     # both layers in the kernel: once each when the step is traced, else at every step (the prompt keeps mlx-lm's path)
     assert len(kernel_calls) == (2 if compile else 2 * 39), len(kernel_calls)
     if not compile: assert [p.tolist() for p in kernel_calls[::2]] == [[p, 256] for p in range(10, 49)]
+
+@pytest.mark.parametrize('family', ['llama', 'qwen3'])
+def test_fused_tq_mlp_follows_mlx_lm(kernel_calls, family):
+    "Blocks with TurboQuant MLPs fused (fuse_blocks(tq_mlp=True)): gate and up paired, each with its rotation; a 10-token prompt (MLX ops on the pair) and 60 decode steps (rotation, paired product, SwiGLU rotation, down + residual) give the unfused model's logits."
+    model = tiny_model(family, hidden_size=128, intermediate_size=256, num_attention_heads=4, head_dim=32)
+    tq_mlps(model)
+    nn.quantize(model, group_size=64, bits=4)   # attention, embedding and head affine; the TurboQuant layers are no Linear
+    tokens = mx.random.randint(0, 256, (70,), key=mx.random.key(9)).tolist()
+    def run():
+        cache = make_prompt_cache(model)
+        logits = [model(mx.array([tokens[:10]]), cache=cache)[:, -1]]
+        for t in tokens[10:70]: logits.append(model(mx.array([[t]]), cache=cache)[:, -1])
+        return mx.concatenate(logits)
+    ref = run()
+    assert tq.fuse_blocks(model, tq_mlp=True) == 2
+    assert sorted(model.layers[0].mlp.children()) == ['down_proj', 'gate_up_pair']
+    kernel_calls.clear()
+    got = run()
+    assert rel(got, ref) < 1e-4, rel(got, ref)
+    assert len(kernel_calls) == 2 * 60   # attention in the kernel at every decode step of both layers
+
+def test_tq_mlp_left_apart_unless_asked(kernel_calls):
+    "Without FUSE_TQ_MLP (the default until the GPU tests pass) a block with TurboQuant MLPs keeps them: its attention is fused alone."
+    model = tiny_model('llama', hidden_size=128, intermediate_size=256, num_attention_heads=4, head_dim=32)
+    tq_mlps(model)
+    nn.quantize(model, group_size=64, bits=4)
+    assert tq.fuse_blocks(model) == 2
+    assert type(model.layers[0]).__name__ == 'TransformerBlock' and type(model.layers[0].self_attn).__name__ == 'FusedAttention'
+    assert sorted(model.layers[0].mlp.children()) == ['down_proj', 'gate_proj', 'up_proj']

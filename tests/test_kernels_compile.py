@@ -98,3 +98,18 @@ def test_a_broken_kernel_fails(tmp_path, monkeypatch):
     real = backend.kernel_source
     monkeypatch.setattr(sys.modules[__name__], 'kernel_source', lambda name: (real(name)[0], real(name)[1] + '\n    undeclared_name = 1;\n'))
     with pytest.raises(AssertionError, match='undeclared_name'): compiles('tq_gemv.cu', [gemv(True, 4, 64, 1, BF16)], tmp_path)
+
+def rotation(n:int, block:int, k:int, dtype, norm:bool) -> tuple:
+    "The rotation's (inputs, outputs, constants) as turboquant.rotate_cuda launches it."
+    from jang_research.turboquant import rotate_launch
+    constants, _ = rotate_launch((1, 1, n), dtype, k, block)
+    return [('x', dtype), ('signs', F32)] + [('gamma', dtype)] * norm, [('xr', dtype)], dict(constants)
+
+def test_rotation_kernel_compiles(tmp_path):
+    "Blocks 32 to 8192, one or two sign vectors, three dtypes; then with a norm first; then SwiGLU pairs first."
+    macros = lambda norm, swiglu: f"#define JANG_NORM {norm}\n#define JANG_SWIGLU {swiglu}\n#define JANG_EPS 1e-05f\n"
+    configs = [rotation(4096, 4096, 1, BF16, False), rotation(14336, 2048, 1, F16, False), rotation(1920, 128, 2, F32, False),
+               rotation(8192, 8192, 1, BF16, False), rotation(64, 32, 1, BF16, False)]
+    compiles('tq_rotate.cu', configs, tmp_path, macros(0, 0))
+    compiles('tq_rotate.cu', [rotation(4096, 4096, 2, BF16, True), rotation(2048, 2048, 1, F32, True)], tmp_path, macros(1, 0))
+    compiles('tq_rotate.cu', [rotation(14336, 2048, 1, BF16, False), rotation(768, 256, 1, F16, False)], tmp_path, macros(0, 1))

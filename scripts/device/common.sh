@@ -2,6 +2,12 @@
 export PYTHONPATH=/tmp/site:/tmp/repo PYTHONUNBUFFERED=1 JANG_DATA=/tmp/repo/data MLX_ENABLE_TF32=1
 R=/tmp/res
 stamp() { echo "=== $(date +%H:%M:%S) $*"; }
+# gpu_tests LOG SECONDS TEST...: pytest on the named tests within SECONDS, its verdict lines appended to $R/LOG
+gpu_tests() {
+  local log=$1 limit=$2
+  shift 2
+  timeout "$limit" python3 -m pytest -q -rA "$@" 2>&1 | grep -E "^(PASSED|FAILED|ERROR)|Error|assert|passed|failed" | head -40 | tee -a "$R/$log"
+}
 stamp start
 nvidia-smi --query-gpu=name,memory.used,memory.total --format=csv,noheader
 # The whole 48-block Qwen3-30B-A3B shape through bench_pipeline.py stages "$@", its 61 GB bf16 source on the RAM disk when that

@@ -1,30 +1,34 @@
 #!/usr/bin/env bash
-# GPU job (session 52): compiled decoding of fused models — fixed-slot caches, the attention kernel at the position the cache
-# names, the whole step one mx.compile graph (runtime.compiled_generate_step) — tested against mlx-lm (and the attention kernel with
-# its keys split among blocks, tested and timed at long contexts), then timed against the
-# same fused model through mlx-lm's generate_step: the 8B shape (uniform 4-bit, the mixed plan), bench_decode.py's 8B table,
-# the 1B shape; the block tests job_s56.sh left (Qwen3, Mixtral); last, MLX_MAX_OPS_PER_BUFFER 10/40/80 for the fused 8B. Carry: .gpu1, then .gpu2 with go.sh (JOB=job_s57.sh).
+# GPU job (written in session 52, which was lent no device). Parts in this order, about 25 min in all (a session's device budget):
+#   static  the GPU tests of what session 52 built: compiled decoding of fused models (fixed-slot caches, the attention kernel at
+#           the position the cache names), the attention kernel's keys split among blocks, the rotation kernel, blocks with
+#           TurboQuant MLPs (fuse_blocks(tq_mlp=True))
+#   8b      the 8B shape: fused blocks through mlx-lm's loop and compiled, the mixed plan compiled, bf16 both ways
+#   tq      TurboQuant 4-bit MLPs: attention fused alone (the default) vs blocks fused with the MLP, against MLX affine 4-bit
+#   attn    bench_attention.py: one block a head vs split keys vs MLX's sdpa, positions 128-16384
+#   table   bench_decode.py's 8B table (prefill too); 1b: the 1B shape; tests: the block tests job_s56.sh left (Qwen3,
+#           Mixtral); mixed: the mixed plan with and without compile; ops: MLX_MAX_OPS_PER_BUFFER 10/40/80
+# Carry: .gpu1, then .gpu2 with go.sh (JOB=job_s57.sh); PARTS="..." picks parts.
 set -u
 source /tmp/common.sh
-PARTS=${PARTS:-"static 8b attn mixed table 1b tests ops"}
+PARTS=${PARTS:-"static 8b tq attn table 1b tests mixed ops"}
 T=tests/test_turboquant_gpu.py
-F="^(PASSED|FAILED|ERROR)|Error|assert|passed|failed"
 if [[ $PARTS == *static* ]]; then
 stamp static-tests
-timeout 150 python3 -m pytest -q -rA "$T::test_static_fused_decode_like_mlx" 2>&1 | grep -E "$F" | head -12 | tee $R/gpu_tests_static.log
-timeout 200 python3 -m pytest -q -rA "$T::test_attention_kernel_splits_match_mlx" 2>&1 | grep -E "$F" | head -30 | tee $R/gpu_tests_splits.log
+gpu_tests gpu_tests_s57.log 420 "$T::test_static_fused_decode_like_mlx" "$T::test_attention_kernel_splits_match_mlx" \
+  "$T::test_rotation_kernel_matches_mlx" "$T::test_fused_tq_blocks_decode_like_mlx"
 fi
 if [[ $PARTS == *8b* ]]; then
 stamp llama-8b
-timeout 360 python3 benchmarks/probe_step_cost.py --shape llama-8b --variants affine4 affine4-blocks-fused affine4-blocks-fused-compiled float float-compiled --rounds 3 2>&1 | tee $R/step_cost_compiled_llama8b.log
+timeout 450 python3 benchmarks/probe_step_cost.py --shape llama-8b --variants affine4 affine4-blocks-fused affine4-blocks-fused-compiled mixed-blocks-fused-compiled float float-compiled --rounds 3 2>&1 | tee $R/step_cost_compiled_llama8b.log
+fi
+if [[ $PARTS == *tq* ]]; then   # TurboQuant 4-bit MLPs: attention fused alone (the default), blocks fused with the MLP paired; MLX affine 4-bit
+stamp llama-8b-tq
+timeout 300 python3 benchmarks/probe_step_cost.py --shape llama-8b --variants affine4 tq4-mlp-fused tq4-mlp-tqblocks-fused tq4-mlp-tqblocks-fused-compiled --rounds 3 2>&1 | tee $R/step_cost_tqblocks_llama8b.log
 fi
 if [[ $PARTS == *attn* ]]; then
 stamp attention-bench
 timeout 150 python3 benchmarks/bench_attention.py --positions 128 512 1024 2048 4096 16384 --splits 1 2 4 8 16 2>&1 | tee $R/attention_splits.log
-fi
-if [[ $PARTS == *mixed* ]]; then
-stamp llama-8b-mixed
-timeout 300 python3 benchmarks/probe_step_cost.py --shape llama-8b --variants affine4-blocks-fused-compiled mixed-blocks-fused mixed-blocks-fused-compiled --rounds 3 2>&1 | tee $R/step_cost_compiled_mixed_llama8b.log
 fi
 if [[ $PARTS == *table* ]]; then
 stamp llama-8b-table
@@ -36,7 +40,11 @@ timeout 200 python3 benchmarks/probe_step_cost.py --shape llama-1b --variants af
 fi
 if [[ $PARTS == *tests* ]]; then
 stamp block-tests
-timeout 240 python3 -m pytest -q -rA "$T::test_fused_blocks_decode_like_mlx[qwen3]" "$T::test_fused_blocks_decode_like_mlx[mixtral]" 2>&1 | grep -E "$F" | head -12 | tee -a $R/gpu_tests_attention_moe.log
+gpu_tests gpu_tests_attention_moe.log 240 "$T::test_fused_blocks_decode_like_mlx[qwen3]" "$T::test_fused_blocks_decode_like_mlx[mixtral]"
+fi
+if [[ $PARTS == *mixed* ]]; then
+stamp llama-8b-mixed
+timeout 300 python3 benchmarks/probe_step_cost.py --shape llama-8b --variants affine4-blocks-fused-compiled mixed-blocks-fused mixed-blocks-fused-compiled --rounds 3 2>&1 | tee $R/step_cost_compiled_mixed_llama8b.log
 fi
 if [[ $PARTS == *ops* ]]; then   # MLX's CUDA graphs: ops a graph holds (default 20), fused 8B decode with and without compile
 for n in 10 40 80; do
