@@ -313,7 +313,11 @@ def main():
     ap.add_argument('--steps', type=int, default=64)
     ap.add_argument('--rounds', type=int, default=3, help='decode speed measured this many times per variant, in turn')
     ap.add_argument('--verbose', action='store_true', help='print each variant\'s primitive counts')
+    ap.add_argument('--tq-rotate-kernel', action='store_true', help='TurboQuant layers rotate by their kernel (turboquant.TQ_ROTATE_KERNEL), in every variant')
     a = ap.parse_args()
+    if a.tq_rotate_kernel:
+        import jang_research.turboquant as tq
+        tq.TQ_ROTATE_KERNEL = True
     if a.calls: calls()
     if a.shape: shapes(a)
 

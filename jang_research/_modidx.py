@@ -808,6 +808,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                       'jang_research/turboquant.py'),
                                           'jang_research.turboquant._TQBase._setup': ( 'turboquant.html#_tqbase._setup',
                                                                                        'jang_research/turboquant.py'),
+                                          'jang_research.turboquant._TQBase.decode_rotation': ( 'turboquant.html#_tqbase.decode_rotation',
+                                                                                                'jang_research/turboquant.py'),
                                           'jang_research.turboquant._TQBase.dequantize_codes': ( 'turboquant.html#_tqbase.dequantize_codes',
                                                                                                  'jang_research/turboquant.py'),
                                           'jang_research.turboquant._TQBase.levels': ( 'turboquant.html#_tqbase.levels',

@@ -4,12 +4,12 @@
 
 # %% auto #0
 __all__ = ['HADAMARD_MAX', 'HADAMARD_BLOCKS', 'TQ_KERNEL_HEADER', 'TQ_KERNEL_SOURCE', 'TQ_ROTATE_HEADER', 'TQ_ROTATE_SOURCE',
-           'TQ_DEQUANT_HEADER', 'TQ_DEQUANT_SOURCE', 'KERNEL_MAX_ROWS', 'FUSE_MIN_BYTES', 'ATTENTION_PARTS',
-           'BLOCK_PARTS', 'FUSE_TQ_MLP', 'ATTN_HEADER', 'ATTN_SOURCE', 'ATTN_WARPS', 'ATTN_SPLIT_KEYS',
-           'ATTN_MAX_SPLITS', 'ATTN_MAX_KEYS', 'TQ_MLX_MODE', 'rotation_block', 'hadamard_blocks', 'random_signs',
-           'rotate', 'unrotate', 'coordinate_density', 'lloyd_max_codebook', 'codebook_mse', 'tensor_seed',
-           'code_table', 'lookup_codes', 'TQTensor', 'check_runtime', 'tq_dequantize_rotated', 'check_tq_spec',
-           'tq_quantize', 'tq_error', 'codebook_column', 'codebook_block_cuda', 'tq_gptq_quantize',
+           'TQ_ROTATE_KERNEL', 'TQ_DEQUANT_HEADER', 'TQ_DEQUANT_SOURCE', 'KERNEL_MAX_ROWS', 'FUSE_MIN_BYTES',
+           'ATTENTION_PARTS', 'BLOCK_PARTS', 'FUSE_TQ_MLP', 'ATTN_HEADER', 'ATTN_SOURCE', 'ATTN_WARPS',
+           'ATTN_SPLIT_KEYS', 'ATTN_MAX_SPLITS', 'ATTN_MAX_KEYS', 'TQ_MLX_MODE', 'rotation_block', 'hadamard_blocks',
+           'random_signs', 'rotate', 'unrotate', 'coordinate_density', 'lloyd_max_codebook', 'codebook_mse',
+           'tensor_seed', 'code_table', 'lookup_codes', 'TQTensor', 'check_runtime', 'tq_dequantize_rotated',
+           'check_tq_spec', 'tq_quantize', 'tq_error', 'codebook_column', 'codebook_block_cuda', 'tq_gptq_quantize',
            'tq_gptq_quantize_experts', 'tq_method', 'gemv_kernel', 'gemv_constants', 'config_gemv_kernel',
            'gemv_launch', 'quant_gemv_cuda', 'tq_gemv_cuda', 'kernel_rotates', 'rotate_kernel', 'rotate_launch',
            'rotate_cuda', 'rotate_mlx', 'dequant_kernel', 'dequantize_cuda', 'dense_experts', 'shared_code_table',
@@ -445,6 +445,8 @@ def tq_gemv_cuda(xr:mx.array, # rotated activations (..., in), P rows in all
 # %% ../nbs/23_turboquant.ipynb #6ef815d9
 TQ_ROTATE_HEADER, TQ_ROTATE_SOURCE = kernel_source('tq_rotate.cu')
 
+TQ_ROTATE_KERNEL = False   # TurboQuant layers' decode calls on CUDA rotate by rotate_cuda (one call, not two to four): on once its GPU tests pass (job_s57.sh)
+
 def kernel_rotates(block:int) -> bool:
     "Does `rotate_cuda` take this Hadamard block: a power of two from 32 (blocks of 12·2^k keep MLX's transform)?"
     return 32 <= block <= HADAMARD_MAX and block & (block - 1) == 0
@@ -563,6 +565,12 @@ def rotate_input(self:_TQBase, x:mx.array) -> mx.array:
     if x.dtype not in self._signs_as: self._signs_as[x.dtype] = self._signs.astype(x.dtype)
     return rotate(x, self._signs_as[x.dtype], self._block)
 
+@patch
+def decode_rotation(self:_TQBase, x:mx.array) -> mx.array:
+    "R x for a decode call on CUDA: one `rotate_cuda` call where TQ_ROTATE_KERNEL is on and the kernel takes this layer's block, else `rotate_input`'s ops."
+    if TQ_ROTATE_KERNEL and kernel_rotates(self._block): return rotate_cuda(x, self._signs, self._block)
+    return self.rotate_input(x)
+
 # %% ../nbs/23_turboquant.ipynb #362cc2ff
 @functools.lru_cache(maxsize=32)
 def shared_code_table(codebook_key:bytes, # float32 levels' bytes
@@ -634,10 +642,10 @@ class TurboQuantLinear(_TQBase):
     def __call__(self, x:mx.array) -> mx.array:
         rows = x.size // x.shape[-1]
         if cuda_available() and rows <= KERNEL_MAX_ROWS:
-            # the activation is rotated once by MLX ops (sign flip, Hadamard); a per-block rotation inside the kernel was
+            # the activation is rotated once, before the kernel (decode_rotation); a per-block rotation inside the GEMV was
             # measured slower (benchmarks/results/tq_gemv_ncu_h100_in_kernel_rotation_try.log). The kernel takes the codes
             # as they are and keeps the activation's leading axes: no expand or reshape ops a call (as FusedQuantizedLinear)
-            y = tq_gemv_cuda(self.rotate_input(x), dense_experts(rows), self['codes'], self['scales'], self._codebook, self.bits,
+            y = tq_gemv_cuda(self.decode_rotation(x), dense_experts(rows), self['codes'], self['scales'], self._codebook, self.bits,
                              self.group_size)
         elif self.group_size or cuda_available():
             # scales per group go on the weight; on CUDA one scale a row does too: the kernel writes the scaled weight in
@@ -674,10 +682,11 @@ def from_tqtensor(cls:TurboQuantSwitchLinear, t:TQTensor, bias:mx.array|None=Non
 # %% ../nbs/23_turboquant.ipynb #96a5b859
 @patch
 def __call__(self:TurboQuantSwitchLinear, x:mx.array, indices:mx.array, sorted_indices:bool=False) -> mx.array:
-    xr = self.rotate_input(x)
     pairs = indices.size
-    if cuda_available() and pairs <= KERNEL_MAX_ROWS and xr.shape[-2] == 1:
-        # decode: one (token, expert) pair per kernel row; the token's activation is rotated once for all its experts
+    decode = cuda_available() and pairs <= KERNEL_MAX_ROWS and x.shape[-2] == 1
+    xr = self.decode_rotation(x) if decode else self.rotate_input(x)
+    if decode:
+        # one (token, expert) pair per kernel row; the token's activation is rotated once for all its experts
         shape = (*indices.shape, 1, self.output_dims)
         xp = mx.broadcast_to(xr, (*indices.shape, 1, self.input_dims)).reshape(pairs, self.input_dims)
         y = tq_gemv_cuda(xp, indices.reshape(pairs), self.codes, self.scales, self._codebook, self.bits, self.group_size).reshape(shape)

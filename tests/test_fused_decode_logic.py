@@ -122,3 +122,37 @@ def test_tq_mlp_left_apart_unless_asked(kernel_calls):
     assert tq.fuse_blocks(model) == 2
     assert type(model.layers[0]).__name__ == 'TransformerBlock' and type(model.layers[0].self_attn).__name__ == 'FusedAttention'
     assert sorted(model.layers[0].mlp.children()) == ['down_proj', 'gate_proj', 'up_proj']
+
+@pytest.mark.parametrize('family', ['llama', 'mixtral'])
+def test_rotation_kernel_path_follows_mlx(kernel_calls, monkeypatch, family):
+    "TurboQuant layers' decode calls rotating by rotate_cuda (TQ_ROTATE_KERNEL; its contract here): dense TurboQuant MLPs, and a JANGTQ MoE's stacked experts (rotated once for all the token's experts), give the logits of their MLX-op rotation over 20 decode steps."
+    from jang_research.inventory import inventory
+    from jang_research.methods import float_weights, quantize_weights, to_quantized_model
+    from jang_research.jangtq import jangtq_plan
+    model = tiny_model(family, hidden_size=128, intermediate_size=256, num_attention_heads=4, head_dim=32)
+    if family == 'llama':
+        tq_mlps(model)
+        nn.quantize(model, group_size=64, bits=4)
+    else:
+        inv = inventory(model)
+        plan = jangtq_plan(inv)
+        model = to_quantized_model(model, quantize_weights(float_weights(model, inv), plan, tq_seed=3), plan)
+    kind = tq.TurboQuantLinear if family == 'llama' else tq.TurboQuantSwitchLinear
+    assert any(type(m) is kind for _, m in model.named_modules())
+    tokens = mx.random.randint(0, 256, (30,), key=mx.random.key(10)).tolist()
+    def run():
+        cache = make_prompt_cache(model)
+        logits = [model(mx.array([tokens[:10]]), cache=cache)[:, -1]]
+        for t in tokens[10:30]: logits.append(model(mx.array([[t]]), cache=cache)[:, -1])
+        return mx.concatenate(logits)
+    ref = run()
+    rotations = []
+    def counted(*args, **kwargs):
+        rotations.append(args[2])   # the block
+        return tq.rotate_mlx(*args, **kwargs)
+    monkeypatch.setattr(tq, 'rotate_cuda', counted)
+    monkeypatch.setattr(tq, 'TQ_ROTATE_KERNEL', True)
+    got = run()
+    assert rel(got, ref) < 1e-5, rel(got, ref)
+    layers = 2 * 3   # two blocks, three TurboQuant projections each
+    assert len(rotations) == 20 * layers, len(rotations)   # every decode call, none of the prompt's

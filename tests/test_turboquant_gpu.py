@@ -241,6 +241,25 @@ def test_fused_blocks_decode_like_mlx(family):
     for g, r in zip(got, ref):
         assert rel(g, f64(r)) < 3e-2, rel(g, f64(r))
 
+@pytest.mark.parametrize('dtype', [mx.bfloat16, mx.float32])
+def test_tq_layers_rotate_in_kernel(dtype, monkeypatch):
+    "TurboQuant layers' decode calls with TQ_ROTATE_KERNEL (rotate_cuda) agree with their MLX-op rotation: a dense layer (blocks 4096; 14336 in blocks of 2048) and stacked experts."
+    import jang_research.turboquant as tq
+    mx.random.seed(7)
+    cases = []
+    for n, out in ((4096, 512), (14336, 256)):
+        lin = TurboQuantLinear.from_tqtensor(tq_quantize(mx.random.normal((out, n)), QuantSpec(4, 0, 'tq', 'float16'), seed=n))
+        cases.append((lambda x, lin=lin: lin(x), mx.random.normal((1, 1, n)).astype(dtype)))
+    sw = TurboQuantSwitchLinear.from_tqtensor(tq_quantize(mx.random.normal((6, 256, 2048)), QuantSpec(2, 0, 'tq', 'float16'), seed=5))
+    idx = mx.array([[[1, 4]]])
+    cases.append((lambda x: sw(x, idx), mx.random.normal((1, 1, 1, 2048)).astype(dtype)))
+    for call, x in cases:
+        ref = call(x)
+        monkeypatch.setattr(tq, 'TQ_ROTATE_KERNEL', True)
+        got = call(x)
+        monkeypatch.setattr(tq, 'TQ_ROTATE_KERNEL', False)
+        assert got.shape == ref.shape and rel(got, f64(ref)) < (2e-2 if dtype == mx.bfloat16 else 1e-4), rel(got, f64(ref))
+
 @pytest.mark.parametrize('family', ['llama', 'qwen3'])
 def test_fused_tq_blocks_decode_like_mlx(family):
     "Blocks with TurboQuant MLPs fused (fuse_blocks(tq_mlp=True)): a prompt (MLX ops on the gate/up pair) and decode steps (rotation kernel with the norm, paired product, SwiGLU rotation, down + residual) in bf16 are as close to the float32 model's logits as the unfused bf16 model's are."

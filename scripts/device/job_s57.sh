@@ -7,16 +7,17 @@
 #   tq      TurboQuant 4-bit MLPs: attention fused alone (the default) vs blocks fused with the MLP, against MLX affine 4-bit
 #   attn    bench_attention.py: one block a head vs split keys vs MLX's sdpa, positions 128-16384
 #   table   bench_decode.py's 8B table (prefill too); 1b: the 1B shape; tests: the block tests job_s56.sh left (Qwen3,
-#           Mixtral); mixed: the mixed plan with and without compile; ops: MLX_MAX_OPS_PER_BUFFER 10/40/80
+#           Mixtral); mixed: the mixed plan with and without compile; rotk: TurboQuant layers rotating by the kernel
+#           (TQ_ROTATE_KERNEL); ops: MLX_MAX_OPS_PER_BUFFER 10/40/80
 # Carry: .gpu1, then .gpu2 with go.sh (JOB=job_s57.sh); PARTS="..." picks parts.
 set -u
 source /tmp/common.sh
-PARTS=${PARTS:-"static 8b tq attn table 1b tests mixed ops"}
+PARTS=${PARTS:-"static 8b tq attn table 1b tests mixed rotk ops"}
 T=tests/test_turboquant_gpu.py
 if [[ $PARTS == *static* ]]; then
 stamp static-tests
 gpu_tests gpu_tests_s57.log 420 "$T::test_static_fused_decode_like_mlx" "$T::test_attention_kernel_splits_match_mlx" \
-  "$T::test_rotation_kernel_matches_mlx" "$T::test_fused_tq_blocks_decode_like_mlx"
+  "$T::test_rotation_kernel_matches_mlx" "$T::test_tq_layers_rotate_in_kernel" "$T::test_fused_tq_blocks_decode_like_mlx"
 fi
 if [[ $PARTS == *8b* ]]; then
 stamp llama-8b
@@ -45,6 +46,10 @@ fi
 if [[ $PARTS == *mixed* ]]; then
 stamp llama-8b-mixed
 timeout 300 python3 benchmarks/probe_step_cost.py --shape llama-8b --variants affine4-blocks-fused-compiled mixed-blocks-fused mixed-blocks-fused-compiled --rounds 3 2>&1 | tee $R/step_cost_compiled_mixed_llama8b.log
+fi
+if [[ $PARTS == *rotk* ]]; then   # TurboQuant layers (attention fused alone) rotating by the kernel
+stamp llama-8b-rotk
+timeout 200 python3 benchmarks/probe_step_cost.py --shape llama-8b --variants affine4 tq4-mlp-fused --rounds 3 --tq-rotate-kernel 2>&1 | tee $R/step_cost_rotk_llama8b.log
 fi
 if [[ $PARTS == *ops* ]]; then   # MLX's CUDA graphs: ops a graph holds (default 20), fused 8B decode with and without compile
 for n in 10 40 80; do
