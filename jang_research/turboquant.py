@@ -1050,7 +1050,7 @@ def mlx_mlp(mlp:nn.Module, y:mx.array) -> mx.array:
     return mlp['down_proj'](mlx_swiglu(gate, up))
 
 class FusedBlockMixin:
-    "A llama-style decoder block whose decode step on CUDA is four kernel calls besides attention (norm + q/k/v, o + residual, norm + gate/up + SwiGLU, down + residual), attention one more and the cache's two updates."
+    "A llama-style decoder block whose decode step on CUDA is four kernel calls besides attention (norm + q/k/v, o + residual, norm + gate/up + SwiGLU, down + residual; a TurboQuant MLP: two rotation calls more), attention one more and the cache's two updates."
     # the decode loop is bound by the host's cost per op (benchmarks/results/step_cost_llama8b_h100_s50.log: every variant's GPU
     # waits on the host), so a block's 12 ops outside attention become 4. Siblings of different widths (a mixed plan) stay
     # separate layers: each call then folds the norm in itself (q, k, v: three calls; gate, up: two, then MLX's SwiGLU)
