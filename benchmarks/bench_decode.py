@@ -8,6 +8,7 @@ Variants, each built in memory from the same float model (real weights, or rando
   jangtq-k  (MoE) routed experts TurboQuant gate/up 2-bit, down 4-bit; everything else affine 8-bit g64
   affine-k  (MoE) the same widths in MLX affine g64
   NAME-fused  variant NAME with its affine layers turned into our fused-kernel layers (load_bundle(runtime='fused'))
+  NAME-tqfused  the same, blocks with TurboQuant MLPs fused too (fuse_layers(tq_mlp=True))
   NAME-compiled  variant NAME decoded by runtime.compiled_generate_step (fixed-length KV buffers, each step one compiled graph)
                  instead of mlx-lm's generate_step; -fused-compiled does both
   NAME-static  the same fixed-length KV buffers, each step run op by op (compile=False): what the buffers and mask cost alone
@@ -156,10 +157,11 @@ def decode_speed(model, steps:int, warmup:int=4, decoder:str='mlx') -> float:
     return steps / (time.perf_counter() - t)
 
 def parse_variant(v:str) -> tuple:
-    "(plan name, fused layers?, decoder) of a variant name such as 'affine4-fused-compiled'."
+    "(plan name, how its layers are fused ('', 'fused' or 'tqfused'), decoder) of a variant name such as 'affine4-fused-compiled'."
     decoder = next((d for d in ('compiled', 'static') if v.endswith('-' + d)), 'mlx')
     base = v.removesuffix('-' + decoder)
-    return base.removesuffix('-fused'), base.endswith('-fused'), decoder
+    fused = next((f for f in ('tqfused', 'fused') if base.endswith('-' + f)), '')
+    return base.removesuffix('-' + fused) if fused else base, fused, decoder
 
 def prefill_speed(model, n:int) -> float:
     "Tokens/s of one n-token prompt through a fresh cache (best of two runs, the first warms up)."
@@ -211,8 +213,9 @@ def main():
         else:
             model, inv, plan, cfg = planned_model(a, base, dtype)
             if fused:
-                n_fused = fuse_layers(model) if a.fuse_min_mb is None else fuse_layers(model, int(a.fuse_min_mb * 2**20))
-                print(f"  {v}: {n_fused} affine layers fused", flush=True)
+                min_bytes = None if a.fuse_min_mb is None else int(a.fuse_min_mb * 2**20)
+                n_fused = fuse_layers(model, min_bytes, tq_mlp=fused == 'tqfused')
+                print(f"  {v}: {n_fused} layers and blocks fused", flush=True)
             nbytes = step_bytes(inv, plan, cfg, dtype_name)
         built = time.time() - t0
         tps, pre = decode_speed(model, a.steps, decoder=decoder), prefill_speed(model, a.prefill)

@@ -758,11 +758,12 @@ def call_bytes(layer) -> int:
 
 def fuse_layers(model:nn.Module,
                 min_bytes:int|None=None, # fuse layers whose decode call reads at least this many bytes; None: FUSE_MIN_BYTES on a CUDA GPU, 0 elsewhere (every prompt gains)
-                blocks:bool|None=None # first fuse llama-style decoder blocks whole (fuse_blocks); None: on a CUDA GPU
+                blocks:bool|None=None, # first fuse llama-style decoder blocks whole (fuse_blocks); None: on a CUDA GPU
+                tq_mlp:bool|None=None # blocks with TurboQuant MLPs too (fuse_blocks); None: FUSE_TQ_MLP
                ) -> int:
     "Turn every fusable affine layer of `model` big enough to gain into its fused twin, in place (blocks first, see below); the number of layers and blocks turned."
     if min_bytes is None: min_bytes = FUSE_MIN_BYTES if cuda_available() else 0
-    n_blocks = fuse_blocks(model) if (cuda_available() if blocks is None else blocks) else 0
+    n_blocks = fuse_blocks(model, tq_mlp=tq_mlp) if (cuda_available() if blocks is None else blocks) else 0
     twins = {nn.QuantizedLinear: FusedQuantizedLinear, QuantizedSwitchLinear: FusedQuantizedSwitchLinear, nn.QuantizedEmbedding: FusedQuantizedEmbedding}
     n = 0
     for _, layer in model.named_modules():

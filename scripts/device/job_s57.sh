@@ -33,7 +33,7 @@ timeout 150 python3 benchmarks/bench_attention.py --positions 128 512 1024 2048 
 fi
 if [[ $PARTS == *table* ]]; then
 stamp llama-8b-table
-timeout 300 python3 benchmarks/bench_decode.py --shape llama-8b --variants float affine4 affine4-fused affine4-fused-compiled mixed-fused-compiled tq4-mlp-fused-compiled --json $R/decode_llama8b_compiled.json 2>&1 | tee $R/decode_llama8b_compiled.log
+timeout 360 python3 benchmarks/bench_decode.py --shape llama-8b --variants float affine4 affine4-fused affine4-fused-compiled mixed-fused-compiled tq4-mlp-fused-compiled tq4-mlp-tqfused-compiled --json $R/decode_llama8b_compiled.json 2>&1 | tee $R/decode_llama8b_compiled.log
 fi
 if [[ $PARTS == *1b* ]]; then
 stamp llama-1b
