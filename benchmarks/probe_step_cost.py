@@ -270,8 +270,8 @@ def variant_model(v, shape, dtype):
     if '-blocks' in v: note.append(f"{fuse_blocks(model)} blocks fused")
     if '-tqblocks' in v:
         n = fuse_blocks(model, tq_mlp=True)
-        pairs = sum('gate_up_pair' in m for _, m in model.named_modules())
-        note.append(f"{n} blocks and attentions fused, {pairs} of them with a TurboQuant MLP")
+        pairs = sum('tq_pair_signs' in m.__dict__ for _, m in model.named_modules())
+        note.append(f"{n} modules fused, {pairs} of them TurboQuant MLPs or expert sets read in pairs")
     if '-mlxattn' in v: note.append(f"{keep_mlx_attention(model)} blocks keep mlx-lm's attention")
     if '-fused' in v: note.append(f"{fuse_layers(model, 0)} layers fused")
     if '-bigfused' in v: note.append(f"{fuse_layers(model)} layers of >= FUSE_MIN_BYTES fused")

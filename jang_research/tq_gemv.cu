@@ -8,6 +8,8 @@
 //   JANG_NORM    the input is RMS-normalised first: x * gamma * rsqrt(mean(x^2) + JANG_EPS), input gamma (the norm's weight)
 //   JANG_RES     a residual is added to the output: y = W x + res, input res shaped as y
 //   JANG_SWIGLU  rows come in pairs (gate row, up row) and y holds silu(gate) * up: OUT / 2 outputs a row of x
+//   JANG_PAIR    (TurboQuant) two layers of one shape in one call, their activation rows alternating: row 2i by codes/scales,
+//                row 2i + 1 by inputs codes2/scales2 (an MLP's gate and up, each with its own rotated input), expert experts[i]
 constexpr int tq_gcd(int a, int b) { return b == 0 ? a : tq_gcd(b, a % b); }
 // eight consecutive activations as floats, with one or two 16-byte loads
 __device__ inline void tq_load8(const float* p, float* o) {
@@ -66,7 +68,16 @@ template <unsigned MASK> __device__ inline unsigned tq_and_or(unsigned a, unsign
     int lane = tid & 31;
     int row0 = (blockIdx.x * (blockDim.x >> 5) + (tid >> 5)) * RPW;
     int p = blockIdx.y;
+#if JANG_PAIR
+    static_assert(!AFFINE, "JANG_PAIR shares the codebook (aux) of TurboQuant codes");
+    int e = (E == 1) ? 0 : experts[p >> 1];
+    const uint32_t* cbase = (p & 1) ? codes2 : codes;
+    const auto* sbase = (p & 1) ? scales2 : scales;
+#else
     int e = (E == 1) ? 0 : experts[p];
+    const uint32_t* cbase = codes;
+    const auto* sbase = scales;
+#endif
     const auto* xp = x + (size_t)p * IN;
     const uint32_t* rw[RPW];
     size_t rg[RPW];                           // index of the row's first group in scales (and, affine, in the biases)
@@ -74,9 +85,9 @@ template <unsigned MASK> __device__ inline unsigned tq_and_or(unsigned a, unsign
     #pragma unroll
     for (int r = 0; r < RPW; ++r) {
         int row = min(row0 + r, OUT - 1);     // a short last warp recomputes the final row and does not store it
-        rw[r] = codes + ((size_t)e * OUT + row) * WORDS; acc[r] = 0.f;
+        rw[r] = cbase + ((size_t)e * OUT + row) * WORDS; acc[r] = 0.f;
         rg[r] = ((size_t)e * OUT + row) * NG;
-        srow[r] = (!AFFINE && NG == 1) ? static_cast<float>(scales[rg[r]]) : 0.f;
+        srow[r] = (!AFFINE && NG == 1) ? static_cast<float>(sbase[rg[r]]) : 0.f;
     }
 #if JANG_NORM
     float ssq = 0.f;                          // this lane's share of sum(x^2): the warp reads all of x
@@ -109,9 +120,9 @@ template <unsigned MASK> __device__ inline unsigned tq_and_or(unsigned a, unsign
                 for (int s = 0; s < NS; ++s) {
                     const size_t gi = rg[r] + (size_t)(u * UP + s * SUB) * CPP / GS;
                     if constexpr (AFFINE) {
-                        sc[c][r][2 * s] = static_cast<float>(scales[gi]) * static_cast<float>(1 << BITS);
+                        sc[c][r][2 * s] = static_cast<float>(sbase[gi]) * static_cast<float>(1 << BITS);
                         sc[c][r][2 * s + 1] = static_cast<float>(aux[gi]);
-                    } else if constexpr (NG > 1) sc[c][r][s] = static_cast<float>(scales[gi]);
+                    } else if constexpr (NG > 1) sc[c][r][s] = static_cast<float>(sbase[gi]);
                 }
             }
         }

@@ -15,13 +15,13 @@ __all__ = ['HADAMARD_MAX', 'HADAMARD_BLOCKS', 'TQ_KERNEL_HEADER', 'TQ_KERNEL_SOU
            'rotate_cuda', 'rotate_mlx', 'dequant_kernel', 'dequantize_cuda', 'dense_experts', 'shared_code_table',
            'TurboQuantLinear', 'TurboQuantSwitchLinear', 'fusable', 'dense_prompt', 'prompt_weight',
            'FusedQuantizedLinear', 'FusedQuantizedEmbedding', 'FusedQuantizedSwitchLinear', 'call_bytes', 'fuse_layers',
-           'merged_layer', 'kernel_reads', 'head_counts', 'attention_shaped', 'tq_mlp_fusable', 'llama_shaped',
-           'same_codes', 'rope_frequencies', 'rope_turn', 'attn_decode_kernel', 'kernel_takes_heads',
+           'merged_layer', 'kernel_reads', 'head_counts', 'attention_shaped', 'tq_pairable', 'tq_mlp_fusable',
+           'llama_shaped', 'same_codes', 'rope_frequencies', 'rope_turn', 'attn_decode_kernel', 'kernel_takes_heads',
            'attention_splits', 'attn_launch', 'decode_position', 'attn_decode_cuda', 'attn_decode_mlx', 'fused_call',
            'attention_products', 'kernel_position', 'kernel_attention', 'mlx_attention', 'decode_attention',
-           'TurboQuantPair', 'pair_experts', 'fused_mlp', 'mlx_mlp', 'FusedBlockMixin', 'FusedAttentionMixin',
+           'pair_signs', 'fused_mlp', 'mlx_mlp', 'FusedBlockMixin', 'FusedAttentionMixin', 'FusedSwitchGLUMixin',
            'fused_class', 'merge_siblings', 'prepare_attention', 'decode_output', 'turn_fused', 'fuse_block',
-           'fuse_attention', 'fuse_blocks']
+           'fuse_attention', 'fuse_switch_glu', 'fuse_blocks']
 
 # %% ../nbs/23_turboquant.ipynb #7b94ffd9
 import functools, math, time, zlib
@@ -384,13 +384,14 @@ def gemv_constants(affine:bool, bits:int, n:int, out:int, group_size:int, rows_p
 def config_gemv_kernel(constants:tuple, # gemv_constants(...)
                        norm_eps:float|None=None, # RMS-normalise the input first (input gamma), with this epsilon
                        residual:bool=False, # add input res to the output
-                       swiglu:bool=False # rows in (gate, up) pairs; the output silu(gate) * up
+                       swiglu:bool=False, # rows in (gate, up) pairs; the output silu(gate) * up
+                       pair:bool=False # TurboQuant: activation rows alternate between two layers (inputs codes2, scales2)
                       ):
     "The package's decode GEMV for one configuration, its constants in its source (a call passes no template arguments), with a decoder block's fusions."
     # the fusions are macros: the inputs they read exist only in the kernels that use them
-    flags = f"#define JANG_NORM {int(norm_eps is not None)}\n#define JANG_RES {int(residual)}\n#define JANG_SWIGLU {int(swiglu)}\n"
+    flags = f"#define JANG_NORM {int(norm_eps is not None)}\n#define JANG_RES {int(residual)}\n#define JANG_SWIGLU {int(swiglu)}\n#define JANG_PAIR {int(pair)}\n"
     if norm_eps is not None: flags += f"#define JANG_EPS {float(norm_eps)!r}f\n"
-    inputs = ['x', 'experts', 'codes', 'scales', 'aux'] + ['gamma'] * (norm_eps is not None) + ['res'] * residual
+    inputs = ['x', 'experts', 'codes', 'scales', 'aux'] + ['gamma'] * (norm_eps is not None) + ['res'] * residual + ['codes2', 'scales2'] * pair
     return constant_kernel('jang_gemv', TQ_KERNEL_HEADER + flags, TQ_KERNEL_SOURCE, inputs, ['y'], dict(constants))
 
 # %% ../nbs/23_turboquant.ipynb #44ef4757
@@ -421,18 +422,22 @@ def quant_gemv_cuda(x:mx.array, # activations (..., in), P rows in all: rotated 
                     norm:tuple|None=None, # (gamma (in,), eps): multiply by the RMS-normalised x * gamma instead (a decoder block's input norm)
                     residual:mx.array|None=None, # added to the output, shaped as it
                     swiglu:bool=False, # rows in (gate, up) pairs: the output (..., out / 2) is silu(gate) * up
+                    pair:tuple|None=None # TurboQuant (codes, scales) of a second layer of the same shape and codebook: x's rows alternate between the two, experts[i] picks row pair i's expert
                    ) -> mx.array:
     "y[p] = W[experts[p]] · x[p] with the fused CUDA decode kernel (..., out), accumulated in fp32; a decoder block's norm, residual or SwiGLU fused in."
     experts = experts if experts.dtype == mx.int32 else experts.astype(mx.int32)   # no cast op per call on the decode path
     constants, launch = gemv_launch(x.shape, x.dtype, codes.shape, bits, group_size, affine, warps_per_block, rows_per_warp, swiglu)
     inputs = [x, experts, codes, scales, aux]
     if kernel is not None:
-        if norm is not None or residual is not None or swiglu: raise JangError("a baseline kernel (kernel=) takes no fusions")
+        if norm is not None or residual is not None or swiglu or pair is not None: raise JangError("a baseline kernel (kernel=) takes no fusions")
         return kernel(inputs=inputs, **launch, template=list(constants))[0]
-    if norm is None and residual is None and not swiglu: return config_gemv_kernel(constants)(inputs=inputs, **launch)[0]
+    if norm is None and residual is None and not swiglu and pair is None: return config_gemv_kernel(constants)(inputs=inputs, **launch)[0]
     if norm is not None: inputs.append(norm[0])
     if residual is not None: inputs.append(residual)
-    return config_gemv_kernel(constants, None if norm is None else norm[1], residual is not None, swiglu)(inputs=inputs, **launch)[0]
+    if pair is not None:
+        if affine: raise JangError("paired layers (pair=) are TurboQuant codes: one codebook for both")
+        inputs += list(pair)
+    return config_gemv_kernel(constants, None if norm is None else norm[1], residual is not None, swiglu, pair is not None)(inputs=inputs, **launch)[0]
 
 def tq_gemv_cuda(xr:mx.array, # rotated activations (..., in), P rows in all
                  experts:mx.array, # int32 (P,): which expert's codes each row uses (zeros for a dense layer)
@@ -448,8 +453,9 @@ TQ_ROTATE_HEADER, TQ_ROTATE_SOURCE = kernel_source('tq_rotate.cu')
 TQ_ROTATE_KERNEL = False   # TurboQuant layers' decode calls on CUDA rotate by rotate_cuda (one call, not two to four): on once its GPU tests pass (job_s57.sh)
 
 def kernel_rotates(block:int) -> bool:
-    "Does `rotate_cuda` take this Hadamard block: a power of two from 32 (blocks of 12·2^k keep MLX's transform)?"
-    return 32 <= block <= HADAMARD_MAX and block & (block - 1) == 0
+    "Does `rotate_cuda` take this Hadamard block: a power of two or 12 times one, from 32 (rotation_block's sizes)?"
+    part = block // 12 if block % 12 == 0 else block
+    return 32 <= block <= HADAMARD_MAX and part & (part - 1) == 0
 
 @functools.lru_cache(maxsize=None)
 def rotate_kernel(constants:tuple, # rotate_launch's
@@ -463,37 +469,41 @@ def rotate_kernel(constants:tuple, # rotate_launch's
     return constant_kernel('jang_rotate', flags + TQ_ROTATE_HEADER, TQ_ROTATE_SOURCE, inputs, ['xr'], dict(constants))
 
 @functools.lru_cache(maxsize=None)
-def rotate_launch(x_shape:tuple, dtype, k:int, block:int, swiglu:bool=False) -> tuple:
+def rotate_launch(x_shape:tuple, dtype, k:int, block:int, swiglu:bool=False, rep:int=1) -> tuple:
     "(the kernel's constants, its launch arguments) for one call shape, checked and made once."
     *lead, n = x_shape
     if swiglu:
         if not lead or lead[-1] != 2: raise JangError(f"a SwiGLU rotation takes (..., 2, n) (gate, up) rows, not {x_shape}")
         lead = lead[:-1]
-    if not kernel_rotates(block) or n % block: raise JangError(f"the rotation kernel takes a power-of-two block (32-{HADAMARD_MAX}) dividing {n}, not {block}")
+    if not kernel_rotates(block) or n % block: raise JangError(f"the rotation kernel takes a block of 2^k or 12·2^k (32-{HADAMARD_MAX}) dividing {n}, not {block}")
     threads = max(32, min(256, block // 2))   # a butterfly stage is block / 2 pairs
-    out = (*lead, n) if k == 1 else (*lead, k, n)
-    return ((('N', n), ('B', block), ('K', k), ('T', dtype)),
+    out = (*lead, *[rep] * (rep > 1), *[k] * (k > 1), n)
+    return ((('N', n), ('B', block), ('M', 12 if block % 12 == 0 else 1), ('K', k), ('REP', rep), ('T', dtype)),
             dict(grid=(n // block * k * threads, math.prod(lead), 1), threadgroup=(threads, 1, 1), output_shapes=[out], output_dtypes=[dtype]))
 
 def rotate_cuda(x:mx.array, # (..., n); with swiglu (..., 2, n): (gate, up) rows
                 signs:mx.array, # float32 (n,): one rotation; (k, n): k rotations of the same x
                 block:int, # the Hadamard block (kernel_rotates)
                 norm:tuple|None=None, # (gamma (n,), eps): RMS-normalise x first (a decoder block's norm)
-                swiglu:bool=False # rotate silu(gate) * up
+                swiglu:bool=False, # rotate silu(gate) * up
+                rep:int=1 # write each row's rotations this many times (..., rep, [k,] n): once for each expert a token goes to
                ) -> mx.array:
     "R x in one CUDA kernel call, (..., n) for one sign vector, (..., k, n) for k; computed in float32, rounded once to x's dtype."
     k = 1 if signs.ndim == 1 else signs.shape[0]
-    constants, launch = rotate_launch(x.shape, x.dtype, k, block, swiglu)
+    constants, launch = rotate_launch(x.shape, x.dtype, k, block, swiglu, rep)
     inputs = [x, signs] if norm is None else [x, signs, norm[0]]
     return rotate_kernel(constants, None if norm is None else norm[1], swiglu)(inputs=inputs, **launch)[0]
 
-def rotate_mlx(x:mx.array, signs:mx.array, block:int, norm:tuple|None=None, swiglu:bool=False) -> mx.array:
+def rotate_mlx(x:mx.array, signs:mx.array, block:int, norm:tuple|None=None, swiglu:bool=False, rep:int=1) -> mx.array:
     "`rotate_cuda`'s contract in MLX ops, computed in float32 (any device): the reference the kernel is held to."
     v = x.astype(mx.float32)
     if swiglu: v = nn.silu(v[..., 0, :]) * v[..., 1, :]
     if norm is not None: v = mx.fast.rms_norm(v, norm[0].astype(mx.float32), norm[1])
     if signs.ndim == 2: v = v[..., None, :]
-    return rotate(v, signs, block).astype(x.dtype)
+    v = rotate(v, signs, block).astype(x.dtype)
+    if rep == 1: return v
+    lead = v.shape[:-2] if signs.ndim == 2 else v.shape[:-1]
+    return mx.broadcast_to(mx.expand_dims(v, len(lead)), (*lead, rep, *v.shape[len(lead):]))
 
 # %% ../nbs/23_turboquant.ipynb #aeb74f1c
 TQ_DEQUANT_HEADER, TQ_DEQUANT_SOURCE = kernel_source('tq_dequant.cu')
@@ -777,6 +787,7 @@ def fuse_layers(model:nn.Module,
 from mlx_lm.models.activations import swiglu as mlx_swiglu
 from mlx_lm.models.base import scaled_dot_product_attention
 from mlx_lm.models.cache import KVCache
+from mlx_lm.models.switch_layers import SwitchGLU, SwiGLU
 
 def merged_layer(layers:list, interleave:bool=False) -> nn.QuantizedLinear:
     "One FusedQuantizedLinear of `layers`' rows one after another (q, k, v), or interleaved row by row (gate, up: g0, u0, g1, u1, ...)."
@@ -813,13 +824,16 @@ def attention_shaped(attn:nn.Module) -> bool:
 
 FUSE_TQ_MLP = False   # fuse_blocks' default for TurboQuant MLPs: off until the rotation kernel's and the TurboQuant block's GPU tests pass (job_s57.sh)
 
-def tq_mlp_fusable(mlp:nn.Module) -> bool:
-    "Are `mlp`'s gate/up/down TurboQuant layers a fused block can decode in four calls: no biases, gate and up of one width, group and codebook, rotation blocks the rotation kernel takes?"
-    layers = [mlp[k] for k in ('gate_proj', 'up_proj', 'down_proj')]
-    if not all(type(layer) is TurboQuantLinear and 'bias' not in layer for layer in layers): return False
-    gate, up, down = layers
-    return ((gate.bits, gate.group_size, gate.input_dims) == (up.bits, up.group_size, up.input_dims)
+def tq_pairable(module:nn.Module, kind:type) -> bool:
+    "Are `module`'s gate/up/down `kind` TurboQuant layers (dense or stacked experts) four decode calls can read — no biases; gate and up of one width, group, codebook and scale dtype, read by one paired kernel call; rotation blocks the rotation kernel takes?"
+    if not all(k in module and type(module[k]) is kind and 'bias' not in module[k] for k in ('gate_proj', 'up_proj', 'down_proj')): return False
+    gate, up, down = module['gate_proj'], module['up_proj'], module['down_proj']
+    return ((gate.bits, gate.group_size, gate.codes.shape, gate.scales.dtype) == (up.bits, up.group_size, up.codes.shape, up.scales.dtype)
             and mx.array_equal(gate._codebook, up._codebook).item() and kernel_rotates(gate._block) and kernel_rotates(down._block))
+
+def tq_mlp_fusable(mlp:nn.Module) -> bool:
+    "Are `mlp`'s gate/up/down dense TurboQuant layers a fused block can decode in four calls (tq_pairable)?"
+    return tq_pairable(mlp, TurboQuantLinear)
 
 def llama_shaped(block:nn.Module, tq_mlp:bool=False) -> bool:
     "Is `block` a llama-style decoder block (RMS norms; a llama-style attention; gate/up/down affine layers the kernel reads, no biases; with `tq_mlp`, or TurboQuant layers tq_mlp_fusable takes)?"
@@ -1003,37 +1017,19 @@ def decode_attention(attn:nn.Module, x:mx.array, mask, cache, norm:tuple|None=No
         return kernel_attention(attn, (qkv, qkv, qkv), (0, *attn.qkv_splits), cache, position)
     return kernel_attention(attn, tuple(product(attn[k]) for k in ('q_proj', 'k_proj', 'v_proj')), (0, 0, 0), cache, position)
 
-class TurboQuantPair(_TQBase):
-    "An MLP's gate and up TurboQuant layers stacked (codes (2, out, words), scales (2, out, groups)), each keeping its own rotation: a fused block's decode rotates its input for both in one call and multiplies both in one more."
-    def __init__(self, gate:TurboQuantLinear, up:TurboQuantLinear):
-        super().__init__()
-        self.codes, self.scales = mx.stack([gate['codes'], up['codes']]), mx.stack([gate['scales'], up['scales']])
-        self.input_dims, self.output_dims, self.bits, self.group_size = gate.input_dims, gate.output_dims, gate.bits, gate.group_size
-        # underscored, as the layers keep theirs: not parameters
-        self._block, self._codebook, self._codebook_key = gate._block, gate._codebook, gate._codebook_key
-        self._pair_signs = mx.stack([gate._signs, up._signs])
-
-    def __call__(self, y:mx.array) -> tuple:
-        "(gate, up) products of y by MLX ops (a prompt): both rotations, then one batched product with the dequantized weights."
-        xr = mx.moveaxis(rotate(y[..., None, :], self._pair_signs.astype(y.dtype), self._block), -2, 0)   # (2, ..., n)
-        wt = mx.swapaxes(self.rotated_weight(y.dtype, after=xr), -1, -2)                                # (2, n, out)
-        gu = xr @ wt.reshape(2, *[1] * (y.ndim - 2), *wt.shape[1:])                                      # each pair member its own batch
-        return gu[0], gu[1]
-
-@functools.lru_cache(maxsize=16)
-def pair_experts(rows:int) -> mx.array:
-    "The expert-index input of a paired (gate, up) kernel call: 0, 1 for each activation row; made once per row count."
-    z = mx.tile(mx.array([0, 1], mx.int32), rows)
-    mx.eval(z)
-    return z
+def pair_signs(gate, up) -> mx.array:
+    "(2, n) float32: the sign vectors of a pair of TurboQuant layers read by one rotation call."
+    return mx.stack([gate._signs, up._signs])
 
 def fused_mlp(mlp:nn.Module, h:mx.array, norm:tuple) -> mx.array:
     "On CUDA, a fused block's decode-step output from h: h + MLP(RMS-norm(h)), the norm folded into the first call; gate/up merged, paired (TurboQuant) or apart."
     rows = h.size // h.shape[-1]
-    if 'gate_up_pair' in mlp:   # TurboQuant: rotate for gate and up (the norm first), both products, rotate SwiGLU's output, down + residual
-        pair, down = mlp['gate_up_pair'], mlp['down_proj']
-        xr = rotate_cuda(h, pair._pair_signs, pair._block, norm)
-        gu = quant_gemv_cuda(xr, pair_experts(rows), pair['codes'], pair['scales'], pair._codebook, pair.bits, pair.group_size, False)
+    signs = mlp.__dict__.get('tq_pair_signs')
+    if signs is not None:   # TurboQuant: rotate for gate and up (the norm first), both products in one call, rotate SwiGLU's output, down + residual
+        gate, up, down = mlp['gate_proj'], mlp['up_proj'], mlp['down_proj']
+        xr = rotate_cuda(h, signs, gate._block, norm)                                                  # (..., 2, n)
+        gu = quant_gemv_cuda(xr, dense_experts(rows), gate['codes'], gate['scales'], gate._codebook, gate.bits, gate.group_size, False,
+                             pair=(up['codes'], up['scales']))                                        # (..., 2, out)
         act = rotate_cuda(gu, down._signs, down._block, swiglu=True)
         return quant_gemv_cuda(act, dense_experts(rows), down['codes'], down['scales'], down._codebook, down.bits, down.group_size, False, residual=h)
     if 'gate_up_proj' in mlp: act = fused_call(mlp['gate_up_proj'], h, norm=norm, swiglu=True)
@@ -1041,9 +1037,8 @@ def fused_mlp(mlp:nn.Module, h:mx.array, norm:tuple) -> mx.array:
     return fused_call(mlp['down_proj'], act, residual=h)
 
 def mlx_mlp(mlp:nn.Module, y:mx.array) -> mx.array:
-    "A fused block's MLP output for y (normed) by MLX ops (prompts; any device): gate/up merged, paired or apart."
-    if 'gate_up_pair' in mlp: gate, up = mlp['gate_up_pair'](y)
-    elif 'gate_up_proj' in mlp:
+    "A fused block's MLP output for y (normed) by MLX ops (prompts; any device): gate/up merged or apart."
+    if 'gate_up_proj' in mlp:
         gate_up = mlp['gate_up_proj'](y)
         gate_up = gate_up.reshape(*gate_up.shape[:-1], -1, 2)     # rows were interleaved: (gate, up) pairs
         gate, up = gate_up[..., 0], gate_up[..., 1]
@@ -1071,6 +1066,18 @@ class FusedAttentionMixin:
         if x.size // x.shape[-1] <= KERNEL_MAX_ROWS and cuda_available():
             return fused_call(self['o_proj'], decode_attention(self, x, mask, cache))
         return self['o_proj'](mlx_attention(self, *attention_products(self, lambda layer: layer(x)), mask, cache))
+
+class FusedSwitchGLUMixin:
+    "mlx-lm's SwitchGLU over TurboQuant experts whose decode step on CUDA is four calls: the token's rotations for gate and up (written once for each of its experts), gate and up of its experts in one paired call, SwiGLU and the down layer's rotation in one, down."
+    def __call__(self, x:mx.array, indices:mx.array) -> mx.array:
+        if cuda_available() and indices.size <= KERNEL_MAX_ROWS:
+            gate, up, down = self['gate_proj'], self['up_proj'], self['down_proj']
+            xr = rotate_cuda(x, self.tq_pair_signs, gate._block, rep=indices.shape[-1])                 # (..., k, 2, n)
+            gu = quant_gemv_cuda(xr, indices, gate['codes'], gate['scales'], gate._codebook, gate.bits, gate.group_size, False,
+                                 pair=(up['codes'], up['scales']))                                       # (..., k, 2, out)
+            act = rotate_cuda(gu, down._signs, down._block, swiglu=True)                                  # (..., k, out)
+            return quant_gemv_cuda(act, indices, down['codes'], down['scales'], down._codebook, down.bits, down.group_size, False)
+        return super().__call__(x, indices)
 
 @functools.lru_cache(maxsize=None)
 def fused_class(mixin:type, cls:type) -> type:
@@ -1126,7 +1133,7 @@ def turn_fused(module:nn.Module, mixin:type, attn:nn.Module, # a block or an att
             for c, children in originals:
                 for k in [k for k in c.children() if k not in children]: c.pop(k)
                 for k, m in children.items(): c[k] = m
-                for k in ('qkv_splits', 'decode_freqs'): c.__dict__.pop(k, None)
+                for k in ('qkv_splits', 'decode_freqs', 'tq_pair_signs'): c.__dict__.pop(k, None)
             module.__class__ = cls
             return False
     for c in containers:
@@ -1142,9 +1149,8 @@ def fuse_block(block:nn.Module, check:bool=True,
     attn, mlp = block['self_attn'], block['mlp']
     def prepare():
         prepare_attention(attn)
-        if type(mlp['gate_proj']) is TurboQuantLinear:   # tq_mlp_fusable's (llama_shaped took it): one pair, each keeping its rotation
-            mlp['gate_up_pair'] = TurboQuantPair(mlp['gate_proj'], mlp['up_proj'])
-            for k in ('gate_proj', 'up_proj'): del mlp[k]
+        if type(mlp['gate_proj']) is TurboQuantLinear:   # tq_mlp_fusable's (llama_shaped took it): the layers stay, read in pairs
+            object.__setattr__(mlp, 'tq_pair_signs', pair_signs(mlp['gate_proj'], mlp['up_proj']))
         else: merge_siblings(mlp, ('gate_proj', 'up_proj'), 'gate_up_proj', interleave=True)
     return turn_fused(block, FusedBlockMixin, attn, [attn, mlp], prepare, True, check)
 
@@ -1153,13 +1159,35 @@ def fuse_attention(attn:nn.Module, check:bool=True) -> bool:
     if not attention_shaped(attn) or 'decode_freqs' in attn.__dict__: return False   # not llama-style, or prepared already (in a fused block)
     return turn_fused(attn, FusedAttentionMixin, attn, [attn], lambda: prepare_attention(attn), False, check)
 
+def fuse_switch_glu(glu:nn.Module, check:bool=True) -> bool:
+    "Turn mlx-lm's SwitchGLU over TurboQuant experts (SwiGLU; gate, up and down tq_pairable) into its fused twin in place; with `check`, only if a decode token through two of its experts gives the output it gave before. Whether it was turned."
+    if not isinstance(glu, SwitchGLU) or type(glu.activation) is not SwiGLU or 'tq_pair_signs' in glu.__dict__: return False
+    if not tq_pairable(glu, TurboQuantSwitchLinear): return False
+    cls, gate = type(glu), glu['gate_proj']
+    if check:
+        x = mx.random.normal((1, 1, gate.input_dims), key=mx.random.key(0)).astype(gate['scales'].dtype)
+        indices = mx.array([[[0, gate.num_experts - 1]]], mx.uint32)
+        before = glu(x, indices).astype(mx.float32)
+    object.__setattr__(glu, 'tq_pair_signs', pair_signs(gate, glu['up_proj']))
+    glu.__class__ = fused_class(FusedSwitchGLUMixin, cls)
+    if check:
+        after = glu(x, indices).astype(mx.float32)
+        allowed = (0.05 + 2 * mx.finfo(x.dtype).eps) * mx.abs(before).max().item()
+        if mx.abs(after - before).max().item() > allowed:   # not what we took it for: put it back
+            glu.__dict__.pop('tq_pair_signs')
+            glu.__class__ = cls
+            return False
+    return True
+
 def fuse_blocks(model:nn.Module, check:bool=True,
                 tq_mlp:bool|None=None # fuse blocks with TurboQuant MLPs too; None: FUSE_TQ_MLP
                ) -> int:
-    "Fuse every llama-style decoder block of `model` in place (fuse_block), then every llama-style attention outside them (fuse_attention); the number of blocks and attentions fused."
+    "Fuse every llama-style decoder block of `model` in place (fuse_block), then every llama-style attention outside them (fuse_attention), then (with `tq_mlp`) every SwitchGLU over TurboQuant experts (fuse_switch_glu); the number of modules fused."
     # each call refuses a module that is not its kind (named_modules is a list made before the first call changes anything)
+    tq_mlp = FUSE_TQ_MLP if tq_mlp is None else tq_mlp
     n = sum(fuse_block(m, check, tq_mlp) for _, m in model.named_modules())
-    return n + sum(fuse_attention(m, check) for _, m in model.named_modules())
+    n += sum(fuse_attention(m, check) for _, m in model.named_modules())
+    return n + (sum(fuse_switch_glu(m, check) for _, m in model.named_modules()) if tq_mlp else 0)
 
 # %% ../nbs/23_turboquant.ipynb #391f7939
 # mlx-lm has no TurboQuant layers: a TurboQuant tensor's config entry names this mode, so stock loaders stop with it in the message

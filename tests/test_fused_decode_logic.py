@@ -13,16 +13,20 @@ from mlx_lm.models.cache import make_prompt_cache
 from conftest import tq_mlps
 
 def mlx_gemv(x, experts, codes, scales, aux, bits, group_size, affine, warps_per_block=8, rows_per_warp=2, kernel=None,
-             norm=None, residual=None, swiglu=False):
-    "quant_gemv_cuda's contract in MLX ops: dense affine layers, dense or stacked TurboQuant codes (row p by expert experts[p])."
+             norm=None, residual=None, swiglu=False, pair=None):
+    "quant_gemv_cuda's contract in MLX ops: dense affine layers, dense or stacked TurboQuant codes (row p by expert experts[p]; paired: rows alternate between the two layers, row pair i by expert experts[i])."
     if norm is not None: x = mx.fast.rms_norm(x, norm[0], norm[1])
     if affine:
-        assert codes.ndim == 2
+        assert codes.ndim == 2 and pair is None
         y = x @ mx.dequantize(codes, scales, aux, group_size=group_size, bits=bits).astype(x.dtype).T
     else:
-        w = tq.tq_dequantize_rotated(codes, scales, aux, bits, group_size).astype(x.dtype)
-        if w.ndim == 2: y = x @ w.T
-        else: y = (w[experts] @ x.reshape(-1, x.shape[-1], 1))[..., 0].reshape(*x.shape[:-1], -1)
+        ws = [tq.tq_dequantize_rotated(c, s, aux, bits, group_size).astype(x.dtype) for c, s in [(codes, scales)] + ([pair] if pair else [])]
+        rows = x.reshape(-1, len(ws), x.shape[-1])   # (row pairs, 1 or 2, n)
+        parts = []
+        for m, w in enumerate(ws):
+            xm = rows[:, m]
+            parts.append(xm @ w.T if w.ndim == 2 else (w[experts.reshape(-1)[:xm.shape[0]]] @ xm[..., None])[..., 0])
+        y = mx.stack(parts, axis=1).reshape(*x.shape[:-1], -1)
     if swiglu: y = nn.silu(y[..., 0::2]) * y[..., 1::2]   # rows in (gate, up) pairs
     return y if residual is None else y + residual
 
@@ -96,7 +100,7 @@ def test_static_fused_decode_follows_mlx_lm(kernel_calls, family, compile):
 
 @pytest.mark.parametrize('family', ['llama', 'qwen3'])
 def test_fused_tq_mlp_follows_mlx_lm(kernel_calls, family):
-    "Blocks with TurboQuant MLPs fused (fuse_blocks(tq_mlp=True)): gate and up paired, each with its rotation; a 10-token prompt (MLX ops on the pair) and 60 decode steps (rotation, paired product, SwiGLU rotation, down + residual) give the unfused model's logits."
+    "Blocks with TurboQuant MLPs fused (fuse_blocks(tq_mlp=True)): gate and up read in pairs, each with its rotation; a 10-token prompt (MLX ops) and 60 decode steps (rotation, paired product, SwiGLU rotation, down + residual) give the unfused model's logits."
     model = tiny_model(family, hidden_size=128, intermediate_size=256, num_attention_heads=4, head_dim=32)
     tq_mlps(model)
     nn.quantize(model, group_size=64, bits=4)   # attention, embedding and head affine; the TurboQuant layers are no Linear
@@ -108,7 +112,7 @@ def test_fused_tq_mlp_follows_mlx_lm(kernel_calls, family):
         return mx.concatenate(logits)
     ref = run()
     assert tq.fuse_blocks(model, tq_mlp=True) == 2
-    assert sorted(model.layers[0].mlp.children()) == ['down_proj', 'gate_up_pair']
+    assert 'tq_pair_signs' in model.layers[0].mlp.__dict__ and sorted(model.layers[0].mlp.children()) == ['down_proj', 'gate_proj', 'up_proj']
     kernel_calls.clear()
     got = run()
     assert rel(got, ref) < 1e-4, rel(got, ref)
@@ -156,3 +160,26 @@ def test_rotation_kernel_path_follows_mlx(kernel_calls, monkeypatch, family):
     assert rel(got, ref) < 1e-5, rel(got, ref)
     layers = 2 * 3   # two blocks, three TurboQuant projections each
     assert len(rotations) == 20 * layers, len(rotations)   # every decode call, none of the prompt's
+
+@pytest.mark.parametrize('family', ['mixtral', 'qwen2_moe'])
+def test_fused_tq_experts_follow_mlx_lm(kernel_calls, family):
+    "A JANGTQ MoE's SwitchGLU over TurboQuant experts fused (fuse_blocks(tq_mlp=True)): a 10-token prompt (mlx-lm's path) and 20 decode steps (the token's rotations written for each of its experts, gate and up paired, SwiGLU rotated, down) give the unfused model's logits."
+    from jang_research.inventory import inventory
+    from jang_research.methods import float_weights, quantize_weights, to_quantized_model
+    from jang_research.jangtq import jangtq_plan
+    model = tiny_model(family, hidden_size=128, intermediate_size=256, num_attention_heads=4, head_dim=32)
+    inv = inventory(model)
+    plan = jangtq_plan(inv)
+    model = to_quantized_model(model, quantize_weights(float_weights(model, inv), plan, tq_seed=3), plan)
+    tokens = mx.random.randint(0, 256, (30,), key=mx.random.key(11)).tolist()
+    def run():
+        cache = make_prompt_cache(model)
+        logits = [model(mx.array([tokens[:10]]), cache=cache)[:, -1]]
+        for t in tokens[10:30]: logits.append(model(mx.array([[t]]), cache=cache)[:, -1])
+        return mx.concatenate(logits)
+    ref = run()
+    tq.fuse_blocks(model, tq_mlp=True)
+    glus = [m for _, m in model.named_modules() if type(m).__name__ == 'FusedSwitchGLU']
+    assert len(glus) == 2 and all('tq_pair_signs' in m.__dict__ for m in glus)
+    got = run()
+    assert rel(got, ref) < 1e-4, rel(got, ref)

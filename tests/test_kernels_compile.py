@@ -48,14 +48,19 @@ def test_gemv_kernel_compiles(tmp_path):
     compiles('tq_gemv.cu', configs, tmp_path)
 
 def test_gemv_fusions_compile(tmp_path):
-    "A decoder block's fusions (turboquant.config_gemv_kernel's macros): input norm, residual, SwiGLU pairs, norm with SwiGLU."
+    "A decoder block's fusions (turboquant.config_gemv_kernel's macros): input norm, residual, SwiGLU pairs, norm with SwiGLU; then two TurboQuant layers paired."
     for norm, res, swiglu in ((1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 0, 1)):
-        macros = f"#define JANG_NORM {norm}\n#define JANG_RES {res}\n#define JANG_SWIGLU {swiglu}\n#define JANG_EPS 1e-05f\n"
+        macros = f"#define JANG_NORM {norm}\n#define JANG_RES {res}\n#define JANG_SWIGLU {swiglu}\n#define JANG_PAIR 0\n#define JANG_EPS 1e-05f\n"
         configs = []
         for bits, dtype in ((4, BF16), (3, F16), (8, F32)):
             inputs, outputs, constants = gemv(True, bits, 64, 1, dtype)
             configs.append((inputs + [('gamma', dtype)] * norm + [('res', dtype)] * res, outputs, constants))
         compiles('tq_gemv.cu', configs, tmp_path, macros)
+    configs = []
+    for bits, group, experts, dtype in ((2, 0, 128, BF16), (4, 0, 1, F16), (3, 64, 16, F32)):
+        inputs, outputs, constants = gemv(False, bits, group, experts, dtype, 2048, 768)
+        configs.append((inputs + [('codes2', 'uint32_t'), ('scales2', dtype)], outputs, constants))
+    compiles('tq_gemv.cu', configs, tmp_path, "#define JANG_NORM 0\n#define JANG_RES 0\n#define JANG_SWIGLU 0\n#define JANG_PAIR 1\n")
 
 def attention(n_heads:int, n_kv_heads:int, head_dim:int, dtype, merged:bool, qk_norm:bool, split:bool=False) -> tuple:
     "The one-token attention's (inputs, outputs, constants) as turboquant.attn_decode_cuda launches it (split: with the partial sums' outputs)."
@@ -99,17 +104,18 @@ def test_a_broken_kernel_fails(tmp_path, monkeypatch):
     monkeypatch.setattr(sys.modules[__name__], 'kernel_source', lambda name: (real(name)[0], real(name)[1] + '\n    undeclared_name = 1;\n'))
     with pytest.raises(AssertionError, match='undeclared_name'): compiles('tq_gemv.cu', [gemv(True, 4, 64, 1, BF16)], tmp_path)
 
-def rotation(n:int, block:int, k:int, dtype, norm:bool) -> tuple:
+def rotation(n:int, block:int, k:int, dtype, norm:bool, rep:int=1) -> tuple:
     "The rotation's (inputs, outputs, constants) as turboquant.rotate_cuda launches it."
     from jang_research.turboquant import rotate_launch
-    constants, _ = rotate_launch((1, 1, n), dtype, k, block)
+    constants, _ = rotate_launch((1, 1, n), dtype, k, block, rep=rep)
     return [('x', dtype), ('signs', F32)] + [('gamma', dtype)] * norm, [('xr', dtype)], dict(constants)
 
 def test_rotation_kernel_compiles(tmp_path):
-    "Blocks 32 to 8192, one or two sign vectors, three dtypes; then with a norm first; then SwiGLU pairs first."
+    "Blocks 32 to 8192 (2^k and 12 * 2^k), one or two sign vectors, three dtypes, rows written once or for each of 8 experts; then with a norm first; then SwiGLU pairs first."
     macros = lambda norm, swiglu: f"#define JANG_NORM {norm}\n#define JANG_SWIGLU {swiglu}\n#define JANG_EPS 1e-05f\n"
     configs = [rotation(4096, 4096, 1, BF16, False), rotation(14336, 2048, 1, F16, False), rotation(1920, 128, 2, F32, False),
-               rotation(8192, 8192, 1, BF16, False), rotation(64, 32, 1, BF16, False)]
+               rotation(8192, 8192, 1, BF16, False), rotation(64, 32, 1, BF16, False), rotation(2048, 2048, 2, BF16, False, 8),
+               rotation(1920, 384, 2, BF16, False, 8), rotation(6144, 6144, 1, F32, False)]   # blocks of 12 * 2^k
     compiles('tq_rotate.cu', configs, tmp_path, macros(0, 0))
     compiles('tq_rotate.cu', [rotation(4096, 4096, 2, BF16, True), rotation(2048, 2048, 1, F32, True)], tmp_path, macros(1, 0))
-    compiles('tq_rotate.cu', [rotation(14336, 2048, 1, BF16, False), rotation(768, 256, 1, F16, False)], tmp_path, macros(0, 1))
+    compiles('tq_rotate.cu', [rotation(14336, 2048, 1, BF16, False), rotation(768, 768, 1, F16, False)], tmp_path, macros(0, 1))

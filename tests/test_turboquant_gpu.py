@@ -204,12 +204,14 @@ def test_attention_kernel_splits_match_mlx(shape, pos, splits):
     for seed in range(3): attention_case(shape, pos, mx.bfloat16, 4096, seed, splits)
 
 @pytest.mark.parametrize('case', [(4096, 4096, 1, False, False), (4096, 4096, 2, True, False), (14336, 2048, 1, False, True),
-                                  (1920, 128, 2, False, False), (8192, 8192, 1, True, False), (2048, 32, 1, False, True)],
-                         ids=['4096', '4096-pair-norm', '14336-swiglu', '1920-b128-pair', '8192-norm', 'b32-swiglu'])
+                                  (1920, 128, 2, False, False), (8192, 8192, 1, True, False), (2048, 32, 1, False, True),
+                                  (1920, 384, 2, False, False), (768, 768, 1, False, True), (6144, 6144, 2, True, False)],
+                         ids=['4096', '4096-pair-norm', '14336-swiglu', '1920-b128-pair', '8192-norm', 'b32-swiglu',
+                              '1920-b12x32-pair', '768-b12x64-swiglu', '6144-b12x512-pair-norm'])
 @pytest.mark.parametrize('dtype', [mx.bfloat16, mx.float32])
 @pytest.mark.parametrize('rows', [1, 3])
 def test_rotation_kernel_matches_mlx(case, dtype, rows):
-    "The rotation kernel (sign flips, blockwise Hadamard; a norm or SwiGLU first; one or two sign vectors) against rotate_mlx in float32."
+    "The rotation kernel (sign flips, blockwise Hadamard of 2^k or 12·2^k; a norm or SwiGLU first; one or two sign vectors) against rotate_mlx in float32."
     from jang_research.turboquant import rotate_cuda, rotate_mlx, random_signs
     n, block, k, norm, swiglu = case
     mx.random.seed(n + block + k)
@@ -260,9 +262,53 @@ def test_tq_layers_rotate_in_kernel(dtype, monkeypatch):
         monkeypatch.setattr(tq, 'TQ_ROTATE_KERNEL', False)
         assert got.shape == ref.shape and rel(got, f64(ref)) < (2e-2 if dtype == mx.bfloat16 else 1e-4), rel(got, f64(ref))
 
+@pytest.mark.parametrize('experts', [1, 16])
+@pytest.mark.parametrize('bits,group', [(2, 0), (4, 0), (3, 64)])
+def test_paired_gemv_matches_float64(experts, bits, group):
+    "Two TurboQuant layers in one call (pair=): activation rows alternate between them, row pair i by expert experts[i]; against float64."
+    from jang_research.turboquant import tq_dequantize_rotated
+    mx.random.seed(bits * 10 + experts)
+    shape = (768, 2048) if experts == 1 else (experts, 768, 2048)
+    a, b = (tq_quantize(mx.random.normal(shape), QuantSpec(bits, group, 'tq', 'float16'), seed=s) for s in (1, 2))
+    for dt in (mx.bfloat16, mx.float32):
+        x = mx.random.normal((3, 2, 2048)).astype(dt)          # three (gate, up) row pairs
+        idx = mx.array([0, experts - 1, experts // 2], mx.int32)
+        y = quant_gemv_cuda(x, idx, a.codes, a.scales, a.codebook.astype(mx.float32), bits, group, False, pair=(b.codes, b.scales))
+        wa, wb = (np.array(tq_dequantize_rotated(t.codes, t.scales, t.codebook, bits, group), np.float64) for t in (a, b))
+        if experts > 1: wa, wb = wa[np.array(idx)], wb[np.array(idx)]
+        else: wa, wb = np.broadcast_to(wa, (3, *wa.shape)), np.broadcast_to(wb, (3, *wb.shape))
+        X = f64(x)
+        ref = np.stack([np.einsum('ron,rn->ro', wa, X[:, 0]), np.einsum('ron,rn->ro', wb, X[:, 1])], axis=1)
+        assert y.shape == (3, 2, 768) and rel(y, ref) < (1e-2 if dt == mx.bfloat16 else 1e-5), (dt, rel(y, ref))
+
+@pytest.mark.parametrize('family', ['mixtral', 'qwen3_moe'])
+def test_fused_tq_experts_decode_like_mlx(family):
+    "A JANGTQ MoE's SwitchGLU fused (fuse_blocks(tq_mlp=True)): decode steps in bf16 as close to the float32 model's logits as the unfused bf16 model's are."
+    import jang_research.turboquant as tq
+    from jang_research.testing import tiny_model
+    from jang_research.inventory import inventory
+    from jang_research.methods import float_weights, quantize_weights, to_quantized_model
+    from jang_research.jangtq import jangtq_plan
+    from mlx_lm.models.cache import make_prompt_cache
+    tokens = [[5, 17, 42, 9, 11, 23, 2, 8, 30, 31]]
+    def model_and_logits(dtype, fuse):
+        model = tiny_model(family, hidden_size=256, intermediate_size=512, num_attention_heads=4, head_dim=64)
+        inv = inventory(model)
+        plan = jangtq_plan(inv)
+        model = to_quantized_model(model, quantize_weights(float_weights(model, inv), plan, tq_seed=3), plan)
+        model.set_dtype(dtype)
+        if fuse:
+            tq.fuse_blocks(model, tq_mlp=True)
+            assert sum(type(m).__name__ == 'FusedSwitchGLU' for _, m in model.named_modules()) == 2   # both kept by the check
+        cache = make_prompt_cache(model)
+        return [model(mx.array(tokens), cache=cache)[:, -1]] + [model(mx.array([[t]]), cache=cache)[:, -1] for t in (3, 7, 1)]
+    exact, plain, fused = model_and_logits(mx.float32, False), model_and_logits(mx.bfloat16, False), model_and_logits(mx.bfloat16, True)
+    for e, p, f in zip(exact, plain, fused):
+        assert rel(f, f64(e)) < 1.5 * rel(p, f64(e)) + 5e-3, (rel(f, f64(e)), rel(p, f64(e)))
+
 @pytest.mark.parametrize('family', ['llama', 'qwen3'])
 def test_fused_tq_blocks_decode_like_mlx(family):
-    "Blocks with TurboQuant MLPs fused (fuse_blocks(tq_mlp=True)): a prompt (MLX ops on the gate/up pair) and decode steps (rotation kernel with the norm, paired product, SwiGLU rotation, down + residual) in bf16 are as close to the float32 model's logits as the unfused bf16 model's are."
+    "Blocks with TurboQuant MLPs fused (fuse_blocks(tq_mlp=True)): a prompt (MLX ops) and decode steps (rotation kernel with the norm, paired product, SwiGLU rotation, down + residual) in bf16 are as close to the float32 model's logits as the unfused bf16 model's are."
     import jang_research.turboquant as tq
     from jang_research.testing import tiny_model
     from mlx_lm.models.cache import make_prompt_cache
@@ -275,7 +321,7 @@ def test_fused_tq_blocks_decode_like_mlx(family):
         model.set_dtype(dtype)
         if fuse:
             assert tq.fuse_blocks(model, tq_mlp=True) == 2
-            assert 'gate_up_pair' in model.layers[0].mlp   # kept: a decode token through the fused block gave the update it gave before
+            assert 'tq_pair_signs' in model.layers[0].mlp.__dict__   # kept: a decode token through the fused block gave the update it gave before
         cache = make_prompt_cache(model)
         return [model(mx.array(tokens), cache=cache)[:, -1]] + [model(mx.array([[t]]), cache=cache)[:, -1] for t in (3, 7, 1)]
     exact, plain, fused = model_and_logits(mx.float32, False), model_and_logits(mx.bfloat16, False), model_and_logits(mx.bfloat16, True)

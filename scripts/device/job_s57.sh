@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # GPU job (written in session 52, which was lent no device). Parts in this order, about 25 min in all (a session's device budget):
 #   static  the GPU tests of what session 52 built: compiled decoding of fused models (fixed-slot caches, the attention kernel at
-#           the position the cache names), the attention kernel's keys split among blocks, the rotation kernel, blocks with
-#           TurboQuant MLPs (fuse_blocks(tq_mlp=True))
+#           the position the cache names), the attention kernel's keys split among blocks, the rotation kernel, the paired
+#           TurboQuant GEMV, blocks with TurboQuant MLPs and SwitchGLUs over TurboQuant experts (fuse_blocks(tq_mlp=True))
 #   8b      the 8B shape: fused blocks through mlx-lm's loop and compiled, the mixed plan compiled, bf16 both ways
 #   tq      TurboQuant 4-bit MLPs: attention fused alone (the default) vs blocks fused with the MLP, against MLX affine 4-bit
+#   moe     the zaya1-like MoE: JANGTQ_K with its SwitchGLUs fused (experts paired) vs affine at the JANGTQ_K widths, bf16
 #   attn    bench_attention.py: one block a head vs split keys vs MLX's sdpa, positions 128-16384
 #   table   bench_decode.py's 8B table (prefill too); 1b: the 1B shape; tests: the block tests job_s56.sh left (Qwen3,
 #           Mixtral); mixed: the mixed plan with and without compile; rotk: TurboQuant layers rotating by the kernel
@@ -12,12 +13,13 @@
 # Carry: .gpu1, then .gpu2 with go.sh (JOB=job_s57.sh); PARTS="..." picks parts.
 set -u
 source /tmp/common.sh
-PARTS=${PARTS:-"static 8b tq attn table 1b tests mixed rotk ops"}
+PARTS=${PARTS:-"static 8b tq moe attn table 1b tests mixed rotk ops"}
 T=tests/test_turboquant_gpu.py
 if [[ $PARTS == *static* ]]; then
 stamp static-tests
 gpu_tests gpu_tests_s57.log 420 "$T::test_static_fused_decode_like_mlx" "$T::test_attention_kernel_splits_match_mlx" \
-  "$T::test_rotation_kernel_matches_mlx" "$T::test_tq_layers_rotate_in_kernel" "$T::test_fused_tq_blocks_decode_like_mlx"
+  "$T::test_rotation_kernel_matches_mlx" "$T::test_tq_layers_rotate_in_kernel" "$T::test_paired_gemv_matches_float64" \
+  "$T::test_fused_tq_blocks_decode_like_mlx" "$T::test_fused_tq_experts_decode_like_mlx"
 fi
 if [[ $PARTS == *8b* ]]; then
 stamp llama-8b
@@ -26,6 +28,10 @@ fi
 if [[ $PARTS == *tq* ]]; then   # TurboQuant 4-bit MLPs: attention fused alone (the default), blocks fused with the MLP paired; MLX affine 4-bit
 stamp llama-8b-tq
 timeout 300 python3 benchmarks/probe_step_cost.py --shape llama-8b --variants affine4 tq4-mlp-fused tq4-mlp-tqblocks-fused tq4-mlp-tqblocks-fused-compiled --rounds 3 2>&1 | tee $R/step_cost_tqblocks_llama8b.log
+fi
+if [[ $PARTS == *moe* ]]; then   # the top-1 MoE shape: JANGTQ_K with attention and experts fused (SwitchGLU paired), against affine at its widths
+stamp zaya1-like
+timeout 300 python3 benchmarks/probe_step_cost.py --shape zaya1-like --variants affine-k jangtq-k jangtq-k-tqblocks-fused jangtq-k-tqblocks-fused-compiled float --rounds 3 2>&1 | tee $R/step_cost_tqexperts_zaya1.log
 fi
 if [[ $PARTS == *attn* ]]; then
 stamp attention-bench
