@@ -74,18 +74,20 @@ def test_fused_decode_follows_mlx_lm(kernel_calls, family):
     positions = [p[0].item() for p in kernel_calls]
     assert positions[::2] == expected and positions[1::2] == expected
 
-@pytest.mark.parametrize('family', ['llama', 'qwen3', 'llama-mixed'])
+@pytest.mark.parametrize('family', ['llama', 'qwen3', 'llama-mixed', 'llama-tq'])
 @pytest.mark.parametrize('compile', [True, False])
 def test_static_fused_decode_follows_mlx_lm(kernel_calls, family, compile):
-    "Decoding over fixed-slot caches (runtime.compiled_generate_step, compiled or not) of the fused model: the attention kernel in every layer, at the position the cache names; the log-probabilities of mlx-lm's model along the same tokens."
+    "Decoding over fixed-slot caches (runtime.compiled_generate_step, compiled or not) of the fused model (TurboQuant MLPs too): the attention kernel in every layer, at the position the cache names; the log-probabilities of mlx-lm's model along the same tokens."
     model = tiny_model(family.split('-')[0], hidden_size=128, intermediate_size=256, num_attention_heads=4, head_dim=32)
+    if family.endswith('tq'): tq_mlps(model)
     nn.quantize(model, group_size=64, bits=4, class_predicate=mixed_widths if family.endswith('mixed') else None)
     tokens = mx.random.randint(0, 256, (50,), key=mx.random.key(8)).tolist()
     cache = make_prompt_cache(model)
     ref = [model(mx.array([tokens[:10]]), cache=cache)[:, -1]]
     for t in tokens[10:49]: ref.append(model(mx.array([[t]]), cache=cache)[:, -1])
     ref = nn.log_softmax(mx.concatenate(ref))
-    assert tq.fuse_blocks(model) == 2
+    assert tq.fuse_blocks(model, tq_mlp=True) == 2
+    assert family.endswith('tq') == ('tq_pair_signs' in model.layers[0].mlp.__dict__)
     kernel_calls.clear()
     got = []
     def forced(logprobs):   # a sampler that keeps the log-probabilities and hands on the next token of the list
