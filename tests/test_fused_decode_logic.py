@@ -52,22 +52,24 @@ def kernel_calls(monkeypatch):
 
 def rel(a, b): return (mx.linalg.norm(a - b) / mx.linalg.norm(b)).item()
 
+def decode_logits(model, tokens:list, prompt:int=10) -> mx.array:
+    "The last logits of a `prompt`-token prompt through a fresh mlx-lm cache, then of each further token as a decode step, stacked."
+    cache = make_prompt_cache(model)
+    logits = [model(mx.array([tokens[:prompt]]), cache=cache)[:, -1]]
+    for t in tokens[prompt:]: logits.append(model(mx.array([[t]]), cache=cache)[:, -1])
+    return mx.concatenate(logits)
+
 @pytest.mark.parametrize('family', ['llama', 'qwen3', 'llama-mixed', 'mixtral'])
 def test_fused_decode_follows_mlx_lm(kernel_calls, family):
     "A 10-token prompt, then 300 decode steps (the cache grows at 256 slots; ATTN_MAX_KEYS set to 300): the same logits as mlx-lm's model."
     model = tiny_model(family.split('-')[0], hidden_size=128, intermediate_size=256, num_attention_heads=4, head_dim=32)
     nn.quantize(model, group_size=64, bits=4, class_predicate=mixed_widths if family.endswith('mixed') else None)
-    tokens = mx.random.randint(0, 256, (311,), key=mx.random.key(7)).tolist()
-    def run():
-        cache = make_prompt_cache(model)
-        logits = [model(mx.array([tokens[:10]]), cache=cache)[:, -1]]
-        for t in tokens[10:310]: logits.append(model(mx.array([[t]]), cache=cache)[:, -1])
-        return mx.concatenate(logits)
-    ref = run()
+    tokens = mx.random.randint(0, 256, (310,), key=mx.random.key(7)).tolist()
+    ref = decode_logits(model, tokens)
     assert tq.fuse_blocks(model) == 2
     assert model.layers[0].self_attn.decode_freqs is not None
     kernel_calls.clear()   # fuse_block's check made some
-    got = run()
+    got = decode_logits(model, tokens)
     assert rel(got, ref) < 1e-4, rel(got, ref)
     # positions 10-309: the kernel at each, in both layers, but at 256 (the cache full: mlx-lm's path grows it) and from 300 on
     expected = [p for p in range(10, 310) if p != 256 and p < 300]
@@ -107,16 +109,11 @@ def test_fused_tq_mlp_follows_mlx_lm(kernel_calls, family):
     tq_mlps(model)
     nn.quantize(model, group_size=64, bits=4)   # attention, embedding and head affine; the TurboQuant layers are no Linear
     tokens = mx.random.randint(0, 256, (70,), key=mx.random.key(9)).tolist()
-    def run():
-        cache = make_prompt_cache(model)
-        logits = [model(mx.array([tokens[:10]]), cache=cache)[:, -1]]
-        for t in tokens[10:70]: logits.append(model(mx.array([[t]]), cache=cache)[:, -1])
-        return mx.concatenate(logits)
-    ref = run()
+    ref = decode_logits(model, tokens)
     assert tq.fuse_blocks(model, tq_mlp=True) == 2
     assert 'tq_pair_signs' in model.layers[0].mlp.__dict__ and sorted(model.layers[0].mlp.children()) == ['down_proj', 'gate_proj', 'up_proj']
     kernel_calls.clear()
-    got = run()
+    got = decode_logits(model, tokens)
     assert rel(got, ref) < 1e-4, rel(got, ref)
     assert len(kernel_calls) == 2 * 60   # attention in the kernel at every decode step of both layers
 
@@ -146,19 +143,14 @@ def test_rotation_kernel_path_follows_mlx(kernel_calls, monkeypatch, family):
     kind = tq.TurboQuantLinear if family == 'llama' else tq.TurboQuantSwitchLinear
     assert any(type(m) is kind for _, m in model.named_modules())
     tokens = mx.random.randint(0, 256, (30,), key=mx.random.key(10)).tolist()
-    def run():
-        cache = make_prompt_cache(model)
-        logits = [model(mx.array([tokens[:10]]), cache=cache)[:, -1]]
-        for t in tokens[10:30]: logits.append(model(mx.array([[t]]), cache=cache)[:, -1])
-        return mx.concatenate(logits)
-    ref = run()
+    ref = decode_logits(model, tokens)
     rotations = []
     def counted(*args, **kwargs):
         rotations.append(args[2])   # the block
         return tq.rotate_mlx(*args, **kwargs)
     monkeypatch.setattr(tq, 'rotate_cuda', counted)
     monkeypatch.setattr(tq, 'TQ_ROTATE_KERNEL', True)
-    got = run()
+    got = decode_logits(model, tokens)
     assert rel(got, ref) < 1e-5, rel(got, ref)
     layers = 2 * 3   # two blocks, three TurboQuant projections each
     assert len(rotations) == 20 * layers, len(rotations)   # every decode call, none of the prompt's
@@ -174,14 +166,9 @@ def test_fused_tq_experts_follow_mlx_lm(kernel_calls, family):
     plan = jangtq_plan(inv)
     model = to_quantized_model(model, quantize_weights(float_weights(model, inv), plan, tq_seed=3), plan)
     tokens = mx.random.randint(0, 256, (30,), key=mx.random.key(11)).tolist()
-    def run():
-        cache = make_prompt_cache(model)
-        logits = [model(mx.array([tokens[:10]]), cache=cache)[:, -1]]
-        for t in tokens[10:30]: logits.append(model(mx.array([[t]]), cache=cache)[:, -1])
-        return mx.concatenate(logits)
-    ref = run()
+    ref = decode_logits(model, tokens)
     tq.fuse_blocks(model, tq_mlp=True)
     glus = [m for _, m in model.named_modules() if type(m).__name__ == 'FusedSwitchGLU']
     assert len(glus) == 2 and all('tq_pair_signs' in m.__dict__ for m in glus)
-    got = run()
+    got = decode_logits(model, tokens)
     assert rel(got, ref) < 1e-4, rel(got, ref)

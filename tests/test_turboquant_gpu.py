@@ -281,52 +281,50 @@ def test_paired_gemv_matches_float64(experts, bits, group):
         ref = np.stack([np.einsum('ron,rn->ro', wa, X[:, 0]), np.einsum('ron,rn->ro', wb, X[:, 1])], axis=1)
         assert y.shape == (3, 2, 768) and rel(y, ref) < (1e-2 if dt == mx.bfloat16 else 1e-5), (dt, rel(y, ref))
 
+def fused_as_accurate(quantized, fused:int) -> None:
+    "quantized(dtype): a fresh tiny quantized model. Its fuse_blocks(tq_mlp=True) twin in bf16 (`fused` TurboQuant MLPs or expert sets kept by the check) is as close to the float32 model's logits as the unfused bf16 model is, prompt and three decode steps."
+    import jang_research.turboquant as tq
+    from mlx_lm.models.cache import make_prompt_cache
+    tokens = [[5, 17, 42, 9, 11, 23, 2, 8, 30, 31]]
+    def logits(dtype, fuse):
+        model = quantized(dtype)
+        if fuse:
+            tq.fuse_blocks(model, tq_mlp=True)
+            assert sum('tq_pair_signs' in m.__dict__ for _, m in model.named_modules()) == fused   # kept: a decode token gave what it gave before
+        cache = make_prompt_cache(model)
+        return [model(mx.array(tokens), cache=cache)[:, -1]] + [model(mx.array([[t]]), cache=cache)[:, -1] for t in (3, 7, 1)]
+    exact, plain, fused_logits = logits(mx.float32, False), logits(mx.bfloat16, False), logits(mx.bfloat16, True)
+    for e, p, f in zip(exact, plain, fused_logits):   # the fused path rounds to bf16 less often than MLX's ops do
+        assert rel(f, f64(e)) < 1.5 * rel(p, f64(e)) + 5e-3, (rel(f, f64(e)), rel(p, f64(e)))
+
 @pytest.mark.parametrize('family', ['mixtral', 'qwen3_moe'])
 def test_fused_tq_experts_decode_like_mlx(family):
-    "A JANGTQ MoE's SwitchGLU fused (fuse_blocks(tq_mlp=True)): decode steps in bf16 as close to the float32 model's logits as the unfused bf16 model's are."
-    import jang_research.turboquant as tq
+    "A JANGTQ MoE's SwitchGLUs fused (fuse_blocks(tq_mlp=True): rotations for each expert, gate/up paired over experts, SwiGLU rotated, down) in bf16: as accurate as unfused."
     from jang_research.testing import tiny_model
     from jang_research.inventory import inventory
     from jang_research.methods import float_weights, quantize_weights, to_quantized_model
     from jang_research.jangtq import jangtq_plan
-    from mlx_lm.models.cache import make_prompt_cache
-    tokens = [[5, 17, 42, 9, 11, 23, 2, 8, 30, 31]]
-    def model_and_logits(dtype, fuse):
+    def quantized(dtype):
         model = tiny_model(family, hidden_size=256, intermediate_size=512, num_attention_heads=4, head_dim=64)
         inv = inventory(model)
         plan = jangtq_plan(inv)
         model = to_quantized_model(model, quantize_weights(float_weights(model, inv), plan, tq_seed=3), plan)
         model.set_dtype(dtype)
-        if fuse:
-            tq.fuse_blocks(model, tq_mlp=True)
-            assert sum(type(m).__name__ == 'FusedSwitchGLU' for _, m in model.named_modules()) == 2   # both kept by the check
-        cache = make_prompt_cache(model)
-        return [model(mx.array(tokens), cache=cache)[:, -1]] + [model(mx.array([[t]]), cache=cache)[:, -1] for t in (3, 7, 1)]
-    exact, plain, fused = model_and_logits(mx.float32, False), model_and_logits(mx.bfloat16, False), model_and_logits(mx.bfloat16, True)
-    for e, p, f in zip(exact, plain, fused):
-        assert rel(f, f64(e)) < 1.5 * rel(p, f64(e)) + 5e-3, (rel(f, f64(e)), rel(p, f64(e)))
+        return model
+    fused_as_accurate(quantized, 2)
 
 @pytest.mark.parametrize('family', ['llama', 'qwen3'])
 def test_fused_tq_blocks_decode_like_mlx(family):
-    "Blocks with TurboQuant MLPs fused (fuse_blocks(tq_mlp=True)): a prompt (MLX ops) and decode steps (rotation kernel with the norm, paired product, SwiGLU rotation, down + residual) in bf16 are as close to the float32 model's logits as the unfused bf16 model's are."
-    import jang_research.turboquant as tq
+    "Blocks with TurboQuant MLPs fused (fuse_blocks(tq_mlp=True): rotation kernel with the norm, paired product, SwiGLU rotation, down + residual) in bf16: as accurate as unfused."
     from jang_research.testing import tiny_model
-    from mlx_lm.models.cache import make_prompt_cache
     from conftest import tq_mlps
-    tokens = [[5, 17, 42, 9, 11, 23, 2, 8, 30, 31]]
-    def model_and_logits(dtype, fuse):
+    def quantized(dtype):
         model = tiny_model(family, hidden_size=256, intermediate_size=512, num_attention_heads=4, head_dim=64)
         tq_mlps(model, scales='float16')
         nn.quantize(model, group_size=64, bits=4)
         model.set_dtype(dtype)
-        if fuse:
-            assert tq.fuse_blocks(model, tq_mlp=True) == 2
-            assert 'tq_pair_signs' in model.layers[0].mlp.__dict__   # kept: a decode token through the fused block gave the update it gave before
-        cache = make_prompt_cache(model)
-        return [model(mx.array(tokens), cache=cache)[:, -1]] + [model(mx.array([[t]]), cache=cache)[:, -1] for t in (3, 7, 1)]
-    exact, plain, fused = model_and_logits(mx.float32, False), model_and_logits(mx.bfloat16, False), model_and_logits(mx.bfloat16, True)
-    for e, p, f in zip(exact, plain, fused):   # the fused path rounds to bf16 less often than MLX's ops do
-        assert rel(f, f64(e)) < 1.5 * rel(p, f64(e)) + 5e-3, (rel(f, f64(e)), rel(p, f64(e)))
+        return model
+    fused_as_accurate(quantized, 2)
 
 @pytest.mark.parametrize('family,compile', [('llama', True), ('llama', False), ('qwen3', True), ('llama-mixed', True)])
 def test_static_fused_decode_like_mlx(family, compile):
