@@ -132,7 +132,7 @@ class StaticKVCache:
     def __init__(self, length:int, # positions the buffers hold (prompt + new tokens)
                  offset:mx.array, # where the next keys go
                  keys:mx.array|None=None, values:mx.array|None=None, # the buffers (made at the first update when None)
-                 position:mx.array|None=None): # int32 (offset, length), shared by the layers: where a decode kernel finds its slot (turboquant's attention kernel)
+                 position:mx.array|None=None): # int32 (offset, length), shared by the layers: where a decode kernel finds its slot (turboquant's attention kernel); None: no kernel (a sliding-window layer)
         self.length, self.offset, self.keys, self.values, self.position = length, offset, keys, values, position
 
     def update_and_fetch(self, keys:mx.array, values:mx.array) -> tuple:
@@ -199,10 +199,14 @@ def compiled_generate_step(model:nn.Module, prompt:mx.array, # the model, the pr
 # %% ../nbs/50_runtime.ipynb #8b342cb1
 def decode_step(model:nn.Module, n_caches:int):
     "The model's decode step as a function of arrays only: (token, offset, *keys/values) -> (log-probabilities, offset + 1, *keys/values)."
+    made = model.make_cache() if hasattr(model, 'make_cache') else [None] * n_caches
+    # a decode kernel reads every slot up to the offset: a sliding-window layer (a rotating cache in mlx-lm) gets no position,
+    # so it keeps MLX's attention, whose mask holds the window
+    windowless = [type(c).__name__ != 'RotatingKVCache' for c in made]
     def step(token, offset, *state):
         length = state[0].shape[2]
         position = mx.concatenate([offset, mx.array([length], mx.int32)])   # one op a step for every layer's attention kernel
-        caches = [StaticKVCache(length, offset, state[2 * i], state[2 * i + 1], position) for i in range(n_caches)]
+        caches = [StaticKVCache(length, offset, state[2 * i], state[2 * i + 1], position if windowless[i] else None) for i in range(n_caches)]
         logprobs = nn.log_softmax(model(token[None], cache=caches)[:, -1])
         return (logprobs, offset + 1, *[a for c in caches for a in (c.keys, c.values)])
     return step

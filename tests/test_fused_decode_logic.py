@@ -172,3 +172,21 @@ def test_fused_tq_experts_follow_mlx_lm(kernel_calls, family):
     assert len(glus) == 2 and all('tq_pair_signs' in m.__dict__ for m in glus)
     got = decode_logits(model, tokens)
     assert rel(got, ref) < 1e-4, rel(got, ref)
+
+@pytest.mark.parametrize('compile', [True, False])
+def test_static_fused_decode_keeps_sliding_windows(kernel_calls, compile):
+    "A llama with a sliding-window layer (window 8) decoded over fixed-slot caches: the window layer keeps MLX's attention (its mask hides the keys the window has left; the kernel would read them), the full layer takes the kernel; mlx-lm's log-probabilities over 40 steps."
+    model = tiny_model('llama', hidden_size=128, intermediate_size=256, num_attention_heads=4, head_dim=32,
+                       layer_types=['sliding_attention', 'full_attention'], sliding_window=8)
+    nn.quantize(model, group_size=64, bits=4)
+    tokens = mx.random.randint(0, 256, (50,), key=mx.random.key(12)).tolist()
+    ref = nn.log_softmax(decode_logits(model, tokens[:49]))
+    assert tq.fuse_blocks(model) == 2
+    kernel_calls.clear()
+    got = []
+    def forced(logprobs):
+        got.append(logprobs)
+        return mx.array([tokens[10 + len(got) - 1]]) if len(got) < 40 else mx.array([0])
+    list(compiled_generate_step(model, mx.array(tokens[:10]), max_tokens=40, sampler=forced, compile=compile))
+    assert rel(mx.concatenate(got), ref) < 1e-4, rel(mx.concatenate(got), ref)
+    assert len(kernel_calls) == (1 if compile else 39)   # the full layer only
