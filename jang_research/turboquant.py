@@ -989,7 +989,12 @@ def kernel_attention(attn:nn.Module, parts:tuple, offsets:tuple, cache, position
     "One decode token's attention with `attn_decode_cuda` at `position` (kernel_position's); its new key and value written into `cache` as the cache writes a step."
     qk_norm = (attn['q_norm']['weight'], attn['k_norm']['weight'], attn['q_norm'].eps) if 'q_norm' in attn else None
     out, knew, vnew = attn_decode_cuda(*parts, cache.keys, cache.values, position, attn.decode_freqs, *head_counts(attn), attn.scale, offsets, qk_norm)
-    cache.update_and_fetch(knew, vnew)   # the slices it hands back are not used, so never computed
+    if type(cache) is KVCache:   # as its update_and_fetch writes a step, without building the slices it hands back (host time)
+        pos = cache.offset
+        cache.keys[..., pos:pos + 1, :] = knew
+        cache.values[..., pos:pos + 1, :] = vnew
+        cache.offset = pos + 1
+    else: cache.update_and_fetch(knew, vnew)   # a fixed-slot cache writes at its offset array
     return out
 
 def mlx_attention(attn:nn.Module, q:mx.array, k:mx.array, v:mx.array, mask, cache) -> mx.array:
