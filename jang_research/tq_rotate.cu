@@ -1,6 +1,6 @@
 // TurboQuant's input rotation for decode (mx.fast.cuda_kernel; jang_research/turboquant.py reads this file): for each of K
-// sign vectors s_k, xr[p, k] = H_B (s_k * x[p]) blockwise (H_B the orthonormal Sylvester-Hadamard matrix of size B, as
-// mx.hadamard_transform makes it), computed in fp32 and rounded once. It replaces the sign flip, the Hadamard transform and
+// sign vectors s_k, xr[p, k] = H_B (s_k * x[p]) blockwise (H_B the orthonormal Hadamard matrix of size B exactly as
+// mx.hadamard_transform makes it: Sylvester's for 2^k, kron(H12, H_2^k) for 12 * 2^k), computed in fp32 and rounded once. It replaces the sign flip, the Hadamard transform and
 // the reshapes around it (two to four ops) with one call, and with the macros below also the op before it.
 // Everything above the line `// @kernel-body` is the kernel's header (helpers); below it is the body MLX wraps into a
 // __global__ function with inputs x ((P, N) rows, or (P, 2, N) (gate, up) pairs with JANG_SWIGLU), signs (K, N) fp32 and
