@@ -6,7 +6,7 @@ stamp() { echo "=== $(date +%H:%M:%S) $*"; }
 gpu_tests() {
   local log=$1 limit=$2
   shift 2
-  timeout "$limit" python3 -m pytest -q -rA "$@" 2>&1 | grep -E "^(PASSED|FAILED|ERROR)|Error|assert|passed|failed" | head -40 | tee -a "$R/$log"
+  timeout "$limit" python3 -m pytest -q -rA "$@" 2>&1 | grep -E "^(PASSED|FAILED|ERROR)|Error|assert|passed|failed" | head -300 | tee -a "$R/$log"
 }
 stamp start
 nvidia-smi --query-gpu=name,memory.used,memory.total --format=csv,noheader
