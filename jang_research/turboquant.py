@@ -19,9 +19,9 @@ __all__ = ['HADAMARD_MAX', 'HADAMARD_BLOCKS', 'TQ_KERNEL_HEADER', 'TQ_KERNEL_SOU
            'llama_shaped', 'same_codes', 'rope_frequencies', 'rope_turn', 'attn_decode_kernel', 'kernel_takes_heads',
            'attention_splits', 'attn_launch', 'decode_position', 'attn_decode_cuda', 'attn_decode_mlx', 'fused_call',
            'attention_products', 'kernel_position', 'kernel_attention', 'mlx_attention', 'decode_attention',
-           'pair_signs', 'fused_mlp', 'mlx_mlp', 'FusedBlockMixin', 'FusedAttentionMixin', 'FusedSwitchGLUMixin',
-           'fused_class', 'merge_siblings', 'prepare_attention', 'decode_output', 'turn_fused', 'fuse_block',
-           'fuse_attention', 'fuse_switch_glu', 'fuse_blocks']
+           'pair_signs', 'paired_tq_decode', 'fused_mlp', 'mlx_mlp', 'FusedBlockMixin', 'FusedAttentionMixin',
+           'FusedSwitchGLUMixin', 'fused_class', 'merge_siblings', 'prepare_attention', 'decode_output', 'fused_agrees',
+           'turn_fused', 'fuse_block', 'fuse_attention', 'fuse_switch_glu', 'fuse_blocks']
 
 # %% ../nbs/23_turboquant.ipynb #7b94ffd9
 import functools, math, time, zlib
@@ -1026,17 +1026,24 @@ def pair_signs(gate, up) -> mx.array:
     "(2, n) float32: the sign vectors of a pair of TurboQuant layers read by one rotation call."
     return mx.stack([gate._signs, up._signs])
 
+def paired_tq_decode(gate, up, down, # TurboQuant layers, dense or stacked experts (tq_pairable)
+                     x:mx.array, signs:mx.array, # the input (..., n); gate's and up's sign vectors (2, n)
+                     experts:mx.array, # the kernels' expert index: dense_experts for dense layers, the routing indices (..., k) for experts
+                     norm:tuple|None=None, residual:mx.array|None=None, # a block's MLP norm, first; its residual, last
+                     rep:int=1 # experts a token goes to: its rotations written once for each
+                    ) -> mx.array:
+    "On CUDA, a TurboQuant MLP's (or expert set's) decode output in four calls: both rotations of x, gate and up in one paired product, SwiGLU and down's rotation, down."
+    xr = rotate_cuda(x, signs, gate._block, norm, rep=rep)                                            # (..., [k,] 2, n)
+    gu = quant_gemv_cuda(xr, experts, gate['codes'], gate['scales'], gate._codebook, gate.bits, gate.group_size, False,
+                         pair=(up['codes'], up['scales']))                                            # (..., [k,] 2, out)
+    act = rotate_cuda(gu, down._signs, down._block, swiglu=True)
+    return quant_gemv_cuda(act, experts, down['codes'], down['scales'], down._codebook, down.bits, down.group_size, False, residual=residual)
+
 def fused_mlp(mlp:nn.Module, h:mx.array, norm:tuple) -> mx.array:
     "On CUDA, a fused block's decode-step output from h: h + MLP(RMS-norm(h)), the norm folded into the first call; gate/up merged, paired (TurboQuant) or apart."
-    rows = h.size // h.shape[-1]
     signs = mlp.__dict__.get('tq_pair_signs')
-    if signs is not None:   # TurboQuant: rotate for gate and up (the norm first), both products in one call, rotate SwiGLU's output, down + residual
-        gate, up, down = mlp['gate_proj'], mlp['up_proj'], mlp['down_proj']
-        xr = rotate_cuda(h, signs, gate._block, norm)                                                  # (..., 2, n)
-        gu = quant_gemv_cuda(xr, dense_experts(rows), gate['codes'], gate['scales'], gate._codebook, gate.bits, gate.group_size, False,
-                             pair=(up['codes'], up['scales']))                                        # (..., 2, out)
-        act = rotate_cuda(gu, down._signs, down._block, swiglu=True)
-        return quant_gemv_cuda(act, dense_experts(rows), down['codes'], down['scales'], down._codebook, down.bits, down.group_size, False, residual=h)
+    if signs is not None:   # TurboQuant: four calls, the norm in the first, the residual in the last
+        return paired_tq_decode(mlp['gate_proj'], mlp['up_proj'], mlp['down_proj'], h, signs, dense_experts(h.size // h.shape[-1]), norm, h)
     if 'gate_up_proj' in mlp: act = fused_call(mlp['gate_up_proj'], h, norm=norm, swiglu=True)
     else: act = mlx_swiglu(fused_call(mlp['gate_proj'], h, norm=norm), fused_call(mlp['up_proj'], h, norm=norm))
     return fused_call(mlp['down_proj'], act, residual=h)
@@ -1075,13 +1082,8 @@ class FusedAttentionMixin:
 class FusedSwitchGLUMixin:
     "mlx-lm's SwitchGLU over TurboQuant experts whose decode step on CUDA is four calls: the token's rotations for gate and up (written once for each of its experts), gate and up of its experts in one paired call, SwiGLU and the down layer's rotation in one, down."
     def __call__(self, x:mx.array, indices:mx.array) -> mx.array:
-        if cuda_available() and indices.size <= KERNEL_MAX_ROWS:
-            gate, up, down = self['gate_proj'], self['up_proj'], self['down_proj']
-            xr = rotate_cuda(x, self.tq_pair_signs, gate._block, rep=indices.shape[-1])                 # (..., k, 2, n)
-            gu = quant_gemv_cuda(xr, indices, gate['codes'], gate['scales'], gate._codebook, gate.bits, gate.group_size, False,
-                                 pair=(up['codes'], up['scales']))                                       # (..., k, 2, out)
-            act = rotate_cuda(gu, down._signs, down._block, swiglu=True)                                  # (..., k, out)
-            return quant_gemv_cuda(act, indices, down['codes'], down['scales'], down._codebook, down.bits, down.group_size, False)
+        if cuda_available() and indices.size <= KERNEL_MAX_ROWS:   # (..., k, hidden), as SwitchGLU returns it
+            return paired_tq_decode(self['gate_proj'], self['up_proj'], self['down_proj'], x, self.tq_pair_signs, indices, rep=indices.shape[-1])
         return super().__call__(x, indices)
 
 @functools.lru_cache(maxsize=None)
@@ -1114,6 +1116,16 @@ def decode_output(module:nn.Module, tokens:mx.array) -> mx.array:
     module(tokens[:, :3], None, cache)
     return module(tokens[:, 3:], None, cache)
 
+def fused_agrees(before:mx.array, after:mx.array, # a module's output for the same input before and after fusing
+                 dtype, # the output's dtype: two roundings in it are allowed
+                 residual_in:mx.array|None=None # the input a block adds to its update (its output less this is what it computes)
+                ) -> bool:
+    "Does the fused output agree with the one before: within 5% of the largest update, allowing two roundings of the output in `dtype`? (The fuse checks' rule: a block's output is mostly its residual, which would hide a wrong update.)"
+    before, after = before.astype(mx.float32), after.astype(mx.float32)
+    update = before if residual_in is None else before - residual_in.astype(mx.float32)
+    allowed = 0.05 * mx.abs(update).max().item() + 2 * mx.finfo(dtype).eps * mx.abs(before).max().item()
+    return mx.abs(after - before).max().item() <= allowed
+
 def turn_fused(module:nn.Module, mixin:type, attn:nn.Module, # a block or an attention; its twin's mixin; its attention
                containers:list, # the modules whose children `prepare` merges
                prepare, # prepare(): merges and attributes, in place
@@ -1129,12 +1141,7 @@ def turn_fused(module:nn.Module, mixin:type, attn:nn.Module, # a block or an att
     module.__class__ = fused_class(mixin, cls)
     if check:
         after = decode_output(module, tokens)
-        # the update must agree within 5%, allowing two roundings of the output in its dtype: a block's output is mostly the
-        # residual, which would hide a wrong update
-        before, after = before.astype(mx.float32), after.astype(mx.float32)
-        update = before - tokens[:, 3:].astype(mx.float32) if residual else before
-        allowed = 0.05 * mx.abs(update).max().item() + 2 * mx.finfo(dtype).eps * mx.abs(before).max().item()
-        if mx.abs(after - before).max().item() > allowed:   # not the module we took it for: put it back as it was
+        if not fused_agrees(before, after, dtype, tokens[:, 3:] if residual else None):   # not the module we took it for: put it back as it was
             for c, children in originals:
                 for k in [k for k in c.children() if k not in children]: c.pop(k)
                 for k, m in children.items(): c[k] = m
@@ -1172,16 +1179,13 @@ def fuse_switch_glu(glu:nn.Module, check:bool=True) -> bool:
     if check:
         x = mx.random.normal((1, 1, gate.input_dims), key=mx.random.key(0)).astype(gate['scales'].dtype)
         indices = mx.array([[[0, gate.num_experts - 1]]], mx.uint32)
-        before = glu(x, indices).astype(mx.float32)
+        before = glu(x, indices)
     object.__setattr__(glu, 'tq_pair_signs', pair_signs(gate, glu['up_proj']))
     glu.__class__ = fused_class(FusedSwitchGLUMixin, cls)
-    if check:
-        after = glu(x, indices).astype(mx.float32)
-        allowed = (0.05 + 2 * mx.finfo(x.dtype).eps) * mx.abs(before).max().item()
-        if mx.abs(after - before).max().item() > allowed:   # not what we took it for: put it back
-            glu.__dict__.pop('tq_pair_signs')
-            glu.__class__ = cls
-            return False
+    if check and not fused_agrees(before, glu(x, indices), x.dtype):   # not what we took it for: put it back
+        glu.__dict__.pop('tq_pair_signs')
+        glu.__class__ = cls
+        return False
     return True
 
 def fuse_blocks(model:nn.Module, check:bool=True,

@@ -22,6 +22,17 @@ def tq_mlps(model, bits:int=4, scales:str='float32'):
         for j, k in enumerate(('gate_proj', 'up_proj', 'down_proj')):
             block.mlp[k] = TurboQuantLinear.from_tqtensor(tq_quantize(block.mlp[k].weight, QuantSpec(bits, 0, 'tq', scales), seed=10 * i + j))
 
+def forced_logprobs(model, tokens:list, compile:bool, prompt:int=10):
+    "runtime.compiled_generate_step's log-probabilities (compiled, or its fixed slots op by op) after a `prompt`-token prompt, each next token forced from `tokens`: len(tokens) - prompt rows."
+    from jang_research.backend import mx
+    from jang_research.runtime import compiled_generate_step
+    steps, got = len(tokens) - prompt, []
+    def forced(logprobs):   # a sampler that keeps the log-probabilities and hands on the next token of the list
+        got.append(logprobs)
+        return mx.array([tokens[prompt + len(got) - 1]]) if len(got) < steps else mx.array([0])
+    list(compiled_generate_step(model, mx.array(tokens[:prompt]), max_tokens=steps, sampler=forced, compile=compile))
+    return mx.concatenate(got)
+
 def tiny_source(folder, family, model=None):
     "Write a tiny random-init mlx-lm model of `family` as a model folder (config.json + model.safetensors); returns (model, folder)."
     import json

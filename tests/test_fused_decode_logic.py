@@ -8,9 +8,8 @@ import pytest
 import jang_research.turboquant as tq
 from jang_research.backend import mx, nn
 from jang_research.testing import tiny_model, mixed_widths
-from jang_research.runtime import compiled_generate_step
 from mlx_lm.models.cache import make_prompt_cache
-from conftest import tq_mlps
+from conftest import tq_mlps, forced_logprobs
 
 def mlx_gemv(x, experts, codes, scales, aux, bits, group_size, affine, warps_per_block=8, rows_per_warp=2, kernel=None,
              norm=None, residual=None, swiglu=False, pair=None):
@@ -91,12 +90,7 @@ def test_static_fused_decode_follows_mlx_lm(kernel_calls, family, compile):
     assert tq.fuse_blocks(model, tq_mlp=True) == 2
     assert family.endswith('tq') == ('tq_pair_signs' in model.layers[0].mlp.__dict__)
     kernel_calls.clear()
-    got = []
-    def forced(logprobs):   # a sampler that keeps the log-probabilities and hands on the next token of the list
-        got.append(logprobs)
-        return mx.array([tokens[10 + len(got) - 1]]) if len(got) < 40 else mx.array([0])
-    list(compiled_generate_step(model, mx.array(tokens[:10]), max_tokens=40, sampler=forced, compile=compile))
-    got = mx.concatenate(got)
+    got = forced_logprobs(model, tokens, compile)
     assert rel(got, ref) < 1e-4, rel(got, ref)
     # both layers in the kernel: once each when the step is traced, else at every step (the prompt keeps mlx-lm's path)
     assert len(kernel_calls) == (2 if compile else 2 * 39), len(kernel_calls)
@@ -183,10 +177,6 @@ def test_static_fused_decode_keeps_sliding_windows(kernel_calls, compile):
     ref = nn.log_softmax(decode_logits(model, tokens[:49]))
     assert tq.fuse_blocks(model) == 2
     kernel_calls.clear()
-    got = []
-    def forced(logprobs):
-        got.append(logprobs)
-        return mx.array([tokens[10 + len(got) - 1]]) if len(got) < 40 else mx.array([0])
-    list(compiled_generate_step(model, mx.array(tokens[:10]), max_tokens=40, sampler=forced, compile=compile))
-    assert rel(mx.concatenate(got), ref) < 1e-4, rel(mx.concatenate(got), ref)
+    got = forced_logprobs(model, tokens, compile)
+    assert rel(got, ref) < 1e-4, rel(got, ref)
     assert len(kernel_calls) == (1 if compile else 39)   # the full layer only

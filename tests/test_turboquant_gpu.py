@@ -331,7 +331,7 @@ def test_static_fused_decode_like_mlx(family, compile):
     "Compiled decoding (runtime.compiled_generate_step: fixed-slot caches, the attention kernel at the position they name) of a fused model: mlx-lm's log-probabilities along the same tokens."
     from jang_research.testing import tiny_model, mixed_widths
     from jang_research.turboquant import fuse_blocks
-    from jang_research.runtime import compiled_generate_step
+    from conftest import forced_logprobs
     from mlx_lm.models.cache import make_prompt_cache
     model = tiny_model(family.split('-')[0], hidden_size=256, intermediate_size=512, num_attention_heads=4, head_dim=64)
     nn.quantize(model, group_size=64, bits=4, class_predicate=mixed_widths if family.endswith('mixed') else None)
@@ -341,10 +341,6 @@ def test_static_fused_decode_like_mlx(family, compile):
     ref = [model(mx.array([tokens[:10]]), cache=cache)[:, -1]] + [model(mx.array([[t]]), cache=cache)[:, -1] for t in tokens[10:15]]
     assert fuse_blocks(model) == 2
     assert model.layers[0].self_attn.decode_freqs is not None   # decode attention goes through the kernel
-    got = []
-    def forced(logprobs):   # keeps the log-probabilities, hands on the next token of the list
-        got.append(logprobs)
-        return mx.array([tokens[9 + len(got)]])
-    list(compiled_generate_step(model, mx.array(tokens[:10]), max_tokens=6, sampler=forced, compile=compile))
+    got = forced_logprobs(model, tokens, compile)   # six steps
     for g, r in zip(got, ref):
         assert rel(g, f64(nn.log_softmax(r.astype(mx.float32)))) < 3e-2, rel(g, f64(nn.log_softmax(r.astype(mx.float32))))
