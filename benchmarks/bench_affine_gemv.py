@@ -3,7 +3,8 @@
 For each shape and width, microseconds per call two ways: `eager` — --calls calls built and evaluated together (host
 cost of building each call included, as in mlx-lm's decode loop); `graph` — the same calls inside one mx.compile'd
 function on distinct inputs (replayed without Python: close to the kernel's own time). Rows: MLX's `mx.quantized_matmul`,
-our kernel called directly (`quant_gemv_cuda`), our layer (`FusedQuantizedLinear`, eager), and with --baseline a
+our kernel called directly (`quant_gemv_cuda`), the tensor-core kernel (`mma_gemv_cuda`, where `mma_fits`) with its launch
+settings, our layer (`FusedQuantizedLinear`, eager), and with --baseline a
 kernel built from another source file (e.g. the previous version: `git show REV:jang_research/tq_gemv.cu > old.cu`).
 The implied bandwidth counts the packed weights once; `err` is the kernel's relative error against MLX's dequantized
 weights in float64.
@@ -36,7 +37,7 @@ def main():
     ap.add_argument('--baseline', help='another kernel source file, timed side by side')
     a = ap.parse_args()
     from jang_research.backend import mx, nn
-    from jang_research.turboquant import cuda_available, quant_gemv_cuda, dense_experts, FusedQuantizedLinear, gemv_kernel
+    from jang_research.turboquant import cuda_available, quant_gemv_cuda, mma_gemv_cuda, mma_fits, dense_experts, FusedQuantizedLinear, gemv_kernel
     if not cuda_available(): raise SystemExit('needs MLX on a CUDA GPU')
     base = gemv_kernel(a.baseline) if a.baseline else None
     print(f"{'shape (out x in)':>17s} {'bits':>4s} {'what':>28s} {'eager us':>9s} {'graph us':>9s} {'graph GB/s':>11s} {'vs MLX':>7s} {'err':>8s}")
@@ -70,6 +71,12 @@ def main():
                     launch = dict(warps_per_block=wpb, rows_per_warp=rpw)
                     row(f'kernel {wpb} warps x {rpw} rows', ours(**launch), eager=False)
                     if base is not None: row(f'baseline {wpb} warps x {rpw} rows', ours(base, **launch), eager=False)
+            if mma_fits(mx.bfloat16, bits, a.group, n):   # the tensor-core kernel (turboquant.GEMV_MMA), default launch and others
+                mma = lambda **launch: (lambda x: mma_gemv_cuda(x, z, lin.weight, lin.scales, lin.biases, bits, a.group, **launch))
+                row('tensor-core kernel', mma())
+                for warps in (4, 8):
+                    for tiles in (1, 2):
+                        if warps <= n // a.group: row(f'tensor-core {warps} warps x {tiles} tiles', mma(warps=warps, tiles=tiles), eager=False)
             lin.__class__ = FusedQuantizedLinear
             row('layer (FusedQuantizedLinear)', lin)
 

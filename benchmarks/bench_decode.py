@@ -9,6 +9,7 @@ Variants, each built in memory from the same float model (real weights, or rando
   affine-k  (MoE) the same widths in MLX affine g64
   NAME-fused  variant NAME with its affine layers turned into our fused-kernel layers (load_bundle(runtime='fused'))
   NAME-tqfused  the same, blocks with TurboQuant MLPs fused too (fuse_layers(tq_mlp=True))
+  NAME-mma    (anywhere in the name) affine decode products on tensor cores (turboquant.GEMV_MMA), e.g. affine4-fused-mma-compiled
   NAME-compiled  variant NAME decoded by runtime.compiled_generate_step (fixed-length KV buffers, each step one compiled graph)
                  instead of mlx-lm's generate_step; -fused-compiled does both
   NAME-static  the same fixed-length KV buffers, each step run op by op (compile=False): what the buffers and mask cost alone
@@ -157,7 +158,8 @@ def decode_speed(model, steps:int, warmup:int=4, decoder:str='mlx') -> float:
     return steps / (time.perf_counter() - t)
 
 def parse_variant(v:str) -> tuple:
-    "(plan name, how its layers are fused ('', 'fused' or 'tqfused'), decoder) of a variant name such as 'affine4-fused-compiled'."
+    "(plan name, how its layers are fused ('', 'fused' or 'tqfused'), decoder) of a variant name such as 'affine4-fused-compiled' ('-mma' aside)."
+    v = v.replace('-mma', '')
     decoder = next((d for d in ('compiled', 'static') if v.endswith('-' + d)), 'mlx')
     base = v.removesuffix('-' + decoder)
     fused = next((f for f in ('tqfused', 'fused') if base.endswith('-' + f)), '')
@@ -203,9 +205,11 @@ def main():
     print(f"{a.model or a.shape or a.bundle} on {dev}, activations {dtype_name}; bandwidth {bw/1e9:.0f} GB/s ({bw_kind}); {a.steps} decode steps, {a.prefill}-token prefill")
     print(f"{'variant':24s} {'tok/s':>8s} {'ms/tok':>8s} {'GB/step':>8s} {'% of bw':>8s} {'prefill tok/s':>14s} {'vs first':>9s}")
     rows = []
+    import jang_research.turboquant as tq
     for v in a.variants:
         t0 = time.time()
         base, fused, decoder = parse_variant(v)
+        tq.GEMV_MMA = '-mma' in v
         if a.bundle:   # as it was written: its own plan, loaded the way a user loads it
             model, _, _ = load_bundle(a.bundle, compute_dtype=dtype, tokenizer=False, runtime='fused' if fused else 'mlx')
             cfg = json.loads((Path(a.bundle) / 'config.json').read_text())

@@ -11,7 +11,7 @@ build the step and the time to evaluate it (synchronously), the same split for a
 wait for the previous token), then decode tok/s through mlx-lm's generate_step for all variants in turn, `--rounds` times.
 `-fused`: every affine layer the package's FusedQuantizedLinear; `-bigfused`: only those fuse_layers picks by default (at
 least FUSE_MIN_BYTES: runtime='fused'); `-percall`: every one as the layer was in session 49; `-merged`: q/k/v (and
-gate/up) answered by one product of the concatenated weights, split after; `-blocks`: llama blocks fused (turboquant.fuse_blocks:
+gate/up) answered by one product of the concatenated weights, split after; `-mma`: affine decode products on tensor cores (turboquant.GEMV_MMA); `-blocks`: llama blocks fused (turboquant.fuse_blocks:
 four kernel calls a block besides attention, attention one more and two cache updates); `-tqblocks`: the same with TurboQuant MLPs fused too (fuse_blocks(tq_mlp=True): gate and up
 paired, the rotations by their kernel); `-mlxattn` after it: the blocks' attention
 left to mlx-lm's ops (as before the attention kernel); `floor`: the float model with every projection
@@ -257,11 +257,11 @@ def keep_mlx_attention(model) -> int:
     return len(attns)
 
 def variant_model(v, shape, dtype):
-    "(model, note) of a variant name: a plan of bench_decode.py, then -merged / -blocks / -tqblocks / -mlxattn / -fused / -bigfused / -percall / -compiled (in that order)."
+    "(model, note) of a variant name: a plan of bench_decode.py, then -merged / -blocks / -tqblocks / -mlxattn / -fused / -bigfused / -percall / -mma / -compiled (in that order)."
     from bench_decode import planned_model
     from jang_research.turboquant import fuse_layers, fuse_blocks
     parts = v.split('-')
-    while len(parts) > 1 and parts[-1] in ('merged', 'blocks', 'tqblocks', 'mlxattn', 'fused', 'bigfused', 'percall', 'compiled'): parts.pop()
+    while len(parts) > 1 and parts[-1] in ('merged', 'blocks', 'tqblocks', 'mlxattn', 'fused', 'bigfused', 'percall', 'mma', 'compiled'): parts.pop()
     base = '-'.join(parts)   # a plan of bench_decode.py (some have hyphens: tq4-mlp, jangtq-k)
     model, _, _, _ = planned_model(argparse.Namespace(model=None, shape=shape), 'float' if base == 'floor' else base, dtype)
     note = []
@@ -276,7 +276,13 @@ def variant_model(v, shape, dtype):
     if '-fused' in v: note.append(f"{fuse_layers(model, 0)} layers fused")
     if '-bigfused' in v: note.append(f"{fuse_layers(model)} layers of >= FUSE_MIN_BYTES fused")
     if '-percall' in v: note.append(f"{per_call_layers(model)} layers as in session 49")
+    if '-mma' in v: note.append('products on tensor cores')
     return model, '; '.join(note)
+
+def use_mma(v:str):
+    "GEMV_MMA on for a variant named -mma (affine decode products on tensor cores), off for the others: set before it runs."
+    import jang_research.turboquant as tq
+    tq.GEMV_MMA = '-mma' in v
 
 def shapes(a):
     from bench_decode import decode_speed
@@ -287,6 +293,7 @@ def shapes(a):
     print(f"{'variant':24s} {'prims':>6s} {'matmuls':>7s} {'build ms':>9s} {'eval ms':>8s} | {'build':>6s} {'queue':>6s} {'wait':>6s} {'step':>6s}")
     models = {}
     for v in a.variants:
+        use_mma(v)
         model, note = variant_model(v, a.shape, dtype)
         models[v] = model
         counts = census(model, mx.array([[5]]))
@@ -299,7 +306,9 @@ def shapes(a):
     print(f"decode tok/s through mlx-lm's generate_step, {a.steps} steps, variants in turn for {a.rounds} rounds (all models held)")
     speeds = {v: [] for v in a.variants}
     for _ in range(a.rounds):
-        for v in a.variants: speeds[v].append(decode_speed(models[v], a.steps, decoder='compiled' if v.endswith('-compiled') else 'mlx'))
+        for v in a.variants:
+            use_mma(v)
+            speeds[v].append(decode_speed(models[v], a.steps, decoder='compiled' if v.endswith('-compiled') else 'mlx'))
     first = sorted(speeds[a.variants[0]])[a.rounds // 2]
     for v in a.variants:
         med = sorted(speeds[v])[a.rounds // 2]

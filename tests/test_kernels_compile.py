@@ -62,6 +62,27 @@ def test_gemv_fusions_compile(tmp_path):
         configs.append((inputs + [('codes2', 'uint32_t'), ('scales2', dtype)], outputs, constants))
     compiles('tq_gemv.cu', configs, tmp_path, "#define JANG_NORM 0\n#define JANG_RES 0\n#define JANG_SWIGLU 0\n#define JANG_PAIR 1\n")
 
+def mma(bits:int, group:int, experts:int, dtype, n:int=4096, out:int=4096, swiglu:bool=False, tiles=None) -> tuple:
+    "The tensor-core GEMV's (inputs, outputs, constants) as turboquant.mma_gemv_cuda launches it."
+    from jang_research.turboquant import mma_launch
+    constants, _ = mma_launch((1, n), dtype, (experts, out, n * bits // 32), bits, group, swiglu, tiles=tiles)
+    inputs = [('x', dtype), ('experts', 'int32_t'), ('codes', 'uint32_t'), ('scales', dtype), ('aux', dtype)]
+    return inputs, [('y', dtype)], dict(constants)
+
+def test_mma_gemv_compiles(tmp_path):
+    "The tensor-core GEMV: every affine width in groups of 32/64/128 (bf16), fp16, stacked experts, a row count no tile divides, two tiles a block, 4 groups a row; then its fusions."
+    configs = [mma(b, g, 1, BF16) for b in AFFINE_BITS for g in (32, 64, 128)]
+    configs += [mma(4, 64, 1, F16), mma(3, 64, 8, BF16, 2048, 768), mma(8, 32, 1, F16, 1024, 1000), mma(5, 128, 4, BF16, 1024, 200, tiles=2),
+                mma(2, 64, 1, BF16, 256, 64)]
+    compiles('gemv_mma.cu', configs, tmp_path, "#define JANG_NORM 0\n#define JANG_RES 0\n#define JANG_SWIGLU 0\n")
+    for norm, res, swiglu in ((1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 0, 1)):
+        macros = f"#define JANG_NORM {norm}\n#define JANG_RES {res}\n#define JANG_SWIGLU {swiglu}\n#define JANG_EPS 1e-05f\n"
+        configs = []
+        for bits, dtype, tiles in ((4, BF16, 1), (3, F16, 2), (8, BF16, 2)):
+            inputs, outputs, constants = mma(bits, 64, 1, dtype, swiglu=bool(swiglu), tiles=tiles)
+            configs.append((inputs + [('gamma', dtype)] * norm + [('res', dtype)] * res, outputs, constants))
+        compiles('gemv_mma.cu', configs, tmp_path, macros)
+
 def attention(n_heads:int, n_kv_heads:int, head_dim:int, dtype, merged:bool, qk_norm:bool, split:bool=False) -> tuple:
     "The one-token attention's (inputs, outputs, constants) as turboquant.attn_decode_cuda launches it (split: with the partial sums' outputs)."
     from jang_research.turboquant import attn_launch

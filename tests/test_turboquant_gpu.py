@@ -69,6 +69,48 @@ def test_affine_kernel_matches_dequantized(bits, group, experts):
         assert y.dtype == dt and mx.isfinite(y).all().item()
         assert rel(y, ref) < TOL[dt], (dt, rel(y, ref))
 
+def mma_calls(monkeypatch) -> list:
+    "Turn GEMV_MMA on for this test; the list each tensor-core kernel configuration made is appended to (the kernel was used)."
+    import jang_research.turboquant as tq
+    monkeypatch.setattr(tq, 'GEMV_MMA', True)
+    made, real = [], tq.config_mma_kernel
+    def counting(*args, **kw):
+        made.append(args)
+        return real(*args, **kw)
+    monkeypatch.setattr(tq, 'config_mma_kernel', counting)
+    return made
+
+@pytest.mark.parametrize('bits', AFFINE_BITS)
+@pytest.mark.parametrize('group', [32, 64, 128])
+@pytest.mark.parametrize('experts', [1, 6])
+def test_mma_kernel_matches_dequantized(bits, group, experts, monkeypatch):
+    "The tensor-core GEMV (GEMV_MMA): every affine width and group, dense and stacked experts, bf16 and fp16 activations, row counts no tile divides."
+    made = mma_calls(monkeypatch)
+    mx.random.seed(bits * 13 + group + experts)
+    n, out = (4096, 328) if experts == 1 else (1024, 200)
+    for dt in (mx.float16, mx.bfloat16):
+        wq, s, b = mx.quantize(mx.random.normal((experts, out, n)).astype(dt), group_size=group, bits=bits)
+        W = f64(mx.dequantize(wq, s, b, group_size=group, bits=bits))
+        rows = 3 if experts == 1 else 4
+        x = mx.random.normal((rows, n)).astype(dt)
+        idx = mx.array([0] * rows if experts == 1 else [5, 0, 3, 5], mx.int32)
+        y = quant_gemv_cuda(x, idx, wq, s, b, bits, group, True)
+        ref = np.stack([f64(x)[p] @ W[e].T for p, e in enumerate(idx.tolist())])
+        assert y.dtype == dt and mx.isfinite(y).all().item()
+        assert rel(y, ref) < TOL[dt], (dt, rel(y, ref))
+    assert len(made) == 2   # one configuration a dtype: the tensor-core kernel answered
+
+@pytest.mark.parametrize('n,out,tiles,warps', [(4096, 16400, None, None), (256, 96, None, None), (2048, 1000, 2, 4), (14336, 512, 1, 8)])
+def test_mma_kernel_launches(n, out, tiles, warps, monkeypatch):
+    "The tensor-core GEMV's launch settings: two tiles a block (16384 rows and more; a row count no 32 divides), fewer groups than warps, explicit settings; 4-bit bf16."
+    from jang_research.turboquant import mma_gemv_cuda
+    mx.random.seed(n + out)
+    wq, s, b = mx.quantize(mx.random.normal((out, n)).astype(mx.bfloat16), group_size=64, bits=4)
+    W = f64(mx.dequantize(wq, s, b, group_size=64, bits=4))
+    x = mx.random.normal((1, 2, n)).astype(mx.bfloat16)
+    y = mma_gemv_cuda(x, mx.zeros((2,), mx.int32), wq, s, b, 4, 64, warps=warps, tiles=tiles)
+    assert y.shape == (1, 2, out) and rel(y[0], f64(x)[0] @ W.T) < TOL[mx.bfloat16], rel(y[0], f64(x)[0] @ W.T)
+
 def test_fused_layers_agree_with_mlx():
     mx.random.seed(1)
     lin = nn.QuantizedLinear(2048, 512, bias=True, group_size=64, bits=3)
@@ -149,8 +191,10 @@ def test_prompt_path_of_layers():
         assert rel(y, ref) < (1e-3 if dt == mx.float32 else 1e-2), (dt, rel(y, ref))
 
 @pytest.mark.parametrize('bits', [4, 3])
-def test_block_fusions_match_float64(bits):
-    "The decoder block's fusions of the GEMV: RMS norm of the input, a residual added, SwiGLU of (gate, up) row pairs."
+@pytest.mark.parametrize('mma', [False, True])
+def test_block_fusions_match_float64(bits, mma, monkeypatch):
+    "The decoder block's fusions of the GEMV: RMS norm of the input, a residual added, SwiGLU of (gate, up) row pairs (mma: on tensor cores for bf16, GEMV_MMA)."
+    made = mma_calls(monkeypatch) if mma else []
     mx.random.seed(bits)
     n, out, eps = 2048, 384, 1e-5
     for dt in (mx.float32, mx.bfloat16):
@@ -169,6 +213,7 @@ def test_block_fusions_match_float64(bits):
         g, u = gu[:, 0::2], gu[:, 1::2]
         ref = g / (1 + np.exp(-g)) * u
         assert y.shape == (1, 2, out // 2) and rel(y[0], ref) < 2 * TOL[dt], ('swiglu', dt, rel(y[0], ref))
+    assert len(made) == (3 if mma else 0)   # bf16's three fusions on tensor cores; float32 stays on the CUDA-core kernel
 
 def attention_case(shape:tuple, pos:int, dtype, slots:int, seed:int, splits=None) -> None:
     "One token's attention at `pos` over a random cache of `slots` slots (heads as in `shape`: query, KV, dim, merged q/k/v, Qwen3 norms): the kernel's output, key and value against attn_decode_mlx's in float32."
@@ -223,25 +268,27 @@ def test_rotation_kernel_matches_mlx(case, dtype, rows):
     assert got.shape == ref.shape and got.dtype == dtype, (got.shape, ref.shape)
     assert rel(got, f64(ref)) < (1e-2 if dtype == mx.bfloat16 else 1e-5), rel(got, f64(ref))
 
-@pytest.mark.parametrize('family', ['llama', 'qwen3', 'llama-mixed', 'mixtral'])
-def test_fused_blocks_decode_like_mlx(family):
-    "A model's blocks fused: prompt (MLX ops on merged layers) and decode steps (four fused calls a block and the attention kernel; mixed widths: siblings apart; an MoE: its attention alone) give mlx-lm's logits."
+@pytest.mark.parametrize('family', ['llama', 'qwen3', 'llama-mixed', 'mixtral', 'llama-mma', 'llama-mixed-mma'])
+def test_fused_blocks_decode_like_mlx(family, monkeypatch):
+    "A model's blocks fused: prompt (MLX ops on merged layers) and decode steps (four fused calls a block and the attention kernel; mixed widths: siblings apart; an MoE: its attention alone; mma: products on tensor cores) give mlx-lm's logits."
     from jang_research.testing import tiny_model, mixed_widths
     from jang_research.turboquant import fuse_blocks
     from mlx_lm.models.cache import make_prompt_cache
     # 64 features would meet MLX's quantized-matmul bug at 8-64 rows; heads of 64 (the tiny Qwen3's 16 the attention kernel does not take)
     model = tiny_model(family.split('-')[0], hidden_size=256, intermediate_size=512, num_attention_heads=4, head_dim=64)
-    nn.quantize(model, group_size=64, bits=4, class_predicate=mixed_widths if family.endswith('mixed') else None)
+    nn.quantize(model, group_size=64, bits=4, class_predicate=mixed_widths if 'mixed' in family else None)
     model.set_dtype(mx.bfloat16)
     tokens = [[5, 17, 42, 9, 11, 23, 2, 8, 30, 31]]
     cache = make_prompt_cache(model)
     ref = [model(mx.array(tokens), cache=cache)[:, -1]] + [model(mx.array([[t]]), cache=cache)[:, -1] for t in (3, 7, 1)]
+    made = mma_calls(monkeypatch) if family.endswith('mma') else None
     assert fuse_blocks(model) == 2
     assert model.layers[0].self_attn.decode_freqs is not None   # decode attention goes through the kernel
     cache = make_prompt_cache(model)
     got = [model(mx.array(tokens), cache=cache)[:, -1]] + [model(mx.array([[t]]), cache=cache)[:, -1] for t in (3, 7, 1)]
     for g, r in zip(got, ref):
         assert rel(g, f64(r)) < 3e-2, rel(g, f64(r))
+    assert made is None or made   # the decode products ran on tensor cores
 
 @pytest.mark.parametrize('dtype', [mx.bfloat16, mx.float32])
 def test_tq_layers_rotate_in_kernel(dtype, monkeypatch):
@@ -334,7 +381,7 @@ def test_static_fused_decode_like_mlx(family, compile):
     from conftest import forced_logprobs
     from mlx_lm.models.cache import make_prompt_cache
     model = tiny_model(family.split('-')[0], hidden_size=256, intermediate_size=512, num_attention_heads=4, head_dim=64)
-    nn.quantize(model, group_size=64, bits=4, class_predicate=mixed_widths if family.endswith('mixed') else None)
+    nn.quantize(model, group_size=64, bits=4, class_predicate=mixed_widths if 'mixed' in family else None)
     model.set_dtype(mx.bfloat16)
     tokens = [5, 17, 42, 9, 11, 23, 2, 8, 30, 31, 3, 7, 1, 50, 60, 70]
     cache = make_prompt_cache(model)
