@@ -415,48 +415,53 @@ def gemv_launch(x_shape:tuple, dtype, codes_shape:tuple, bits:int, group_size:in
 # %% ../nbs/23_turboquant.ipynb #f61cc333
 GEMV_MMA_HEADER, GEMV_MMA_SOURCE = kernel_source('gemv_mma.cu')
 
-GEMV_MMA = False   # affine decode products on tensor cores where mma_fits: on once its GPU tests pass (job_s58.sh)
+GEMV_MMA = False   # decode products on tensor cores where mma_fits: on once its GPU tests pass (job_s58.sh)
 
-def mma_fits(dtype, bits:int, group_size:int, n:int) -> bool:
-    "Does the tensor-core GEMV take these affine codes: bf16 or fp16 activations, 2-8 bit codes, groups of 32, 64 or 128?"
-    return dtype in (mx.bfloat16, mx.float16) and bits in (2, 3, 4, 5, 6, 8) and group_size in (32, 64, 128) and n % group_size == 0
+def mma_fits(dtype, bits:int, group_size:int, n:int, affine:bool=True) -> bool:
+    "Does the tensor-core GEMV take these codes: bf16 or fp16 activations; affine 2-8 bits in groups of 32/64/128, or TurboQuant 1-4 bits, one scale a row (n a multiple of 64) or groups of 32/64?"
+    if dtype not in (mx.bfloat16, mx.float16): return False
+    if affine: return bits in (2, 3, 4, 5, 6, 8) and group_size in (32, 64, 128) and n % group_size == 0
+    return bits in (1, 2, 3, 4) and group_size in (0, 32, 64) and n % (group_size or 64) == 0
 
 @functools.lru_cache(maxsize=None)
-def mma_launch(x_shape:tuple, dtype, codes_shape:tuple, bits:int, group_size:int,
+def mma_launch(x_shape:tuple, dtype, codes_shape:tuple, bits:int, group_size:int, affine:bool=True,
                swiglu:bool=False, # rows in (gate, up) pairs: half as many outputs
-               warps:int|None=None, tiles:int|None=None # warps a block (default 8, at most one a group) and 16-row tiles a block (default 2 from 16384 rows, else 1)
+               warps:int|None=None, tiles:int|None=None # warps a block (default 8, at most one a run of inputs) and 16-row tiles a block (default 2 from 16384 rows, else 1)
               ) -> tuple:
     "(constants, launch arguments) of the tensor-core GEMV for one call shape, checked and made once."
     *lead, n = x_shape
     E, out, words = codes_shape if len(codes_shape) == 3 else (1, *codes_shape)
     if words != n * bits // 32: raise JangError(f"codes hold {words * 32 // bits} input features, activation has {n}")
-    if not mma_fits(dtype, bits, group_size, n): raise JangError(f"the tensor-core GEMV takes no {bits}-bit codes in groups of {group_size} with {dtype} activations of {n}")
-    ng = n // group_size
-    warps = min(warps or 8, ng)        # a warp takes whole groups: none left idle
+    if not mma_fits(dtype, bits, group_size, n, affine):
+        raise JangError(f"the tensor-core GEMV takes no {bits}-bit {'affine' if affine else 'TurboQuant'} codes in groups of {group_size} with {dtype} activations of {n}")
+    runs = n // (group_size or 64)     # a lane's share of the inputs comes in runs: a scale group, or 64 inputs (one scale a row)
+    warps = min(warps or 8, runs)      # a warp takes whole runs: none left idle
     tiles = tiles or (2 if out >= 16384 else 1)   # two tiles share the activation's unpacking; one keeps small layers on more SMs
     launch = dict(grid=(-(-out // (16 * tiles)) * warps * 32, math.prod(lead), 1), threadgroup=(warps * 32, 1, 1),
                   output_shapes=[(*lead, out // 2 if swiglu else out)], output_dtypes=[dtype])
-    constants = (('BITS', bits), ('IN', n), ('OUT', out), ('NG', ng), ('GS', group_size), ('E', E), ('OutT', dtype), ('WARPS', warps), ('MT', tiles))
+    constants = (('AFFINE', int(affine)), ('BITS', bits), ('IN', n), ('OUT', out), ('NG', n // (group_size or n)), ('GS', group_size or n),
+                 ('E', E), ('OutT', dtype), ('WARPS', warps), ('MT', tiles))
     return constants, launch
 
 @functools.lru_cache(maxsize=None)
 def config_mma_kernel(constants:tuple, # mma_launch's
-                      norm_eps:float|None=None, residual:bool=False, swiglu:bool=False): # the decoder block's fusions, as config_gemv_kernel's
+                      norm_eps:float|None=None, residual:bool=False, swiglu:bool=False, pair:bool=False): # the decoder block's fusions, as config_gemv_kernel's
     "The tensor-core GEMV for one configuration, its constants in its source, with a decoder block's fusions."
-    flags = f"#define JANG_NORM {int(norm_eps is not None)}\n#define JANG_RES {int(residual)}\n#define JANG_SWIGLU {int(swiglu)}\n"
+    flags = f"#define JANG_NORM {int(norm_eps is not None)}\n#define JANG_RES {int(residual)}\n#define JANG_SWIGLU {int(swiglu)}\n#define JANG_PAIR {int(pair)}\n"
     if norm_eps is not None: flags += f"#define JANG_EPS {float(norm_eps)!r}f\n"
-    inputs = ['x', 'experts', 'codes', 'scales', 'aux'] + ['gamma'] * (norm_eps is not None) + ['res'] * residual
+    inputs = ['x', 'experts', 'codes', 'scales', 'aux'] + ['gamma'] * (norm_eps is not None) + ['res'] * residual + ['codes2', 'scales2'] * pair
     return constant_kernel('jang_mma', GEMV_MMA_HEADER + flags, GEMV_MMA_SOURCE, inputs, ['y'], dict(constants))
 
 def mma_gemv_cuda(x:mx.array, experts:mx.array, # as quant_gemv_cuda's: activations (..., in), int32 (P,) expert of each row
-                  codes:mx.array, scales:mx.array, biases:mx.array, bits:int, group_size:int, # MLX affine codes, dense or stacked
-                  norm:tuple|None=None, residual:mx.array|None=None, swiglu:bool=False, # the decoder block's fusions, as quant_gemv_cuda's (gamma in x's dtype)
+                  codes:mx.array, scales:mx.array, aux:mx.array, bits:int, group_size:int, # as quant_gemv_cuda's: dense or stacked codes, biases or codebook
+                  affine:bool=True,
+                  norm:tuple|None=None, residual:mx.array|None=None, swiglu:bool=False, pair:tuple|None=None, # the fusions, as quant_gemv_cuda's (gamma in x's dtype)
                   warps:int|None=None, tiles:int|None=None # launch settings (mma_launch's defaults)
                  ) -> mx.array:
-    "y[p] = W[experts[p]] · x[p] of affine codes on tensor cores (..., out), accumulated in fp32."
-    constants, launch = mma_launch(x.shape, x.dtype, codes.shape, bits, group_size, swiglu, warps, tiles)
-    inputs = [x, experts, codes, scales, biases] + ([norm[0]] if norm is not None else []) + ([residual] if residual is not None else [])
-    return config_mma_kernel(constants, None if norm is None else norm[1], residual is not None, swiglu)(inputs=inputs, **launch)[0]
+    "y[p] = W[experts[p]] · x[p] of affine or TurboQuant codes on tensor cores (..., out), accumulated in fp32."
+    constants, launch = mma_launch(x.shape, x.dtype, codes.shape, bits, group_size, affine, swiglu, warps, tiles)
+    inputs = [x, experts, codes, scales, aux] + ([norm[0]] if norm is not None else []) + ([residual] if residual is not None else []) + list(pair or ())
+    return config_mma_kernel(constants, None if norm is None else norm[1], residual is not None, swiglu, pair is not None)(inputs=inputs, **launch)[0]
 
 # %% ../nbs/23_turboquant.ipynb #a207c89e
 def quant_gemv_cuda(x:mx.array, # activations (..., in), P rows in all: rotated for TurboQuant codes, as they are for affine codes
@@ -472,10 +477,10 @@ def quant_gemv_cuda(x:mx.array, # activations (..., in), P rows in all: rotated 
                     swiglu:bool=False, # rows in (gate, up) pairs: the output (..., out / 2) is silu(gate) * up
                     pair:tuple|None=None # TurboQuant (codes, scales) of a second layer of the same shape and codebook: x's rows alternate between the two, experts[i] picks row pair i's expert
                    ) -> mx.array:
-    "y[p] = W[experts[p]] · x[p] with the fused CUDA decode kernel (..., out), accumulated in fp32; a decoder block's norm, residual or SwiGLU fused in; affine codes on tensor cores when GEMV_MMA is on and they fit."
+    "y[p] = W[experts[p]] · x[p] with the fused CUDA decode kernel (..., out), accumulated in fp32; a decoder block's norm, residual or SwiGLU fused in; on tensor cores when GEMV_MMA is on and the codes fit."
     experts = experts if experts.dtype == mx.int32 else experts.astype(mx.int32)   # no cast op per call on the decode path
-    if GEMV_MMA and affine and kernel is None and mma_fits(x.dtype, bits, group_size, x.shape[-1]) and (norm is None or norm[0].dtype == x.dtype):
-        return mma_gemv_cuda(x, experts, codes, scales, aux, bits, group_size, norm, residual, swiglu)
+    if GEMV_MMA and kernel is None and mma_fits(x.dtype, bits, group_size, x.shape[-1], affine) and (norm is None or norm[0].dtype == x.dtype):
+        return mma_gemv_cuda(x, experts, codes, scales, aux, bits, group_size, affine, norm, residual, swiglu, pair)
     constants, launch = gemv_launch(x.shape, x.dtype, codes.shape, bits, group_size, affine, warps_per_block, rows_per_warp, swiglu)
     inputs = [x, experts, codes, scales, aux]
     if kernel is not None:

@@ -20,8 +20,8 @@ def wrapped(name:str, index:int, inputs:list, outputs:list, constants:dict) -> s
     params = [f'const {CUDA_TYPES.get(t, t)}* {n}' for n, t in inputs] + [f'{CUDA_TYPES.get(t, t)}* {n}' for n, t in outputs]
     return f'extern "C" __global__ void k{index}({", ".join(params)}) {{\n{kernel_constants(constants)}{body}\n}}\n'
 
-def compiles(name:str, configs:list, tmp_path, macros:str='') -> None:
-    "Compile every (inputs, outputs, constants) of `configs` of kernel file `name` in one translation unit, `macros` after its header; fail with nvcc's errors."
+def compiles(name:str, configs:list, tmp_path, macros:str='', machine_code:bool=False) -> None:
+    "Compile every (inputs, outputs, constants) of `configs` of kernel file `name` in one translation unit, `macros` after its header; fail with nvcc's errors (machine_code: down to sm_90 code, so ptxas checks inline PTX too)."
     header, _ = kernel_source(name)
     src = '#include <cuda_fp16.h>\n#include <cuda_bf16.h>\n#include <cstdint>\n' + header + macros
     src += ''.join(wrapped(name, i, *c) for i, c in enumerate(configs))
@@ -31,6 +31,9 @@ def compiles(name:str, configs:list, tmp_path, macros:str='') -> None:
     r = subprocess.run([NVCC, '-arch=sm_90', '-std=c++17', '--expt-relaxed-constexpr', '--ptx', '-o', str(tmp_path / 'k.ptx'), str(path)],
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-4000:]
+    if machine_code:
+        r = subprocess.run([NVCC, '-arch=sm_90', '-cubin', '-o', str(tmp_path / 'k.cubin'), str(tmp_path / 'k.ptx')], capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, r.stderr[-4000:]
     ptx = (tmp_path / 'k.ptx').read_text()
     assert all(f'.entry k{i}(' in ptx for i in range(len(configs)))   # every configuration made its own kernel
 
@@ -62,26 +65,32 @@ def test_gemv_fusions_compile(tmp_path):
         configs.append((inputs + [('codes2', 'uint32_t'), ('scales2', dtype)], outputs, constants))
     compiles('tq_gemv.cu', configs, tmp_path, "#define JANG_NORM 0\n#define JANG_RES 0\n#define JANG_SWIGLU 0\n#define JANG_PAIR 1\n")
 
-def mma(bits:int, group:int, experts:int, dtype, n:int=4096, out:int=4096, swiglu:bool=False, tiles=None) -> tuple:
-    "The tensor-core GEMV's (inputs, outputs, constants) as turboquant.mma_gemv_cuda launches it."
+def mma(bits:int, group:int, experts:int, dtype, n:int=4096, out:int=4096, swiglu:bool=False, tiles=None, affine:bool=True) -> tuple:
+    "The tensor-core GEMV's (inputs, outputs, constants) as turboquant.mma_gemv_cuda launches it (TurboQuant: fp16 scales, fp32 codebook)."
     from jang_research.turboquant import mma_launch
-    constants, _ = mma_launch((1, n), dtype, (experts, out, n * bits // 32), bits, group, swiglu, tiles=tiles)
-    inputs = [('x', dtype), ('experts', 'int32_t'), ('codes', 'uint32_t'), ('scales', dtype), ('aux', dtype)]
+    constants, _ = mma_launch((1, n), dtype, (experts, out, n * bits // 32), bits, group, affine=affine, swiglu=swiglu, tiles=tiles)
+    inputs = [('x', dtype), ('experts', 'int32_t'), ('codes', 'uint32_t'), ('scales', dtype if affine else F16), ('aux', dtype if affine else F32)]
     return inputs, [('y', dtype)], dict(constants)
 
 def test_mma_gemv_compiles(tmp_path):
-    "The tensor-core GEMV: every affine width in groups of 32/64/128 (bf16), fp16, stacked experts, a row count no tile divides, two tiles a block, 4 groups a row; then its fusions."
+    "The tensor-core GEMV: every affine width in groups of 32/64/128 (bf16), fp16, stacked experts, a row count no tile divides, two tiles a block, 4 groups a row; TurboQuant widths; then the fusions."
     configs = [mma(b, g, 1, BF16) for b in AFFINE_BITS for g in (32, 64, 128)]
+    configs += [mma(b, g, e, t, 1536, 328, affine=False) for b in TQ_BITS for g, e, t in ((0, 1, BF16), (32, 16, F16), (64, 1, BF16))]
     configs += [mma(4, 64, 1, F16), mma(3, 64, 8, BF16, 2048, 768), mma(8, 32, 1, F16, 1024, 1000), mma(5, 128, 4, BF16, 1024, 200, tiles=2),
                 mma(2, 64, 1, BF16, 256, 64)]
-    compiles('gemv_mma.cu', configs, tmp_path, "#define JANG_NORM 0\n#define JANG_RES 0\n#define JANG_SWIGLU 0\n")
+    compiles('gemv_mma.cu', configs, tmp_path, "#define JANG_NORM 0\n#define JANG_RES 0\n#define JANG_SWIGLU 0\n#define JANG_PAIR 0\n", machine_code=True)
     for norm, res, swiglu in ((1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 0, 1)):
         macros = f"#define JANG_NORM {norm}\n#define JANG_RES {res}\n#define JANG_SWIGLU {swiglu}\n#define JANG_EPS 1e-05f\n"
         configs = []
         for bits, dtype, tiles in ((4, BF16, 1), (3, F16, 2), (8, BF16, 2)):
             inputs, outputs, constants = mma(bits, 64, 1, dtype, swiglu=bool(swiglu), tiles=tiles)
             configs.append((inputs + [('gamma', dtype)] * norm + [('res', dtype)] * res, outputs, constants))
-        compiles('gemv_mma.cu', configs, tmp_path, macros)
+        compiles('gemv_mma.cu', configs, tmp_path, macros + "#define JANG_PAIR 0\n", machine_code=True)
+    configs = []   # TurboQuant gate and up paired (an MLP, stacked experts)
+    for bits, group, experts in ((4, 0, 1), (2, 0, 16), (3, 64, 1)):
+        inputs, outputs, constants = mma(bits, group, experts, BF16, 2048, 768, affine=False)
+        configs.append((inputs + [('codes2', 'uint32_t'), ('scales2', F16)], outputs, constants))
+    compiles('gemv_mma.cu', configs, tmp_path, "#define JANG_NORM 0\n#define JANG_RES 0\n#define JANG_SWIGLU 0\n#define JANG_PAIR 1\n", machine_code=True)
 
 def attention(n_heads:int, n_kv_heads:int, head_dim:int, dtype, merged:bool, qk_norm:bool, split:bool=False) -> tuple:
     "The one-token attention's (inputs, outputs, constants) as turboquant.attn_decode_cuda launches it (split: with the partial sums' outputs)."

@@ -100,6 +100,26 @@ def test_mma_kernel_matches_dequantized(bits, group, experts, monkeypatch):
         assert rel(y, ref) < TOL[dt], (dt, rel(y, ref))
     assert len(made) == 2   # one configuration a dtype: the tensor-core kernel answered
 
+@pytest.mark.parametrize('bits', TQ_BITS)
+@pytest.mark.parametrize('group', [0, 32, 64])
+@pytest.mark.parametrize('experts', [1, 16])
+def test_mma_tq_kernel_matches_dequantized(bits, group, experts, monkeypatch):
+    "The tensor-core GEMV of TurboQuant codes (levels looked up two at a time): every width, one scale a row or groups, dense and stacked experts, bf16 and fp16."
+    from jang_research.turboquant import tq_dequantize_rotated
+    made = mma_calls(monkeypatch)
+    mx.random.seed(bits * 17 + group + experts)
+    n, out = (4096, 328) if experts == 1 else (1536, 200)
+    t = tq_quantize(mx.random.normal((experts, out, n) if experts > 1 else (out, n)), QuantSpec(bits, group, 'tq', 'float16'), seed=bits)
+    W = np.array(tq_dequantize_rotated(t.codes, t.scales, t.codebook, bits, group), np.float64)
+    W = W if experts > 1 else W[None]
+    for dt in (mx.float16, mx.bfloat16):
+        x = mx.random.normal((3, n)).astype(dt)
+        idx = mx.array([0, 0, 0] if experts == 1 else [15, 0, 7], mx.int32)
+        y = quant_gemv_cuda(x, idx, t.codes, t.scales, t.codebook.astype(mx.float32), bits, group, False)
+        ref = np.stack([f64(x)[p] @ W[e].T for p, e in enumerate(idx.tolist())])
+        assert y.dtype == dt and rel(y, ref) < TOL[dt], (dt, rel(y, ref))
+    assert len(made) == 2
+
 @pytest.mark.parametrize('n,out,tiles,warps', [(4096, 16400, None, None), (256, 96, None, None), (2048, 1000, 2, 4), (14336, 512, 1, 8)])
 def test_mma_kernel_launches(n, out, tiles, warps, monkeypatch):
     "The tensor-core GEMV's launch settings: two tiles a block (16384 rows and more; a row count no 32 divides), fewer groups than warps, explicit settings; 4-bit bf16."
@@ -311,9 +331,11 @@ def test_tq_layers_rotate_in_kernel(dtype, monkeypatch):
 
 @pytest.mark.parametrize('experts', [1, 16])
 @pytest.mark.parametrize('bits,group', [(2, 0), (4, 0), (3, 64)])
-def test_paired_gemv_matches_float64(experts, bits, group):
-    "Two TurboQuant layers in one call (pair=): activation rows alternate between them, row pair i by expert experts[i]; against float64."
+@pytest.mark.parametrize('mma', [False, True])
+def test_paired_gemv_matches_float64(experts, bits, group, mma, monkeypatch):
+    "Two TurboQuant layers in one call (pair=): activation rows alternate between them, row pair i by expert experts[i]; against float64 (mma: on tensor cores for bf16)."
     from jang_research.turboquant import tq_dequantize_rotated
+    made = mma_calls(monkeypatch) if mma else []
     mx.random.seed(bits * 10 + experts)
     shape = (768, 2048) if experts == 1 else (experts, 768, 2048)
     a, b = (tq_quantize(mx.random.normal(shape), QuantSpec(bits, group, 'tq', 'float16'), seed=s) for s in (1, 2))
@@ -327,6 +349,7 @@ def test_paired_gemv_matches_float64(experts, bits, group):
         X = f64(x)
         ref = np.stack([np.einsum('ron,rn->ro', wa, X[:, 0]), np.einsum('ron,rn->ro', wb, X[:, 1])], axis=1)
         assert y.shape == (3, 2, 768) and rel(y, ref) < (1e-2 if dt == mx.bfloat16 else 1e-5), (dt, rel(y, ref))
+    assert len(made) == (1 if mma else 0)
 
 def fused_as_accurate(quantized, fused:int) -> None:
     "quantized(dtype): a fresh tiny quantized model. Its fuse_blocks(tq_mlp=True) twin in bf16 (`fused` TurboQuant MLPs or expert sets kept by the check) is as close to the float32 model's logits as the unfused bf16 model is, prompt and three decode steps."
@@ -344,34 +367,38 @@ def fused_as_accurate(quantized, fused:int) -> None:
     for e, p, f in zip(exact, plain, fused_logits):   # the fused path rounds to bf16 less often than MLX's ops do
         assert rel(f, f64(e)) < 1.5 * rel(p, f64(e)) + 5e-3, (rel(f, f64(e)), rel(p, f64(e)))
 
-@pytest.mark.parametrize('family', ['mixtral', 'qwen2_moe'])
-def test_fused_tq_experts_decode_like_mlx(family):
-    "A JANGTQ MoE's SwitchGLUs fused (fuse_blocks(tq_mlp=True): rotations for each expert, gate/up paired over experts, SwiGLU rotated, down) in bf16: as accurate as unfused."
+@pytest.mark.parametrize('family', ['mixtral', 'qwen2_moe', 'mixtral-mma'])
+def test_fused_tq_experts_decode_like_mlx(family, monkeypatch):
+    "A JANGTQ MoE's SwitchGLUs fused (fuse_blocks(tq_mlp=True): rotations for each expert, gate/up paired over experts, SwiGLU rotated, down) in bf16: as accurate as unfused (mma: products on tensor cores)."
     from jang_research.testing import tiny_model
     from jang_research.inventory import inventory
     from jang_research.methods import float_weights, quantize_weights, to_quantized_model
     from jang_research.jangtq import jangtq_plan
+    made = mma_calls(monkeypatch) if family.endswith('mma') else None
     def quantized(dtype):
-        model = tiny_model(family, hidden_size=256, intermediate_size=512, num_attention_heads=4, head_dim=64)
+        model = tiny_model(family.split('-')[0], hidden_size=256, intermediate_size=512, num_attention_heads=4, head_dim=64)
         inv = inventory(model)
         plan = jangtq_plan(inv)
         model = to_quantized_model(model, quantize_weights(float_weights(model, inv), plan, tq_seed=3), plan)
         model.set_dtype(dtype)
         return model
     fused_as_accurate(quantized, 2)
+    assert made is None or made
 
-@pytest.mark.parametrize('family', ['llama', 'qwen3'])
-def test_fused_tq_blocks_decode_like_mlx(family):
-    "Blocks with TurboQuant MLPs fused (fuse_blocks(tq_mlp=True): rotation kernel with the norm, paired product, SwiGLU rotation, down + residual) in bf16: as accurate as unfused."
+@pytest.mark.parametrize('family', ['llama', 'qwen3', 'llama-mma'])
+def test_fused_tq_blocks_decode_like_mlx(family, monkeypatch):
+    "Blocks with TurboQuant MLPs fused (fuse_blocks(tq_mlp=True): rotation kernel with the norm, paired product, SwiGLU rotation, down + residual) in bf16: as accurate as unfused (mma: products on tensor cores)."
     from jang_research.testing import tiny_model
     from conftest import tq_mlps
+    made = mma_calls(monkeypatch) if family.endswith('mma') else None
     def quantized(dtype):
-        model = tiny_model(family, hidden_size=256, intermediate_size=512, num_attention_heads=4, head_dim=64)
+        model = tiny_model(family.split('-')[0], hidden_size=256, intermediate_size=512, num_attention_heads=4, head_dim=64)
         tq_mlps(model, scales='float16')
         nn.quantize(model, group_size=64, bits=4)
         model.set_dtype(dtype)
         return model
     fused_as_accurate(quantized, 2)
+    assert made is None or made
 
 @pytest.mark.parametrize('family,compile', [('llama', True), ('llama', False), ('qwen3', True), ('llama-mixed', True)])
 def test_static_fused_decode_like_mlx(family, compile):

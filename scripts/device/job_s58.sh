@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # GPU job of session 53. Parts in this order (PARTS="..." picks):
-#   mmatests  the tensor-core GEMV (gemv_mma.cu, GEMV_MMA): every width x group x dense/experts x fp16/bf16 against float64,
-#             launch settings, the block fusions, fused llama blocks decoding like mlx-lm (uniform and mixed widths)
+#   mmatests  the tensor-core GEMV (gemv_mma.cu, GEMV_MMA): every affine and TurboQuant width x group x dense/experts x
+#             fp16/bf16 against float64, launch settings, the block fusions, paired TurboQuant layers, fused llama blocks
+#             decoding like mlx-lm (uniform, mixed widths, TurboQuant MLPs) and fused JANGTQ experts
 #   tests     the GPU tests job_s57.sh's run left unreported (rotation kernel, TurboQuant layers rotating by it, paired GEMV,
 #             TurboQuant blocks and JANGTQ experts fused): they decide whether FUSE_TQ_MLP and TQ_ROTATE_KERNEL turn on
 #   gemv      bench_affine_gemv.py: CUDA-core vs tensor-core kernel vs MLX at the 8B shapes, widths 4 3 6 8
@@ -16,8 +17,9 @@ PARTS=${PARTS:-"mmatests tests gemv 8b kernels table moe"}
 T=tests/test_turboquant_gpu.py
 if [[ $PARTS == *mmatests* ]]; then
 stamp mma-tests
-gpu_tests gpu_tests_mma.log 300 "$T::test_mma_kernel_matches_dequantized" "$T::test_mma_kernel_launches" "$T::test_block_fusions_match_float64" \
-  "$T::test_fused_blocks_decode_like_mlx[llama-mma]" "$T::test_fused_blocks_decode_like_mlx[llama-mixed-mma]" "$T::test_affine_kernel_matches_dequantized"
+gpu_tests gpu_tests_mma.log 360 "$T::test_mma_kernel_matches_dequantized" "$T::test_mma_tq_kernel_matches_dequantized" "$T::test_mma_kernel_launches" \
+  "$T::test_block_fusions_match_float64" "$T::test_fused_blocks_decode_like_mlx[llama-mma]" "$T::test_fused_blocks_decode_like_mlx[llama-mixed-mma]" \
+  "$T::test_paired_gemv_matches_float64" "$T::test_fused_tq_blocks_decode_like_mlx[llama-mma]" "$T::test_fused_tq_experts_decode_like_mlx[mixtral-mma]"
 fi
 if [[ $PARTS == *tests* ]]; then
 stamp tests
@@ -30,12 +32,12 @@ timeout 300 python3 benchmarks/bench_affine_gemv.py --bits 4 3 6 8 --shapes 6144
 fi
 if [[ $PARTS == *8b* ]]; then
 stamp llama-8b
-timeout 420 python3 benchmarks/probe_step_cost.py --shape llama-8b --variants affine4 affine4-blocks affine4-blocks-mma affine4-blocks-compiled affine4-blocks-mma-compiled mixed-blocks-compiled mixed-blocks-mma-compiled float --rounds 3 2>&1 | tee $R/step_cost_mma_llama8b.log
+timeout 480 python3 benchmarks/probe_step_cost.py --shape llama-8b --variants affine4 affine4-blocks affine4-blocks-mma affine4-blocks-compiled affine4-blocks-mma-compiled mixed-blocks-compiled mixed-blocks-mma-compiled tq4-mlp-tqblocks-compiled tq4-mlp-tqblocks-mma-compiled float --rounds 3 2>&1 | tee $R/step_cost_mma_llama8b.log
 fi
 if [[ $PARTS == *kernels* ]]; then
 stamp kernels-8b
 which ncu || echo "no ncu on PATH"
-timeout 400 python3 benchmarks/probe_step_kernels.py --shape llama-8b --variants affine4-blocks affine4-blocks-mma mixed-blocks-mma tq4-mlp-tqblocks 2>&1 | tee $R/step_kernels_llama8b.log
+timeout 400 python3 benchmarks/probe_step_kernels.py --shape llama-8b --variants affine4-blocks affine4-blocks-mma mixed-blocks-mma tq4-mlp-tqblocks tq4-mlp-tqblocks-mma 2>&1 | tee $R/step_kernels_llama8b.log
 fi
 if [[ $PARTS == *table* ]]; then
 stamp table-8b
