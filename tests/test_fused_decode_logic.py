@@ -180,3 +180,38 @@ def test_static_fused_decode_keeps_sliding_windows(kernel_calls, compile):
     got = forced_logprobs(model, tokens, compile)
     assert rel(got, ref) < 1e-4, rel(got, ref)
     assert len(kernel_calls) == (1 if compile else 39)   # the full layer only
+
+def test_gemv_goes_to_tensor_cores(monkeypatch):
+    "quant_gemv_cuda with GEMV_MMA on: 16-bit affine and TurboQuant calls that fit go to the tensor-core kernel with their fusions; fp32 activations, a norm weight of another dtype, codes it does not take and GEMV_MMA off stay on the CUDA-core kernel."
+    made = []
+    def recording(name):
+        def config(constants, *fusions):
+            def kernel(inputs, grid, threadgroup, output_shapes, output_dtypes):
+                made.append((name, dict(constants), fusions, len(inputs), grid[0] // threadgroup[0]))
+                return [mx.zeros(output_shapes[0], output_dtypes[0])]
+            return kernel
+        return config
+    monkeypatch.setattr(tq, 'config_mma_kernel', recording('mma'))
+    monkeypatch.setattr(tq, 'config_gemv_kernel', recording('gemv'))
+    monkeypatch.setattr(tq, 'GEMV_MMA', True)
+    wq, s, b = mx.quantize(mx.random.normal((64, 256)), group_size=64, bits=4)
+    e, x = mx.zeros((1,), mx.int32), mx.random.normal((1, 256)).astype(mx.bfloat16)
+    gamma = mx.ones((256,), mx.bfloat16)
+    def last(): return made[-1]   # (kernel, constants, fusions, inputs, blocks)
+    tq.quant_gemv_cuda(x, e, wq, s, b, 4, 64, True)
+    assert last()[0] == 'mma' and last()[1]['AFFINE'] == 1 and last()[2] == (None, False, False, False) and last()[4] == 4   # 64 rows: 4 tiles of 16
+    tq.quant_gemv_cuda(x, e, wq, s, b, 4, 64, True, norm=(gamma, 1e-5), residual=mx.zeros((1, 64), mx.bfloat16), swiglu=False)
+    assert last()[0] == 'mma' and last()[2] == (1e-5, True, False, False) and last()[3] == 7   # gamma and the residual after the five inputs
+    tq.quant_gemv_cuda(x, e, wq, s, b, 4, 64, True, norm=(gamma.astype(mx.float32), 1e-5))
+    assert last()[0] == 'gemv'   # the tensor-core kernel multiplies x by gamma as 16-bit pairs
+    tq.quant_gemv_cuda(x.astype(mx.float32), e, wq, s, b, 4, 64, True)
+    assert last()[0] == 'gemv'
+    t = tq.tq_quantize(mx.random.normal((64, 256)), tq.QuantSpec(3, 0, 'tq', 'float16'), seed=1)
+    tq.quant_gemv_cuda(mx.concatenate([x, x]), mx.zeros((1,), mx.int32), t.codes, t.scales, t.codebook, 3, 0, False, pair=(t.codes, t.scales))
+    assert last()[0] == 'mma' and last()[1]['AFFINE'] == 0 and last()[1]['NG'] == 1 and last()[2][3] is True and last()[3] == 7
+    t5 = tq.tq_quantize(mx.random.normal((64, 224)), tq.QuantSpec(2, 0, 'tq', 'float16'), seed=1)
+    tq.quant_gemv_cuda(mx.random.normal((1, 224)).astype(mx.bfloat16), e, t5.codes, t5.scales, t5.codebook, 2, 0, False)
+    assert last()[0] == 'gemv'   # 224 inputs: no whole runs of 64
+    monkeypatch.setattr(tq, 'GEMV_MMA', False)
+    tq.quant_gemv_cuda(x, e, wq, s, b, 4, 64, True)
+    assert last()[0] == 'gemv' and len(made) == 7
