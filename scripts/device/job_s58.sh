@@ -17,17 +17,17 @@ PARTS=${PARTS:-"mmatests gemv 8b rotk kernels table moe"}
 T=tests/test_turboquant_gpu.py
 if [[ $PARTS == *mmatests* ]]; then
 stamp mma-tests
-gpu_tests gpu_tests_mma.log 360 "$T::test_mma_kernel_matches_dequantized" "$T::test_mma_tq_kernel_matches_dequantized" "$T::test_mma_kernel_launches" \
+gpu_tests gpu_tests_mma.log 270 "$T::test_mma_kernel_matches_dequantized" "$T::test_mma_tq_kernel_matches_dequantized" "$T::test_mma_kernel_launches" \
   "$T::test_block_fusions_match_float64" "$T::test_fused_blocks_decode_like_mlx[llama-mma]" "$T::test_fused_blocks_decode_like_mlx[llama-mixed-mma]" \
   "$T::test_paired_gemv_matches_float64" "$T::test_fused_tq_blocks_decode_like_mlx[llama-mma]" "$T::test_fused_tq_experts_decode_like_mlx[mixtral-mma]"
 fi
 if [[ $PARTS == *gemv* ]]; then
 stamp gemv
-timeout 300 python3 benchmarks/bench_affine_gemv.py --bits 4 3 6 8 --shapes 6144x4096 28672x4096 4096x14336 --rows-per-warp 2 --calls 50 2>&1 | tee $R/affine_gemv_mma.log
+timeout 200 python3 benchmarks/bench_affine_gemv.py --bits 4 3 6 8 --shapes 6144x4096 28672x4096 4096x14336 --rows-per-warp 2 --calls 50 2>&1 | tee $R/affine_gemv_mma.log
 fi
 if [[ $PARTS == *8b* ]]; then
 stamp llama-8b
-timeout 480 python3 benchmarks/probe_step_cost.py --shape llama-8b --variants affine4 affine4-blocks-mma affine4-blocks-compiled affine4-blocks-mma-compiled mixed-blocks-compiled mixed-blocks-mma-compiled tq4-mlp-tqblocks-compiled tq4-mlp-tqblocks-mma-compiled float --rounds 3 2>&1 | tee $R/step_cost_mma_llama8b.log
+timeout 400 python3 benchmarks/probe_step_cost.py --shape llama-8b --variants affine4 affine4-blocks-compiled affine4-blocks-mma-compiled mixed-blocks-compiled mixed-blocks-mma-compiled tq4-mlp-tqblocks-compiled tq4-mlp-tqblocks-mma-compiled float --rounds 3 2>&1 | tee $R/step_cost_mma_llama8b.log
 fi
 if [[ $PARTS == *rotk* ]]; then
 stamp tests
