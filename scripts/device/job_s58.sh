@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# GPU job of session 53. Parts in this order (PARTS="..." picks):
+# GPU job of session 53. Parts (PARTS="..." picks; they run in the order mmatests 8b gemv rotk kernels table moe):
 #   mmatests  the tensor-core GEMV (gemv_mma.cu, GEMV_MMA): every affine and TurboQuant width x group x dense/experts x
 #             fp16/bf16 against float64, launch settings, the block fusions, paired TurboQuant layers, fused llama blocks
 #             decoding like mlx-lm (uniform, mixed widths, TurboQuant MLPs) and fused JANGTQ experts
 #   rotk      the GPU tests job_s57.sh's run left unreported (rotation kernel, TurboQuant layers rotating by it, paired GEMV,
 #             TurboQuant blocks and JANGTQ experts fused): they decide whether FUSE_TQ_MLP and TQ_ROTATE_KERNEL turn on
-#   gemv      bench_affine_gemv.py: CUDA-core vs tensor-core kernel vs MLX at the 8B shapes, widths 4 3 6 8
+#   gemv      bench_affine_gemv.py: CUDA-core vs tensor-core kernel vs MLX at the 8B MLP shapes, widths 4 and 3
 #   8b        probe_step_cost.py, 8B: fused blocks with and without the tensor-core products, compiled or not; the mixed plan
 #   kernels   probe_step_kernels.py: every kernel of a decode step under ncu (8B uniform / mixed, with -mma; TurboQuant MLPs)
 #   table     bench_decode.py's 8B table with -mma variants; moe: the zaya1-like shape
@@ -13,21 +13,21 @@
 set -u
 source /tmp/common.sh
 export PATH=$PATH:/usr/local/cuda/bin
-PARTS=${PARTS:-"mmatests gemv 8b rotk kernels table moe"}
+PARTS=${PARTS:-"mmatests 8b gemv rotk kernels table moe"}
 T=tests/test_turboquant_gpu.py
 if [[ $PARTS == *mmatests* ]]; then
 stamp mma-tests
-gpu_tests gpu_tests_mma.log 270 "$T::test_mma_kernel_matches_dequantized" "$T::test_mma_tq_kernel_matches_dequantized" "$T::test_mma_kernel_launches" \
+gpu_tests gpu_tests_mma.log 210 "$T::test_mma_kernel_matches_dequantized" "$T::test_mma_tq_kernel_matches_dequantized" "$T::test_mma_kernel_launches" \
   "$T::test_block_fusions_match_float64" "$T::test_fused_blocks_decode_like_mlx[llama-mma]" "$T::test_fused_blocks_decode_like_mlx[llama-mixed-mma]" \
   "$T::test_paired_gemv_matches_float64" "$T::test_fused_tq_blocks_decode_like_mlx[llama-mma]" "$T::test_fused_tq_experts_decode_like_mlx[mixtral-mma]"
 fi
-if [[ $PARTS == *gemv* ]]; then
-stamp gemv
-timeout 200 python3 benchmarks/bench_affine_gemv.py --bits 4 3 6 8 --shapes 6144x4096 28672x4096 4096x14336 --rows-per-warp 2 --calls 50 2>&1 | tee $R/affine_gemv_mma.log
-fi
 if [[ $PARTS == *8b* ]]; then
 stamp llama-8b
-timeout 400 python3 benchmarks/probe_step_cost.py --shape llama-8b --variants affine4 affine4-blocks-compiled affine4-blocks-mma-compiled mixed-blocks-compiled mixed-blocks-mma-compiled tq4-mlp-tqblocks-compiled tq4-mlp-tqblocks-mma-compiled float --rounds 3 2>&1 | tee $R/step_cost_mma_llama8b.log
+timeout 330 python3 benchmarks/probe_step_cost.py --shape llama-8b --variants affine4 affine4-blocks-compiled affine4-blocks-mma-compiled mixed-blocks-mma-compiled tq4-mlp-tqblocks-mma-compiled float --rounds 2 2>&1 | tee $R/step_cost_mma_llama8b.log
+fi
+if [[ $PARTS == *gemv* ]]; then
+stamp gemv
+timeout 120 python3 benchmarks/bench_affine_gemv.py --bits 4 3 --shapes 28672x4096 4096x14336 --rows-per-warp 2 --calls 50 2>&1 | tee $R/affine_gemv_mma.log
 fi
 if [[ $PARTS == *rotk* ]]; then
 stamp tests
