@@ -6,6 +6,7 @@
 #   rotk      the GPU tests job_s57.sh's run left unreported (rotation kernel, TurboQuant layers rotating by it, paired GEMV,
 #             TurboQuant blocks and JANGTQ experts fused): they decide whether FUSE_TQ_MLP and TQ_ROTATE_KERNEL turn on
 #   gemv      bench_affine_gemv.py: CUDA-core vs tensor-core kernel vs MLX at the 8B MLP shapes, widths 4 and 3
+#   quick     (PARTS="quick 8b" when the budget is short) the decisive tensor-core tests only
 #   8b        probe_step_cost.py, 8B: fused blocks with and without the tensor-core products, compiled or not; the mixed plan
 #   kernels   probe_step_kernels.py: every kernel of a decode step under ncu (8B uniform / mixed, with -mma; TurboQuant MLPs)
 #   table     bench_decode.py's 8B table with -mma variants; moe: the zaya1-like shape
@@ -21,9 +22,13 @@ gpu_tests gpu_tests_mma.log 210 "$T::test_mma_kernel_matches_dequantized" "$T::t
   "$T::test_block_fusions_match_float64" "$T::test_fused_blocks_decode_like_mlx[llama-mma]" "$T::test_fused_blocks_decode_like_mlx[llama-mixed-mma]" \
   "$T::test_paired_gemv_matches_float64" "$T::test_fused_tq_blocks_decode_like_mlx[llama-mma]" "$T::test_fused_tq_experts_decode_like_mlx[mixtral-mma]"
 fi
+if [[ $PARTS == *quick* ]]; then   # a short device budget: the kernels' decisive tests, then the 8B probe
+stamp quick-tests
+gpu_tests gpu_tests_mma.log 150 "$T::test_mma_kernel_matches_dequantized" "$T::test_mma_tq_kernel_matches_dequantized" "$T::test_fused_blocks_decode_like_mlx[llama-mma]"
+fi
 if [[ $PARTS == *8b* ]]; then
 stamp llama-8b
-timeout 330 python3 benchmarks/probe_step_cost.py --shape llama-8b --variants affine4 affine4-blocks-compiled affine4-blocks-mma-compiled mixed-blocks-mma-compiled tq4-mlp-tqblocks-mma-compiled float --rounds 2 2>&1 | tee $R/step_cost_mma_llama8b.log
+timeout 240 python3 benchmarks/probe_step_cost.py --shape llama-8b --variants affine4 affine4-blocks-compiled affine4-blocks-mma-compiled mixed-blocks-mma-compiled tq4-mlp-tqblocks-mma-compiled float --rounds 2 2>&1 | tee $R/step_cost_mma_llama8b.log
 fi
 if [[ $PARTS == *gemv* ]]; then
 stamp gemv
