@@ -80,25 +80,29 @@ def mma_calls(monkeypatch) -> list:
     monkeypatch.setattr(tq, 'config_mma_kernel', counting)
     return made
 
+def mma_matches(monkeypatch, weights, idx:list, n:int) -> None:
+    "With GEMV_MMA on, for fp16 and bf16: weights(dtype) -> (W float64 (experts, out, n), product(x, experts)); the product of len(idx) random rows, row p by expert idx[p], against float64 — answered by the tensor-core kernel."
+    made = mma_calls(monkeypatch)
+    for dt in (mx.float16, mx.bfloat16):
+        W, product = weights(dt)
+        x = mx.random.normal((len(idx), n)).astype(dt)
+        y = product(x, mx.array(idx, mx.int32))
+        ref = np.stack([f64(x)[p] @ W[e].T for p, e in enumerate(idx)])
+        assert y.dtype == dt and mx.isfinite(y).all().item()
+        assert rel(y, ref) < TOL[dt], (dt, rel(y, ref))
+    assert len(made) == 2   # one configuration a dtype: the tensor-core kernel answered
+
 @pytest.mark.parametrize('bits', AFFINE_BITS)
 @pytest.mark.parametrize('group', [32, 64, 128])
 @pytest.mark.parametrize('experts', [1, 6])
 def test_mma_kernel_matches_dequantized(bits, group, experts, monkeypatch):
     "The tensor-core GEMV (GEMV_MMA): every affine width and group, dense and stacked experts, bf16 and fp16 activations, row counts no tile divides."
-    made = mma_calls(monkeypatch)
     mx.random.seed(bits * 13 + group + experts)
     n, out = (4096, 328) if experts == 1 else (1024, 200)
-    for dt in (mx.float16, mx.bfloat16):
+    def weights(dt):
         wq, s, b = mx.quantize(mx.random.normal((experts, out, n)).astype(dt), group_size=group, bits=bits)
-        W = f64(mx.dequantize(wq, s, b, group_size=group, bits=bits))
-        rows = 3 if experts == 1 else 4
-        x = mx.random.normal((rows, n)).astype(dt)
-        idx = mx.array([0] * rows if experts == 1 else [5, 0, 3, 5], mx.int32)
-        y = quant_gemv_cuda(x, idx, wq, s, b, bits, group, True)
-        ref = np.stack([f64(x)[p] @ W[e].T for p, e in enumerate(idx.tolist())])
-        assert y.dtype == dt and mx.isfinite(y).all().item()
-        assert rel(y, ref) < TOL[dt], (dt, rel(y, ref))
-    assert len(made) == 2   # one configuration a dtype: the tensor-core kernel answered
+        return f64(mx.dequantize(wq, s, b, group_size=group, bits=bits)), lambda x, idx: quant_gemv_cuda(x, idx, wq, s, b, bits, group, True)
+    mma_matches(monkeypatch, weights, [0, 0, 0] if experts == 1 else [5, 0, 3, 5], n)
 
 @pytest.mark.parametrize('bits', TQ_BITS)
 @pytest.mark.parametrize('group', [0, 32, 64])
@@ -106,19 +110,12 @@ def test_mma_kernel_matches_dequantized(bits, group, experts, monkeypatch):
 def test_mma_tq_kernel_matches_dequantized(bits, group, experts, monkeypatch):
     "The tensor-core GEMV of TurboQuant codes (levels looked up two at a time): every width, one scale a row or groups, dense and stacked experts, bf16 and fp16."
     from jang_research.turboquant import tq_dequantize_rotated
-    made = mma_calls(monkeypatch)
     mx.random.seed(bits * 17 + group + experts)
     n, out = (4096, 328) if experts == 1 else (1536, 200)
     t = tq_quantize(mx.random.normal((experts, out, n) if experts > 1 else (out, n)), QuantSpec(bits, group, 'tq', 'float16'), seed=bits)
     W = np.array(tq_dequantize_rotated(t.codes, t.scales, t.codebook, bits, group), np.float64)
-    W = W if experts > 1 else W[None]
-    for dt in (mx.float16, mx.bfloat16):
-        x = mx.random.normal((3, n)).astype(dt)
-        idx = mx.array([0, 0, 0] if experts == 1 else [15, 0, 7], mx.int32)
-        y = quant_gemv_cuda(x, idx, t.codes, t.scales, t.codebook.astype(mx.float32), bits, group, False)
-        ref = np.stack([f64(x)[p] @ W[e].T for p, e in enumerate(idx.tolist())])
-        assert y.dtype == dt and rel(y, ref) < TOL[dt], (dt, rel(y, ref))
-    assert len(made) == 2
+    product = lambda x, idx: quant_gemv_cuda(x, idx, t.codes, t.scales, t.codebook.astype(mx.float32), bits, group, False)
+    mma_matches(monkeypatch, lambda dt: (W if experts > 1 else W[None], product), [0, 0, 0] if experts == 1 else [15, 0, 7], n)
 
 @pytest.mark.parametrize('n,out,tiles,warps', [(4096, 16400, None, None), (256, 96, None, None), (2048, 1000, 2, 4), (14336, 512, 1, 8)])
 def test_mma_kernel_launches(n, out, tiles, warps, monkeypatch):
