@@ -165,6 +165,11 @@ def parse_variant(v:str) -> tuple:
     fused = next((f for f in ('tqfused', 'fused') if base.endswith('-' + f)), '')
     return base.removesuffix('-' + fused) if fused else base, fused, decoder
 
+def use_mma(v:str):
+    "GEMV_MMA on for a variant named -mma (decode products on tensor cores), off for the others: set before it runs."
+    import jang_research.turboquant as tq
+    tq.GEMV_MMA = '-mma' in v
+
 def prefill_speed(model, n:int) -> float:
     "Tokens/s of one n-token prompt through a fresh cache (best of two runs, the first warms up)."
     from jang_research.backend import mx
@@ -205,11 +210,10 @@ def main():
     print(f"{a.model or a.shape or a.bundle} on {dev}, activations {dtype_name}; bandwidth {bw/1e9:.0f} GB/s ({bw_kind}); {a.steps} decode steps, {a.prefill}-token prefill")
     print(f"{'variant':24s} {'tok/s':>8s} {'ms/tok':>8s} {'GB/step':>8s} {'% of bw':>8s} {'prefill tok/s':>14s} {'vs first':>9s}")
     rows = []
-    import jang_research.turboquant as tq
     for v in a.variants:
         t0 = time.time()
         base, fused, decoder = parse_variant(v)
-        tq.GEMV_MMA = '-mma' in v
+        use_mma(v)
         if a.bundle:   # as it was written: its own plan, loaded the way a user loads it
             model, _, _ = load_bundle(a.bundle, compute_dtype=dtype, tokenizer=False, runtime='fused' if fused else 'mlx')
             cfg = json.loads((Path(a.bundle) / 'config.json').read_text())

@@ -29,6 +29,7 @@ import jang_research  # noqa: F401  (before mlx: the package picks the BLAS)
 import mlx.core as mx
 import mlx.nn as nn
 from mlx.utils import tree_unflatten
+from bench_decode import use_mma   # GEMV_MMA set by a variant's name, as bench_decode.py sets it
 
 SIBLINGS = (('q_proj', 'k_proj', 'v_proj'), ('gate_proj', 'up_proj'))
 
@@ -278,11 +279,6 @@ def variant_model(v, shape, dtype):
     if '-percall' in v: note.append(f"{per_call_layers(model)} layers as in session 49")
     if '-mma' in v: note.append('products on tensor cores')
     return model, '; '.join(note)
-
-def use_mma(v:str):
-    "GEMV_MMA on for a variant named -mma (affine decode products on tensor cores), off for the others: set before it runs."
-    import jang_research.turboquant as tq
-    tq.GEMV_MMA = '-mma' in v
 
 def shapes(a):
     from bench_decode import decode_speed

@@ -11,19 +11,19 @@ __all__ = ['HADAMARD_MAX', 'HADAMARD_BLOCKS', 'TQ_KERNEL_HEADER', 'TQ_KERNEL_SOU
            'coordinate_density', 'lloyd_max_codebook', 'codebook_mse', 'tensor_seed', 'code_table', 'lookup_codes',
            'TQTensor', 'check_runtime', 'tq_dequantize_rotated', 'check_tq_spec', 'tq_quantize', 'tq_error',
            'codebook_column', 'codebook_block_cuda', 'tq_gptq_quantize', 'tq_gptq_quantize_experts', 'tq_method',
-           'gemv_kernel', 'gemv_constants', 'config_gemv_kernel', 'gemv_launch', 'mma_fits', 'mma_launch',
-           'config_mma_kernel', 'mma_gemv_cuda', 'quant_gemv_cuda', 'tq_gemv_cuda', 'kernel_rotates', 'rotate_kernel',
-           'rotate_launch', 'rotate_cuda', 'rotate_mlx', 'dequant_kernel', 'dequantize_cuda', 'dense_experts',
-           'shared_code_table', 'TurboQuantLinear', 'TurboQuantSwitchLinear', 'fusable', 'dense_prompt',
-           'prompt_weight', 'FusedQuantizedLinear', 'FusedQuantizedEmbedding', 'FusedQuantizedSwitchLinear',
-           'call_bytes', 'fuse_layers', 'merged_layer', 'kernel_reads', 'head_counts', 'attention_shaped',
-           'tq_pairable', 'tq_mlp_fusable', 'llama_shaped', 'same_codes', 'rope_frequencies', 'rope_turn',
-           'attn_decode_kernel', 'kernel_takes_heads', 'attention_splits', 'attn_launch', 'decode_position',
-           'attn_decode_cuda', 'attn_decode_mlx', 'fused_call', 'attention_products', 'kernel_position',
-           'kernel_attention', 'mlx_attention', 'decode_attention', 'pair_signs', 'paired_tq_decode', 'fused_mlp',
-           'mlx_mlp', 'FusedBlockMixin', 'FusedAttentionMixin', 'FusedSwitchGLUMixin', 'fused_class', 'merge_siblings',
-           'prepare_attention', 'decode_output', 'fused_agrees', 'turn_fused', 'fuse_block', 'fuse_attention',
-           'fuse_switch_glu', 'fuse_blocks']
+           'gemv_kernel', 'gemv_constants', 'gemv_fusions', 'config_gemv_kernel', 'codes_dims', 'gemv_launch',
+           'mma_fits', 'mma_launch', 'config_mma_kernel', 'mma_gemv_cuda', 'quant_gemv_cuda', 'tq_gemv_cuda',
+           'kernel_rotates', 'rotate_kernel', 'rotate_launch', 'rotate_cuda', 'rotate_mlx', 'dequant_kernel',
+           'dequantize_cuda', 'dense_experts', 'shared_code_table', 'TurboQuantLinear', 'TurboQuantSwitchLinear',
+           'fusable', 'dense_prompt', 'prompt_weight', 'FusedQuantizedLinear', 'FusedQuantizedEmbedding',
+           'FusedQuantizedSwitchLinear', 'call_bytes', 'fuse_layers', 'merged_layer', 'kernel_reads', 'head_counts',
+           'attention_shaped', 'tq_pairable', 'tq_mlp_fusable', 'llama_shaped', 'same_codes', 'rope_frequencies',
+           'rope_turn', 'attn_decode_kernel', 'kernel_takes_heads', 'attention_splits', 'attn_launch',
+           'decode_position', 'attn_decode_cuda', 'attn_decode_mlx', 'fused_call', 'attention_products',
+           'kernel_position', 'kernel_attention', 'mlx_attention', 'decode_attention', 'pair_signs', 'paired_tq_decode',
+           'fused_mlp', 'mlx_mlp', 'FusedBlockMixin', 'FusedAttentionMixin', 'FusedSwitchGLUMixin', 'fused_class',
+           'merge_siblings', 'prepare_attention', 'decode_output', 'fused_agrees', 'turn_fused', 'fuse_block',
+           'fuse_attention', 'fuse_switch_glu', 'fuse_blocks']
 
 # %% ../nbs/23_turboquant.ipynb #7b94ffd9
 import functools, math, time, zlib
@@ -382,6 +382,13 @@ def gemv_constants(affine:bool, bits:int, n:int, out:int, group_size:int, rows_p
     return (('AFFINE', int(affine)), ('BITS', bits), ('IN', n), ('OUT', out), ('NG', n // group_size), ('GS', group_size),
             ('RPW', rows_per_warp), ('E', experts), ('OutT', dtype))
 
+def gemv_fusions(norm_eps:float|None, residual:bool, swiglu:bool, pair:bool) -> tuple:
+    "(macro lines, input names) of a decode GEMV kernel (CUDA-core or tensor-core) with a decoder block's fusions."
+    # the fusions are macros: the inputs they read exist only in the kernels that use them
+    flags = f"#define JANG_NORM {int(norm_eps is not None)}\n#define JANG_RES {int(residual)}\n#define JANG_SWIGLU {int(swiglu)}\n#define JANG_PAIR {int(pair)}\n"
+    if norm_eps is not None: flags += f"#define JANG_EPS {float(norm_eps)!r}f\n"
+    return flags, ['x', 'experts', 'codes', 'scales', 'aux'] + ['gamma'] * (norm_eps is not None) + ['res'] * residual + ['codes2', 'scales2'] * pair
+
 @functools.lru_cache(maxsize=None)
 def config_gemv_kernel(constants:tuple, # gemv_constants(...)
                        norm_eps:float|None=None, # RMS-normalise the input first (input gamma), with this epsilon
@@ -390,13 +397,16 @@ def config_gemv_kernel(constants:tuple, # gemv_constants(...)
                        pair:bool=False # TurboQuant: activation rows alternate between two layers (inputs codes2, scales2)
                       ):
     "The package's decode GEMV for one configuration, its constants in its source (a call passes no template arguments), with a decoder block's fusions."
-    # the fusions are macros: the inputs they read exist only in the kernels that use them
-    flags = f"#define JANG_NORM {int(norm_eps is not None)}\n#define JANG_RES {int(residual)}\n#define JANG_SWIGLU {int(swiglu)}\n#define JANG_PAIR {int(pair)}\n"
-    if norm_eps is not None: flags += f"#define JANG_EPS {float(norm_eps)!r}f\n"
-    inputs = ['x', 'experts', 'codes', 'scales', 'aux'] + ['gamma'] * (norm_eps is not None) + ['res'] * residual + ['codes2', 'scales2'] * pair
+    flags, inputs = gemv_fusions(norm_eps, residual, swiglu, pair)
     return constant_kernel('jang_gemv', TQ_KERNEL_HEADER + flags, TQ_KERNEL_SOURCE, inputs, ['y'], dict(constants))
 
 # %% ../nbs/23_turboquant.ipynb #44ef4757
+def codes_dims(codes_shape:tuple, n:int, bits:int) -> tuple:
+    "(experts, rows) of dense (out, words) or stacked (E, out, words) codes, checked against the activation's n input features."
+    E, out, words = codes_shape if len(codes_shape) == 3 else (1, *codes_shape)   # the kernel reads flat memory: no expand op per call
+    if words != n * bits // 32: raise JangError(f"codes hold {words * 32 // bits} input features, activation has {n}")
+    return E, out
+
 @functools.lru_cache(maxsize=None)
 def gemv_launch(x_shape:tuple, dtype, codes_shape:tuple, bits:int, group_size:int, affine:bool, warps_per_block:int, rows_per_warp:int,
                 swiglu:bool=False # rows in (gate, up) pairs: half as many outputs
@@ -404,8 +414,7 @@ def gemv_launch(x_shape:tuple, dtype, codes_shape:tuple, bits:int, group_size:in
     "(the kernel's constants, its launch arguments) for one call shape, checked and made once: a decode step makes hundreds of calls."
     # the host builds a step while the GPU runs the last one, so the host's microseconds a call add up to the step's time
     *lead, n = x_shape   # leading axes as they are: a reshape on each side would be two more ops a call
-    E, out, words = codes_shape if len(codes_shape) == 3 else (1, *codes_shape)   # the kernel reads flat memory: no expand op per call
-    if words != n * bits // 32: raise JangError(f"codes hold {words * 32 // bits} input features, activation has {n}")
+    E, out = codes_dims(codes_shape, n, bits)
     if swiglu and (out % 2 or rows_per_warp % 2): raise JangError(f"swiglu needs (gate, up) row pairs: {out} rows, {rows_per_warp} a warp")
     launch = dict(grid=(-(-out // (warps_per_block * rows_per_warp)) * warps_per_block * 32, math.prod(lead), 1),
                   threadgroup=(warps_per_block * 32, 1, 1), output_shapes=[(*lead, out // 2 if swiglu else out)], output_dtypes=[dtype])
@@ -430,8 +439,7 @@ def mma_launch(x_shape:tuple, dtype, codes_shape:tuple, bits:int, group_size:int
               ) -> tuple:
     "(constants, launch arguments) of the tensor-core GEMV for one call shape, checked and made once."
     *lead, n = x_shape
-    E, out, words = codes_shape if len(codes_shape) == 3 else (1, *codes_shape)
-    if words != n * bits // 32: raise JangError(f"codes hold {words * 32 // bits} input features, activation has {n}")
+    E, out = codes_dims(codes_shape, n, bits)
     if not mma_fits(dtype, bits, group_size, n, affine):
         raise JangError(f"the tensor-core GEMV takes no {bits}-bit {'affine' if affine else 'TurboQuant'} codes in groups of {group_size} with {dtype} activations of {n}")
     runs = n // (group_size or 64)     # a lane's share of the inputs comes in runs: a scale group, or 64 inputs (one scale a row)
@@ -447,9 +455,7 @@ def mma_launch(x_shape:tuple, dtype, codes_shape:tuple, bits:int, group_size:int
 def config_mma_kernel(constants:tuple, # mma_launch's
                       norm_eps:float|None=None, residual:bool=False, swiglu:bool=False, pair:bool=False): # the decoder block's fusions, as config_gemv_kernel's
     "The tensor-core GEMV for one configuration, its constants in its source, with a decoder block's fusions."
-    flags = f"#define JANG_NORM {int(norm_eps is not None)}\n#define JANG_RES {int(residual)}\n#define JANG_SWIGLU {int(swiglu)}\n#define JANG_PAIR {int(pair)}\n"
-    if norm_eps is not None: flags += f"#define JANG_EPS {float(norm_eps)!r}f\n"
-    inputs = ['x', 'experts', 'codes', 'scales', 'aux'] + ['gamma'] * (norm_eps is not None) + ['res'] * residual + ['codes2', 'scales2'] * pair
+    flags, inputs = gemv_fusions(norm_eps, residual, swiglu, pair)
     return constant_kernel('jang_mma', GEMV_MMA_HEADER + flags, GEMV_MMA_SOURCE, inputs, ['y'], dict(constants))
 
 def mma_gemv_cuda(x:mx.array, experts:mx.array, # as quant_gemv_cuda's: activations (..., in), int32 (P,) expert of each row
