@@ -88,6 +88,7 @@ __device__ constexpr int jang_pair_hi(int j, int bits, int c4) {
     constexpr int ENTRIES = AFFINE ? 1 : 1 << (2 * BITS);   // TurboQuant: levels of every pair of adjacent codes
     constexpr int VPW = (NV + WARPS - 1) / WARPS;   // runs a warp takes (the last warps may take one fewer)
     constexpr int CHG = VPW < 4 ? VPW : 4;     // runs whose loads are requested together
+    constexpr bool RAGGED = NV % WARPS != 0 || VPW % CHG != 0;   // some warp's last load group reaches past its runs
     static_assert(VG % 32 == 0 && IN % VG == 0, "runs of 32, 64 or 128 inputs");
     static_assert(NV >= WARPS, "a warp takes whole runs: at most one warp a run");
     const OutT tag{};
@@ -156,8 +157,9 @@ __device__ constexpr int jang_pair_hi(int j, int bits, int c4) {
         // every load of CHG runs first: decode GEMV is latency-bound
         #pragma unroll
         for (int c = 0; c < CHG; ++c) {
-            // a warp out of runs (NV not a multiple of WARPS) loads its last run again, and skips it below
-            const int i = (NV % WARPS == 0) ? i0 + c : min(i0 + c, (NV - 1 - warp) / WARPS);
+            // a warp out of runs (NV not a multiple of WARPS, or a last load group past VPW) loads its last run again, and
+            // skips it below
+            const int i = RAGGED ? min(i0 + c, (NV - 1 - warp) / WARPS) : i0 + c;
             #pragma unroll
             for (int m = 0; m < MT; ++m)
                 #pragma unroll
@@ -190,7 +192,7 @@ __device__ constexpr int jang_pair_hi(int j, int bits, int c4) {
         }
         #pragma unroll
         for (int c = 0; c < CHG; ++c) {
-            if (NV % WARPS != 0 && warp + WARPS * (i0 + c) >= NV) break;
+            if (RAGGED && warp + WARPS * (i0 + c) >= NV) break;
             // the activation's pairs, matched to the code pairs; the raw ones for sum(x^2)
             const uint32_t* xw = reinterpret_cast<const uint32_t*>(&xv[c][0]);
             uint32_t xpair[NPAIR];

@@ -424,7 +424,9 @@ def gemv_launch(x_shape:tuple, dtype, codes_shape:tuple, bits:int, group_size:in
 # %% ../nbs/23_turboquant.ipynb #f61cc333
 GEMV_MMA_HEADER, GEMV_MMA_SOURCE = kernel_source('gemv_mma.cu')
 
-GEMV_MMA = False   # decode products on tensor cores where mma_fits: on once its GPU tests pass (job_s58.sh)
+# Decode products on tensor cores where mma_fits. Off: its affine GPU tests passed on the H100, but it is slower than the
+# CUDA-core GEMV there (1440 against 1880 GB/s at 28672 x 4096, 4-bit; an 8B step 225.9 against 266.4 tok/s)
+GEMV_MMA = False
 
 def mma_fits(dtype, bits:int, group_size:int, n:int, affine:bool=True) -> bool:
     "Does the tensor-core GEMV take these codes: bf16 or fp16 activations; affine 2-8 bits in groups of 32/64/128, or TurboQuant 1-4 bits, one scale a row (n a multiple of 64) or groups of 32/64?"
@@ -511,7 +513,9 @@ def tq_gemv_cuda(xr:mx.array, # rotated activations (..., in), P rows in all
 # %% ../nbs/23_turboquant.ipynb #6ef815d9
 TQ_ROTATE_HEADER, TQ_ROTATE_SOURCE = kernel_source('tq_rotate.cu')
 
-TQ_ROTATE_KERNEL = False   # TurboQuant layers' decode calls on CUDA rotate by rotate_cuda (one call, not two to four): on once its GPU tests pass (job_s57.sh)
+# TurboQuant layers' decode calls on CUDA rotate by rotate_cuda (one call, not two to four ops). On: its GPU tests passed on the
+# H100 and an 8B step's unfused TurboQuant MLPs decoded at 172.2 tok/s with it, 104.7 without (step_cost_tq_flags_h100.log)
+TQ_ROTATE_KERNEL = True
 
 def kernel_rotates(block:int) -> bool:
     "Does `rotate_cuda` take this Hadamard block: a power of two or 12 times one, from 32 (rotation_block's sizes)?"
@@ -883,7 +887,10 @@ def attention_shaped(attn:nn.Module) -> bool:
     # norms of one head each (Qwen3's), not of all heads together (OLMo2's norm q and k before they are split into heads)
     return all(attn[k]['weight'].shape[0] * heads[0] == attn['q_proj'].weight.shape[0] for k in head_norms)
 
-FUSE_TQ_MLP = False   # fuse_blocks' default for TurboQuant MLPs: off until the rotation kernel's and the TurboQuant block's GPU tests pass (job_s57.sh)
+# fuse_blocks' default for TurboQuant MLPs and experts. On: the rotation kernel's, the paired GEMV's and the fused TurboQuant
+# blocks' and experts' GPU tests passed on the H100 (gpu_tests_s54_h100.log), and an 8B step with TurboQuant 4-bit MLPs
+# decoded at 223.1 tok/s with them fused, 204.2 with attention fused alone (step_cost_tq_flags_h100.log)
+FUSE_TQ_MLP = True
 
 def tq_pairable(module:nn.Module, kind:type) -> bool:
     "Are `module`'s gate/up/down `kind` TurboQuant layers (dense or stacked experts) four decode calls can read — no biases; gate and up of one width, group, codebook and scale dtype, read by one paired kernel call; rotation blocks the rotation kernel takes?"

@@ -111,14 +111,17 @@ def test_fused_tq_mlp_follows_mlx_lm(kernel_calls, family):
     assert rel(got, ref) < 1e-4, rel(got, ref)
     assert len(kernel_calls) == 2 * 60   # attention in the kernel at every decode step of both layers
 
-def test_tq_mlp_left_apart_unless_asked(kernel_calls):
-    "Without FUSE_TQ_MLP (the default until the GPU tests pass) a block with TurboQuant MLPs keeps them: its attention is fused alone."
+@pytest.mark.parametrize('tq_mlp', [None, False])
+def test_tq_mlp_fused_unless_asked(kernel_calls, tq_mlp):
+    "By default (FUSE_TQ_MLP) a block's TurboQuant MLP is fused with it, its gate and up read in pairs; with tq_mlp=False it keeps them apart and its attention is fused alone."
     model = tiny_model('llama', hidden_size=128, intermediate_size=256, num_attention_heads=4, head_dim=32)
     tq_mlps(model)
     nn.quantize(model, group_size=64, bits=4)
-    assert tq.fuse_blocks(model) == 2
-    assert type(model.layers[0]).__name__ == 'TransformerBlock' and type(model.layers[0].self_attn).__name__ == 'FusedAttention'
-    assert sorted(model.layers[0].mlp.children()) == ['down_proj', 'gate_proj', 'up_proj']
+    assert tq.fuse_blocks(model, tq_mlp=tq_mlp) == 2
+    block = model.layers[0]
+    assert sorted(block.mlp.children()) == ['down_proj', 'gate_proj', 'up_proj']
+    if tq_mlp is None: assert 'tq_pair_signs' in block.mlp.__dict__ and type(block).__name__ == 'FusedTransformerBlock', type(block).__name__
+    else: assert 'tq_pair_signs' not in block.mlp.__dict__ and (type(block).__name__, type(block.self_attn).__name__) == ('TransformerBlock', 'FusedAttention')
 
 @pytest.mark.parametrize('family', ['llama', 'mixtral'])
 def test_rotation_kernel_path_follows_mlx(kernel_calls, monkeypatch, family):

@@ -96,9 +96,9 @@ def mma_matches(monkeypatch, weights, idx:list, n:int) -> None:
 @pytest.mark.parametrize('group', [32, 64, 128])
 @pytest.mark.parametrize('experts', [1, 6])
 def test_mma_kernel_matches_dequantized(bits, group, experts, monkeypatch):
-    "The tensor-core GEMV (GEMV_MMA): every affine width and group, dense and stacked experts, bf16 and fp16 activations, row counts no tile divides."
+    "The tensor-core GEMV (GEMV_MMA): every affine width and group, dense and stacked experts, bf16 and fp16 activations, row counts no tile divides; experts' rows of 1536 inputs split into runs no warp count divides (g128: 12 runs, 8 warps) or in load groups past a warp's runs (g32: 6 runs a warp, loaded 4 at a time)."
     mx.random.seed(bits * 13 + group + experts)
-    n, out = (4096, 328) if experts == 1 else (1024, 200)
+    n, out = (4096, 328) if experts == 1 else (1536, 200)
     def weights(dt):
         wq, s, b = mx.quantize(mx.random.normal((experts, out, n)).astype(dt), group_size=group, bits=bits)
         return f64(mx.dequantize(wq, s, b, group_size=group, bits=bits)), lambda x, idx: quant_gemv_cuda(x, idx, wq, s, b, bits, group, True)
