@@ -3,7 +3,10 @@
 Variants, each built in memory from the same float model (real weights, or random weights of a real shape):
   float     the float model (bf16 on a GPU, fp32 on a CPU, where bf16 math is emulated); every variant computes in that dtype
   affine4   uniform MLX affine 4-bit g64 (stock mlx-lm layers)
-  mixed     what an allocator produces: attention 8-bit, MLP 3/4/5/6-bit by layer, head 6-bit (affine g64)
+  mixed     what an allocator produces: attention 8-bit, MLP 3/4/5/6-bit by layer, head 6-bit (affine g64; 1.27x affine4's bytes
+            at the 8B shape)
+  mixed4    a mixed plan of affine4's bytes (issue 17's comparison): attention 6-bit, MLP 3/4-bit in alternate layers, head
+            4-bit (affine g64; 0.996x affine4's bytes at the 8B shape, 0.988x at the 1B)
   tq4-mlp   TurboQuant 4-bit per-row codes on every MLP / expert tensor, affine 4-bit g64 elsewhere
   jangtq-k  (MoE) routed experts TurboQuant gate/up 2-bit, down 4-bit; everything else affine 8-bit g64
   affine-k  (MoE) the same widths in MLX affine g64
@@ -97,12 +100,13 @@ def plan_of(variant:str, inv:list):
     base = uniform_plan(inv, 4, 64)
     if variant == 'affine4': return base
     if variant == 'tq4-mlp': return tq_mlp_plan(inv, 4, base=base)
-    if variant == 'mixed':
+    if variant in ('mixed', 'mixed4'):
+        attention, head, mlp = (8, 6, (3, 4, 5, 6)) if variant == 'mixed' else (6, 4, (3, 4))
         specs = dict(base.specs)   # routers and anything else: as uniform_plan has them
         for t in inv:
-            if t.role == 'attention': specs[t.path] = QuantSpec(8, 64)
-            elif t.role in ('lm_head', 'embed'): specs[t.path] = QuantSpec(6, 64)
-            elif t.role in ('mlp', 'expert', 'shared_expert'): specs[t.path] = QuantSpec((3, 4, 5, 6)[(t.layer or 0) % 4], 64)
+            if t.role == 'attention': specs[t.path] = QuantSpec(attention, 64)
+            elif t.role in ('lm_head', 'embed'): specs[t.path] = QuantSpec(head, 64)
+            elif t.role in ('mlp', 'expert', 'shared_expert'): specs[t.path] = QuantSpec(mlp[(t.layer or 0) % len(mlp)], 64)
         return Plan(specs, base.float_dtype)
     raise SystemExit(f'unknown variant {variant}')
 
