@@ -10,7 +10,7 @@ The implied bandwidth counts the packed weights once; `err` is the kernel's rela
 weights in float64.
 
 Usage: python benchmarks/bench_affine_gemv.py [--shapes 4096x4096 14336x4096 4096x14336 1024x4096] [--bits 4] [--group 64]
-           [--baseline old.cu] [--rows-per-warp 1 2 4]
+           [--baseline old.cu] [--rows-per-warp 1 2 4] [--no-tensor-core]
 """
 import argparse, time
 import numpy as np
@@ -35,6 +35,7 @@ def main():
     ap.add_argument('--calls', type=int, default=100)
     ap.add_argument('--rows-per-warp', type=int, nargs='+', default=[1, 2, 4], help='kernel launch variants, also timed')
     ap.add_argument('--baseline', help='another kernel source file, timed side by side')
+    ap.add_argument('--no-tensor-core', action='store_true', help='leave out the tensor-core kernel (turboquant.GEMV_MMA, off by default)')
     a = ap.parse_args()
     from jang_research.backend import mx, nn
     from jang_research.turboquant import cuda_available, quant_gemv_cuda, mma_gemv_cuda, mma_fits, dense_experts, FusedQuantizedLinear, gemv_kernel
@@ -71,7 +72,7 @@ def main():
                     launch = dict(warps_per_block=wpb, rows_per_warp=rpw)
                     row(f'kernel {wpb} warps x {rpw} rows', ours(**launch), eager=False)
                     if base is not None: row(f'baseline {wpb} warps x {rpw} rows', ours(base, **launch), eager=False)
-            if mma_fits(mx.bfloat16, bits, a.group, n):   # the tensor-core kernel (turboquant.GEMV_MMA), default launch and others
+            if mma_fits(mx.bfloat16, bits, a.group, n) and not a.no_tensor_core:   # the tensor-core kernel (turboquant.GEMV_MMA), default launch and others
                 mma = lambda **launch: (lambda x: mma_gemv_cuda(x, z, lin.weight, lin.scales, lin.biases, bits, a.group, **launch))
                 row('tensor-core kernel', mma())
                 for warps in (4, 8):
