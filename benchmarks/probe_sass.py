@@ -3,7 +3,8 @@ the tensor-core kernel (gemv_mma.cu), for affine and TurboQuant codes of each wi
 wrapped as MLX wraps it (header, macros, then a __global__ function with the constants at its top), compiled by `nvcc -cubin`,
 disassembled by `cuobjdump -sass`, and its instructions counted by opcode. With every loop unrolled (4096 inputs), the count
 divided by the weights one thread handles is the kernel's instruction cost a weight — what bounds a decode GEMV once it runs
-out of issue slots before memory bandwidth (the CUDA-core kernel does; see README, *Decode speed*). Registers from ptxas.
+out of issue slots before memory bandwidth (we expected the CUDA-core kernel to; on the H100 the tensor-core kernel, at
+half its instructions, was slower — see README, *Decode speed*, session 54). Registers from ptxas.
 
 Needs `nvcc` and `cuobjdump` on PATH (cuobjdump also comes in the pip wheel nvidia-cuda-cuobjdump: pass --cuobjdump PATH).
 
