@@ -2,11 +2,13 @@
 export PYTHONPATH=/tmp/site:/tmp/repo PYTHONUNBUFFERED=1 JANG_DATA=/tmp/repo/data MLX_ENABLE_TF32=1
 R=/tmp/res
 stamp() { echo "=== $(date +%H:%M:%S) $*"; }
-# gpu_tests LOG SECONDS TEST...: pytest on the named tests within SECONDS, its verdict lines appended to $R/LOG
+# gpu_tests LOG SECONDS TEST...: pytest on the named tests within SECONDS, each test's verdict line appended to $R/LOG as it
+# finishes (-v: a run the timeout cuts still reports the tests it finished; -q -rA would report none)
 gpu_tests() {
   local log=$1 limit=$2
   shift 2
-  timeout "$limit" python3 -m pytest -q -rA "$@" 2>&1 | grep -E "^(PASSED|FAILED|ERROR)|Error|assert|passed|failed" | head -300 | tee -a "$R/$log"
+  timeout "$limit" python3 -m pytest -v -p no:cacheprovider "$@" 2>&1 | grep --line-buffered -E " (PASSED|FAILED|ERROR|SKIPPED)|Error|assert|passed|failed" \
+    | head -400 | tee -a "$R/$log"
 }
 stamp start
 nvidia-smi --query-gpu=name,memory.used,memory.total --format=csv,noheader

@@ -50,8 +50,7 @@ timeout 400 python3 benchmarks/probe_step_kernels.py --shape llama-8b --variants
 fi
 if [[ $PARTS == *mmatests* ]]; then
 stamp mma-ragged
-timeout 200 python3 -m pytest -v -p no:cacheprovider "$T::test_mma_tq_kernel_matches_dequantized" "$T::test_mma_kernel_matches_dequantized" \
-  -k "16- or 6-" 2>&1 | grep -E "PASSED|FAILED|ERROR|Error|assert|passed|failed" | tee $R/gpu_tests_mma_ragged.log
+gpu_tests gpu_tests_mma_ragged.log 200 "$T::test_mma_tq_kernel_matches_dequantized" "$T::test_mma_kernel_matches_dequantized" -k "16- or 6-"
 fi
 stamp end
 touch $R/DONE
