@@ -108,7 +108,9 @@ def main():
     launches = metric_rows(p.stdout)
     ids = sorted(launches)
     if len(ids) != len(labels) * a.repeat:
-        raise SystemExit(f"ncu reported {len(ids)} launches, the child made {len(labels) * a.repeat}: {p.stderr[-2000:]}")
+        names = sorted({k for m in launches.values() for k in m})[:20]
+        raise SystemExit(f"ncu reported {len(ids)} launches, the child made {len(labels) * a.repeat} (metrics seen: {names}):\n"
+                         f"{p.stderr[-2000:]}\n{p.stdout[:2000]}")
     if a.raw: Path(a.raw).write_text(json.dumps({f"{labels[i // a.repeat][0]} #{i % a.repeat}": launches[k] for i, k in enumerate(ids)}, indent=1))
     print("ncu, caches flushed before each call, GPU clocks as they run; one bf16 activation row, affine codes in groups of 64")
     print(f"{'call':>36s} {'GB/s':>6s} " + ' '.join(f"{short:>7s}" for _, short in SHOWN))
