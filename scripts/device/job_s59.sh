@@ -26,6 +26,7 @@ if [[ $PARTS == *sizes* ]]; then
 stamp sizes
 timeout 120 python3 benchmarks/bench_affine_gemv.py --bits 4 --shapes 1024x4096 2048x4096 4096x4096 8192x4096 16384x4096 28672x4096 \
   --rows-per-warp 1 2 --calls 50 --no-tensor-core 2>&1 | tee $R/affine_gemv_sizes.log
+python3 benchmarks/fit_gemv_sizes.py $R/affine_gemv_sizes.log 2>&1 | tee $R/affine_gemv_sizes_fit.log
 fi
 if [[ $PARTS == *rpw* ]]; then
 stamp rows-per-warp
