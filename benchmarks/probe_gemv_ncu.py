@@ -13,11 +13,12 @@ Needs MLX's CUDA backend and `ncu` on PATH (the device machine).
 Usage: python benchmarks/probe_gemv_ncu.py [--shapes 28672x4096 4096x14336 4096x4096] [--bits 3 4] [--rows-per-warp 1 2]
            [--tensor-core] [--raw out.json]
 """
-import argparse, csv, io, json, subprocess, sys, time
+import argparse, json, subprocess, sys, time
 from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+from probe_step_kernels import ncu_csv, profiler_switch
 
 SECTIONS = ['SpeedOfLight', 'Occupancy', 'LaunchStats', 'SchedulerStats', 'WarpStateStats', 'MemoryWorkloadAnalysis']
 SHOWN = [('Duration', 'us'), ('DRAM Throughput', 'dram%'), ('Registers Per Thread', 'regs'), ('Theoretical Occupancy', 'occ%'),
@@ -49,7 +50,6 @@ def child(a):
     "Warm every call, then run each twice between cudaProfilerStart/Stop, synchronised; print the labels in order."
     import jang_research  # noqa: F401  (before mlx: the package picks the BLAS)
     import mlx.core as mx
-    from probe_step_kernels import profiler_switch
     made = calls(a)
     xs = {n: mx.random.normal((1, n)).astype(mx.bfloat16) for _, _, n, _ in made}
     mx.eval(list(xs.values()))
@@ -67,7 +67,7 @@ def child(a):
 
 def metric_rows(text:str) -> dict:
     "ncu's --csv --page details output as {launch ID: {metric name: (unit, value)}}."
-    rows = list(csv.reader(io.StringIO('\n'.join(l for l in text.splitlines() if l.startswith('"')))))
+    rows = ncu_csv(text)
     if not rows: return {}
     hdr = rows[0]
     ii, ni, ui, vi = (hdr.index(k) for k in ('ID', 'Metric Name', 'Metric Unit', 'Metric Value'))

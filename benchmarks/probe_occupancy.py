@@ -13,33 +13,24 @@ and compiled by `nvcc -cubin -Xptxas -v`. Needs nvcc on PATH.
 
 Usage: python benchmarks/probe_occupancy.py [--bits 3 4 5 6 8] [--rows-per-warp 1 2 4]
 """
-import argparse, math, re, shutil, subprocess, sys, tempfile
+import argparse, math, re, shutil, sys, tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent.parent))
 import jang_research  # noqa: F401  (before mlx: the package picks the BLAS)
 import mlx.core as mx
-from jang_research.backend import kernel_source, kernel_constants, CUDA_TYPES
 from jang_research.turboquant import gemv_constants, mma_launch
+from probe_sass import compile_cubin, params, macros   # MLX's wrapping of a kernel configuration, compiled by nvcc
 
 SMS, REGS, MAX_WARPS, MAX_BLOCKS, SMEM = 132, 65536, 64, 32, 228 * 1024   # an H100 SXM's SMs and an SM's limits
 SHAPES = {'qkv': (6144, 4096), 'o': (4096, 4096), 'gate/up': (28672, 4096), 'down': (4096, 14336)}   # (rows, inputs) at 8B
 
 def compiled(kernel_file:str, constants:dict, dtype) -> tuple:
     "(registers a thread, static shared bytes a block) of one configuration of a decode GEMV kernel file (affine codes, no fusions)."
-    header, body = kernel_source(kernel_file)
-    T = CUDA_TYPES[dtype]
-    params = [f'const {T}* x', 'const int32_t* experts', 'const uint32_t* codes', f'const {T}* scales', f'const {T}* aux', f'{T}* y']
-    src = ('#include <cuda_fp16.h>\n#include <cuda_bf16.h>\n#include <cstdint>\n' + header +
-           "#define JANG_NORM 0\n#define JANG_RES 0\n#define JANG_SWIGLU 0\n#define JANG_PAIR 0\n" +
-           f'extern "C" __global__ void k({", ".join(params)}) {{\n{kernel_constants(constants)}{body}\n}}\n')
     with tempfile.TemporaryDirectory() as d:
-        (Path(d) / 'k.cu').write_text(src)
-        r = subprocess.run(['nvcc', '-arch=sm_90', '-std=c++17', '--expt-relaxed-constexpr', '-cubin', '-o', f'{d}/k.cubin', f'{d}/k.cu',
-                            '-Xptxas', '-v'], capture_output=True, text=True)
-    if r.returncode: raise SystemExit(r.stderr[-3000:])
-    regs = re.search(r'Used (\d+) registers', r.stderr)
-    smem = re.search(r'(\d+) bytes smem', r.stderr)
+        report = compile_cubin(kernel_file, constants, params(True, dtype, ''), macros(''), d)
+    regs = re.search(r'Used (\d+) registers', report)
+    smem = re.search(r'(\d+) bytes smem', report)
     return int(regs.group(1)), int(smem.group(1)) if smem else 0
 
 def resident(regs:int, smem:int, threads:int, blocks:int) -> tuple:

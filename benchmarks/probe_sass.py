@@ -19,22 +19,27 @@ import mlx.core as mx
 from jang_research.backend import kernel_source, kernel_constants, CUDA_TYPES
 from jang_research.turboquant import gemv_constants, mma_launch
 
-def census(kernel_file:str, constants:dict, params:list, macros:str, cuobjdump:str) -> tuple:
-    "(opcode counts, registers) of one configuration of a kernel file."
+def compile_cubin(kernel_file:str, constants:dict, params:list, macros:str, directory:str) -> str:
+    "Compile one configuration of a kernel file, wrapped as MLX wraps it, to `directory`/k.cubin; ptxas's report (-v)."
     header, body = kernel_source(kernel_file)
     src = '#include <cuda_fp16.h>\n#include <cuda_bf16.h>\n#include <cstdint>\n' + header + macros
     src += f'extern "C" __global__ void k({", ".join(params)}) {{\n{kernel_constants(constants)}{body}\n}}\n'
+    (Path(directory) / 'k.cu').write_text(src)
+    r = subprocess.run(['nvcc', '-arch=sm_90', '-std=c++17', '--expt-relaxed-constexpr', '-cubin', '-o', f'{directory}/k.cubin',
+                        f'{directory}/k.cu', '-Xptxas', '-v'], capture_output=True, text=True)
+    if r.returncode: raise SystemExit(r.stderr[-3000:])
+    return r.stderr
+
+def census(kernel_file:str, constants:dict, params:list, macros:str, cuobjdump:str) -> tuple:
+    "(opcode counts, registers) of one configuration of a kernel file."
     with tempfile.TemporaryDirectory() as d:
-        (Path(d) / 'k.cu').write_text(src)
-        r = subprocess.run(['nvcc', '-arch=sm_90', '-std=c++17', '--expt-relaxed-constexpr', '-cubin', '-o', f'{d}/k.cubin', f'{d}/k.cu',
-                            '-Xptxas', '-v'], capture_output=True, text=True)
-        if r.returncode: raise SystemExit(r.stderr[-3000:])
+        report = compile_cubin(kernel_file, constants, params, macros, d)
         sass = subprocess.run([cuobjdump, '-sass', f'{d}/k.cubin'], capture_output=True, text=True).stdout
     ops = collections.Counter()
     for line in sass.splitlines():
         m = re.match(r'\s+/\*[0-9a-f]+\*/\s+(?:@!?U?P\w+\s+)?([A-Z][A-Z0-9_.]*)', line)
         if m and not m.group(1).startswith('NOP'): ops[m.group(1).split('.')[0]] += 1
-    regs = re.search(r'Used (\d+) registers', r.stderr)
+    regs = re.search(r'Used (\d+) registers', report)
     return ops, int(regs.group(1)) if regs else 0
 
 def params(affine:bool, dtype, fusions:str) -> list:

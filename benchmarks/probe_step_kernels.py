@@ -73,9 +73,13 @@ def child(a):
     if stop: stop()
     print(json.dumps(dict(step_ms=sorted(times)[len(times) // 2] * 1e3, note=note)))
 
+def ncu_csv(text:str) -> list:
+    "The rows of ncu's --csv output, its header first (the profiler's and the program's own lines left out)."
+    return list(csv.reader(io.StringIO('\n'.join(l for l in text.splitlines() if l.startswith('"')))))
+
 def ncu_rows(text:str) -> list:
     "(kernel name, grid, ns) of each kernel in ncu's --csv output."
-    rows = list(csv.reader(io.StringIO('\n'.join(l for l in text.splitlines() if l.startswith('"')))))
+    rows = ncu_csv(text)
     if not rows: return []
     hdr = rows[0]
     ki, gi, vi = hdr.index('Kernel Name'), hdr.index('Grid Size'), hdr.index('Metric Value')
